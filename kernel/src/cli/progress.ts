@@ -1,0 +1,54 @@
+// A progress bar per workflow run, for the terminal: tasks done / total, running, failed. Helper
+// nodes (parameters, collections) resolve instantly and are not counted.
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import type { Graph } from "../workflow/graph";
+import { onRunEvent } from "../dispatcher/run-events";
+
+const TASK_KINDS = new Set(["electron", "sublattice"]);
+
+/** Draws a bar for every run in this process until the returned function is called. */
+export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): () => void {
+  const bars = new MultiBar(
+    {
+      stream,
+      format: " {lattice} {bar} {value}/{total} tasks | {running} running | {failed} failed | {duration}s",
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      // Without a TTY (CI logs), draw only when a run ends instead of animating.
+      noTTYOutput: true,
+      notTTYSchedule: 60_000,
+    },
+    Presets.shades_classic,
+  );
+  const runs = new Map<Graph, { bar: SingleBar; running: Set<number>; done: number; failed: number }>();
+  const unsubscribe = onRunEvent((event) => {
+    if (event.type === "start") {
+      const total = event.graph.nodes.filter((n) => TASK_KINDS.has(n.kind)).length;
+      const bar = bars.create(total, 0, { lattice: event.graph.latticeName, running: 0, failed: 0 });
+      runs.set(event.graph, { bar, running: new Set(), done: 0, failed: 0 });
+      return;
+    }
+    const run = runs.get(event.graph);
+    if (!run) return;
+    if (event.type === "node") {
+      const { update } = event;
+      if (!TASK_KINDS.has(event.graph.node(update.node).kind)) return;
+      if (update.status === "RUNNING") run.running.add(update.node);
+      else {
+        run.running.delete(update.node);
+        if (update.status === "COMPLETED") run.done++;
+        else run.failed++;
+      }
+      run.bar.update(run.done + run.failed, { running: run.running.size, failed: run.failed });
+      return;
+    }
+    run.bar.update(run.done + run.failed, { running: 0, failed: run.failed });
+    bars.update();
+    runs.delete(event.graph);
+  });
+  return () => {
+    unsubscribe();
+    bars.stop();
+  };
+}

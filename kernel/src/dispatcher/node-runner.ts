@@ -1,0 +1,56 @@
+// How each kind of node turns its inputs into an output, in process. Helper nodes (parameters,
+// collections, getitem/getattr) resolve right here; electrons call their function with retries,
+// an optional timeout and their hooks.
+import type { GraphNode, NodeInputs } from "../workflow/graph";
+import { hookList } from "../workflow/options";
+
+/** Arguments in call order, from the data edges' positions. */
+export function callArguments(inputs: NodeInputs, outputOf: (node: number) => unknown): unknown[] {
+  const args: unknown[] = [];
+  for (const edge of inputs.data) args[edge.position ?? args.length] = outputOf(edge.source);
+  return args;
+}
+
+/** Output of a node that needs no executor; undefined `handled` means it is an electron. */
+export function resolveHelperNode(node: GraphNode, inputs: NodeInputs, outputOf: (node: number) => unknown): { output: unknown } | undefined {
+  switch (node.kind) {
+    case "parameter":
+      return { output: node.value };
+    case "list":
+      return { output: callArguments(inputs, outputOf) };
+    case "dict": {
+      const output: Record<string, unknown> = {};
+      for (const edge of inputs.data) output[edge.key!] = outputOf(edge.source);
+      return { output };
+    }
+    case "getitem":
+    case "getattr": {
+      const parent = outputOf(inputs.data[0]!.source);
+      if (parent === null || parent === undefined) {
+        throw new TypeError(`cannot read ${node.kind === "getitem" ? "index" : "property"} ${String(node.key)} of ${String(parent)}`);
+      }
+      return { output: (parent as Record<string | number, unknown>)[node.key!] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** One attempt of an electron: hooks, the function, and the timeout if one is set. */
+export async function attemptElectron(node: GraphNode, args: unknown[]): Promise<unknown> {
+  const { fn } = node.electron!;
+  const options = node.options ?? {};
+  for (const hook of hookList(options.callBefore)) await hook();
+  const run = Promise.resolve().then(() => fn(...args));
+  const output = options.timeoutMs === undefined ? await run : await withTimeout(run, options.timeoutMs, node);
+  for (const hook of hookList(options.callAfter)) await hook();
+  return output;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, node: GraphNode): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`electron "${node.name}" (node ${node.id}) timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,65 @@
+// The scheduler's bookkeeping, free of I/O: a dependency counter per node and the list of nodes that
+// became ready. Whoever runs the nodes (in process, or the dispatcher with its executors) asks it what
+// may start next; the cost per node is O(its edges).
+
+/** The shape the scheduler needs from a graph. */
+export interface SchedulableGraph {
+  readonly nodes: readonly unknown[];
+  dependencyCounts(): number[];
+  dependantsOf(id: number): number[];
+}
+
+export class Scheduler {
+  private readonly waiting: Int32Array;
+  private readonly settled: Uint8Array;
+  private remaining: number;
+
+  constructor(private readonly graph: SchedulableGraph) {
+    this.waiting = Int32Array.from(graph.dependencyCounts());
+    this.settled = new Uint8Array(graph.nodes.length);
+    this.remaining = graph.nodes.length;
+  }
+
+  /** Nodes with no dependencies: where a run starts. */
+  initial(): number[] {
+    const ready: number[] = [];
+    this.waiting.forEach((count, id) => count === 0 && ready.push(id));
+    return ready;
+  }
+
+  /** Marks a node done and returns the dependants that are now ready. */
+  complete(id: number): number[] {
+    this.settle(id);
+    const ready: number[] = [];
+    for (const dependant of this.graph.dependantsOf(id)) {
+      if (--this.waiting[dependant]! === 0 && !this.settled[dependant]) ready.push(dependant);
+    }
+    return ready;
+  }
+
+  /** Marks a node failed and returns every node downstream of it, which can now never run. */
+  fail(id: number): number[] {
+    this.settle(id);
+    const blocked: number[] = [];
+    const stack = [id];
+    while (stack.length) {
+      for (const dependant of this.graph.dependantsOf(stack.pop()!)) {
+        if (this.settled[dependant]) continue;
+        this.settle(dependant);
+        blocked.push(dependant);
+        stack.push(dependant);
+      }
+    }
+    return blocked;
+  }
+
+  get finished(): boolean {
+    return this.remaining === 0;
+  }
+
+  private settle(id: number): void {
+    if (this.settled[id]) return;
+    this.settled[id] = 1;
+    this.remaining--;
+  }
+}

@@ -1,0 +1,27 @@
+// The public API of the `valence` package: everything users and other packages may import. Anything
+// not exported here is internal and may change.
+export {
+  electron,
+  lattice,
+  wait,
+  Graph,
+  isFuture,
+  WorkflowError,
+  type Electron,
+  type Lattice,
+  type Future,
+  type FutureHandle,
+  type Arg,
+  type Args,
+  type Resolved,
+  type GraphNode,
+  type GraphEdge,
+  type ElectronOptions,
+  type LatticeOptions,
+  type Resources,
+  type Hook,
+  type WorkflowErrorCode,
+} from "./workflow";
+export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./dispatcher/run-local";
+export { onRunEvent, type RunEvent, type RunListener } from "./dispatcher/run-events";
+export { DAG_MIME_TYPE, type DagDocument, type DagNode, type DagEdge, type Status } from "@valence/schema";

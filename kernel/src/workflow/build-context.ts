@@ -1,0 +1,37 @@
+// The dry run in progress: electron calls made while a lattice body runs record nodes into the
+// innermost build on this stack. Builds are synchronous, so a stack is all the state there is.
+import type { Graph } from "./graph";
+
+export class BuildContext {
+  private open = true;
+  constructor(readonly graph: Graph) {}
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  close(): void {
+    this.open = false;
+  }
+
+  /** How messages name a node: `"prepareData" (node 3)`. */
+  describe(id: number): string {
+    const node = this.graph.node(id);
+    return `"${node.name}" (node ${id})`;
+  }
+}
+
+const stack: BuildContext[] = [];
+
+export function currentBuild(): BuildContext | undefined {
+  return stack[stack.length - 1];
+}
+
+export function withBuild<T>(context: BuildContext, body: () => T): T {
+  stack.push(context);
+  try {
+    return body();
+  } finally {
+    stack.pop();
+  }
+}

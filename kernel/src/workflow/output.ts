@@ -1,0 +1,57 @@
+// The lattice's return value: checked when the dry run ends, described for the DAG document, and
+// resolved into the result by replacing each future with its node's output.
+import type { OutputStructure } from "@valence/schema";
+import { WorkflowError } from "./errors";
+import { futureOf, isFuture } from "./future";
+import { previewValue } from "./preview";
+import { isPlainObject } from "./structure";
+
+export function checkReturnValue(value: unknown, latticeName: string): void {
+  if (value === undefined) {
+    throw new WorkflowError(
+      "LATTICE_RETURNED_NOTHING",
+      `lattice "${latticeName}" returned nothing. Return the futures whose values you want as the result ` +
+        `(one future, or an array or object of them).`,
+    );
+  }
+  if (!isFuture(value) && value instanceof Promise) {
+    throw new WorkflowError(
+      "LATTICE_ASYNC",
+      `lattice "${latticeName}" returned a promise: lattice bodies are dry runs and must be synchronous. ` +
+        `Remove "async" from the lattice function; put asynchronous work inside electrons.`,
+    );
+  }
+}
+
+export function outputStructure(value: unknown): OutputStructure {
+  const future = futureOf(value);
+  if (future) return { kind: "future", node: future.node };
+  if (Array.isArray(value)) return { kind: "array", items: value.map((item: unknown) => outputStructure(item)) };
+  if (isPlainObject(value)) {
+    const entries: Record<string, OutputStructure> = {};
+    for (const [key, item] of Object.entries(value)) entries[key] = outputStructure(item);
+    return { kind: "object", entries };
+  }
+  return { kind: "value", value: previewValue(value) };
+}
+
+/** The lattice's result: `value` with every future replaced by `outputOf(node)`. */
+export function resolveOutput(value: unknown, outputOf: (node: number) => unknown): unknown {
+  const future = futureOf(value);
+  if (future) return outputOf(future.node);
+  if (Array.isArray(value)) return value.map((item: unknown) => resolveOutput(item, outputOf));
+  if (isPlainObject(value)) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = resolveOutput(item, outputOf);
+    return result;
+  }
+  return value;
+}
+
+/** Ids of the nodes the result needs, in the order they appear in the return structure. */
+export function outputNodes(structure: OutputStructure, into: number[] = []): number[] {
+  if (structure.kind === "future") into.push(structure.node);
+  else if (structure.kind === "array") structure.items.forEach((item) => outputNodes(item, into));
+  else if (structure.kind === "object") Object.values(structure.entries).forEach((item) => outputNodes(item, into));
+  return into;
+}

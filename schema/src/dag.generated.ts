@@ -1,0 +1,111 @@
+/* Generated from the JSON Schema beside it by `npm run schema:generate`. Do not edit. */
+
+/**
+ * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
+ */
+export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
+export type Status = "NEW_OBJECT" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+/**
+ * The lattice's return value with futures in it: the result replaces each future by its node's output.
+ */
+export type OutputStructure =
+  | {
+      kind: "future";
+      node: number;
+    }
+  | {
+      kind: "array";
+      items: OutputStructure[];
+    }
+  | {
+      kind: "object";
+      entries: {
+        [k: string]: OutputStructure;
+      };
+    }
+  | {
+      kind: "value";
+      value: ValuePreview;
+    };
+
+/**
+ * A lattice's transport graph as the kernel sends it to the browser (MIME type application/vnd.valence.dag+json). Node ids are stable: the same lattice with the same inputs gives the same ids.
+ */
+export interface DagDocument {
+  /**
+   * Version of this document format.
+   */
+  version: 1;
+  lattice: DagLattice;
+  nodes: DagNode[];
+  edges: DagEdge[];
+  output: OutputStructure;
+  dispatch?: DagDispatch;
+}
+export interface DagLattice {
+  name: string;
+  /**
+   * Previews of the arguments the lattice was built with.
+   */
+  inputs?: ValuePreview[];
+}
+/**
+ * A short, human-readable rendering of a value; never the value itself.
+ */
+export interface ValuePreview {
+  /**
+   * typeof, or the constructor name for objects (Array, Map, Date...).
+   */
+  type: string;
+  preview: string;
+}
+export interface DagNode {
+  id: number;
+  kind: NodeKind;
+  name: string;
+  options?: ElectronOptionsDocument;
+  value?: ValuePreview;
+  /**
+   * The index (getitem) or property name (getattr).
+   */
+  key?: string | number;
+  status?: Status;
+}
+/**
+ * The electron options that matter outside the kernel. Hooks are listed by function name.
+ */
+export interface ElectronOptionsDocument {
+  executor?: string;
+  resources?: Resources;
+  retries?: number;
+  timeoutMs?: number;
+  deps?: {
+    npm?: string[];
+  };
+  callBefore?: string[];
+  callAfter?: string[];
+  cache?: boolean;
+  outputLength?: number;
+}
+export interface Resources {
+  cpus?: number;
+  memoryMB?: number;
+  gpus?: number;
+}
+/**
+ * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.
+ */
+export interface DagEdge {
+  source: number;
+  target: number;
+  kind: "data" | "wait";
+  position?: number;
+  key?: string;
+}
+/**
+ * Present when the graph belongs to a dispatch: the browser subscribes to it for live status.
+ */
+export interface DagDispatch {
+  id: string;
+  status: Status;
+}

@@ -1,0 +1,22 @@
+// Valence's contracts, shared by the kernel (Node) and the extension (browser): the JSON Schemas and
+// the TypeScript types generated from them. Nothing here does I/O.
+import dagSchema from "../dag.schema.json";
+
+export type {
+  DagDocument,
+  DagLattice,
+  DagNode,
+  DagEdge,
+  DagDispatch,
+  NodeKind,
+  Status,
+  ValuePreview,
+  OutputStructure,
+  ElectronOptionsDocument,
+  Resources,
+} from "./dag.generated";
+
+/** The MIME type of a lattice's DAG in a notebook output. */
+export const DAG_MIME_TYPE = "application/vnd.valence.dag+json";
+
+export { dagSchema };
