@@ -1,0 +1,120 @@
+// Scope analysis shared by the transform and the serializer's diagnostics: parse JavaScript (or
+// TypeScript) and find, for a function or class, the variables it uses from outside itself.
+import { parse, type TSESTree } from "@typescript-eslint/typescript-estree";
+import { analyze, type Scope } from "@typescript-eslint/scope-manager";
+
+export type FunctionLike =
+  | TSESTree.FunctionDeclaration
+  | TSESTree.FunctionExpression
+  | TSESTree.ArrowFunctionExpression
+  | TSESTree.ClassDeclaration
+  | TSESTree.ClassExpression;
+
+export interface ImportReference {
+  readonly specifier: string;
+  readonly export: string;
+}
+
+export interface FreeVariables {
+  /** Variables whose values travel (functions, electrons, data). */
+  readonly values: string[];
+  /** Variables bound by imports: they travel by specifier. */
+  readonly imports: Record<string, ImportReference>;
+}
+
+export type ParentedNode = TSESTree.Node & { parent?: ParentedNode };
+
+export function parseModule(code: string): { ast: TSESTree.Program; scopes: Scope[] } {
+  const ast = parse(code, { range: true, jsx: false, comment: false, loc: false });
+  setParents(ast);
+  const manager = analyze(ast, { sourceType: "module", lib: ["esnext"] });
+  return { ast, scopes: manager.scopes };
+}
+
+function setParents(root: TSESTree.Node): void {
+  const stack: ParentedNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "parent" || value === null || typeof value !== "object") continue;
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (child && typeof child === "object" && typeof (child as TSESTree.Node).type === "string") {
+          (child as ParentedNode).parent = node;
+          stack.push(child as ParentedNode);
+        }
+      }
+    }
+  }
+}
+
+export function isFunctionLike(node: TSESTree.Node): node is FunctionLike {
+  return (
+    node.type === "FunctionDeclaration" ||
+    node.type === "FunctionExpression" ||
+    node.type === "ArrowFunctionExpression" ||
+    node.type === "ClassDeclaration" ||
+    node.type === "ClassExpression"
+  );
+}
+
+/** Methods, getters and setters travel with their object or class, never alone. */
+export function isMethodLike(node: ParentedNode): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if (parent.type === "MethodDefinition" || parent.type === "TSAbstractMethodDefinition") return true;
+  return parent.type === "Property" && (parent.method || parent.kind !== "init");
+}
+
+export function freeVariablesOf(scope: Scope, externals?: (name: string) => boolean): FreeVariables {
+  const values = new Set<string>();
+  const imports: Record<string, ImportReference> = {};
+  for (const reference of scope.through) {
+    if (!reference.isValueReference) continue;
+    const name = reference.identifier.name;
+    const variable = reference.resolved;
+    if (!variable) {
+      if (externals?.(name)) values.add(name);
+      continue;
+    }
+    if (variable.scope.type === "global") continue;
+    // A named function or class expression referring to itself.
+    if (variable.scope.block === scope.block) continue;
+    const imported = importOf(variable.defs[0]);
+    if (imported) imports[name] = imported;
+    else values.add(name);
+  }
+  return { values: [...values], imports };
+}
+
+function importOf(definition: Scope["variables"][number]["defs"][number] | undefined): ImportReference | undefined {
+  if (!definition) return undefined;
+  if (definition.type === "ImportBinding") {
+    const node = definition.node;
+    if (node.type === "TSImportEqualsDeclaration") {
+      const ref = node.moduleReference;
+      return ref.type === "TSExternalModuleReference" ? { specifier: ref.expression.value, export: "=" } : undefined;
+    }
+    const declaration = definition.parent;
+    if (declaration.type !== "ImportDeclaration") return undefined;
+    const specifier = String(declaration.source.value);
+    if (node.type === "ImportDefaultSpecifier") return { specifier, export: "default" };
+    if (node.type === "ImportNamespaceSpecifier") return { specifier, export: "*" };
+    const imported = node.imported;
+    return { specifier, export: imported.type === "Identifier" ? imported.name : String(imported.value) };
+  }
+  if (definition.type === "Variable") {
+    const init = definition.node.init;
+    if (
+      definition.node.id.type === "Identifier" &&
+      init?.type === "CallExpression" &&
+      init.callee.type === "Identifier" &&
+      init.callee.name === "require" &&
+      init.arguments.length === 1 &&
+      init.arguments[0]!.type === "Literal" &&
+      typeof init.arguments[0]!.value === "string"
+    ) {
+      return { specifier: init.arguments[0]!.value, export: "=" };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,102 @@
+// Node module hooks (module.register) for Valence's loader: resolve TypeScript-style specifiers
+// (extensionless, `.js` naming a `.ts`), transpile TypeScript, and instrument user modules — not
+// dependencies, not valence itself — so their functions record their free variables.
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { extname, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+type Format = "module" | "commonjs";
+interface ResolveContext {
+  parentURL?: string;
+}
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface LoadResult {
+  format: string;
+  source?: string | ArrayBuffer | Uint8Array | null;
+  shortCircuit?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+let valenceDist = "";
+let typescript: typeof import("typescript") | undefined;
+let instrumentCode: ((code: string, options: { fileName?: string }) => string) | undefined;
+
+export function initialize(data: { valenceDist: string }): void {
+  valenceDist = data.valenceDist;
+}
+
+const TS_EXTENSIONS = new Set([".ts", ".mts", ".cts"]);
+
+export async function resolve(
+  specifier: string,
+  context: ResolveContext,
+  nextResolve: (specifier: string, context: ResolveContext) => Promise<ResolveResult>,
+): Promise<ResolveResult> {
+  try {
+    return await nextResolve(specifier, context);
+  } catch (error) {
+    const parent = context.parentURL;
+    if (!parent?.startsWith("file:") || !/^(\.{1,2}\/|\/|file:)/.test(specifier)) throw error;
+    const candidates = /\.[cm]?js$/.test(specifier)
+      ? [
+          specifier
+            .replace(/\.js$/, ".ts")
+            .replace(/\.mjs$/, ".mts")
+            .replace(/\.cjs$/, ".cts"),
+        ]
+      : [`${specifier}.ts`, `${specifier}.mts`, `${specifier}/index.ts`];
+    for (const candidate of candidates) {
+      const url = new URL(candidate, parent);
+      if (existsSync(fileURLToPath(url))) return { url: url.href, shortCircuit: true };
+    }
+    throw error;
+  }
+}
+
+export async function load(
+  url: string,
+  context: object,
+  nextLoad: (url: string, context: object) => Promise<LoadResult>,
+): Promise<LoadResult> {
+  if (!url.startsWith("file:")) return nextLoad(url, context);
+  const path = fileURLToPath(url);
+  const extension = extname(path);
+  const user = !path.includes(`${sep}node_modules${sep}`) && !(valenceDist && path.startsWith(valenceDist + sep));
+  if (TS_EXTENSIONS.has(extension)) {
+    const format: Format = extension === ".cts" ? "commonjs" : "module";
+    const code = transpile(readFileSync(path, "utf8"), path, format);
+    return { format, source: user ? instrumentSource(code, path) : code, shortCircuit: true };
+  }
+  const loaded = await nextLoad(url, context);
+  // ES modules only: CommonJS files loaded by require() do not pass through these hooks in Node 20.
+  if (!user || loaded.format !== "module" || loaded.source == null) return loaded;
+  const code =
+    typeof loaded.source === "string" ? loaded.source : Buffer.from(loaded.source as Uint8Array).toString("utf8");
+  return { ...loaded, source: instrumentSource(code, path) };
+}
+
+function transpile(source: string, fileName: string, format: Format): string {
+  typescript ??= require("typescript") as typeof import("typescript");
+  const ts = typescript;
+  return ts.transpileModule(source, {
+    fileName,
+    compilerOptions: {
+      module: format === "module" ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      inlineSourceMap: true,
+      inlineSources: true,
+    },
+  }).outputText;
+}
+
+function instrumentSource(code: string, fileName: string): string {
+  instrumentCode ??= (require(`${valenceDist}/instrument/index.js`) as { instrument: typeof instrumentCode })
+    .instrument!;
+  return instrumentCode(code, { fileName });
+}

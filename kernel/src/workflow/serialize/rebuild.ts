@@ -1,0 +1,143 @@
+// Rebuilding serialized functions where they run (a worker, a restarted dispatcher): every function
+// is evaluated in a scope of its own whose free variables are assigned after all functions exist, so
+// mutual recursion works; imports are loaded by specifier; values are structured-clone copies.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { deserialize } from "node:v8";
+import { electron, type Electron } from "../electron";
+import { lattice, type Lattice } from "../lattice";
+import type { AnyFunction } from "../definition";
+import type { ElectronOptions, Hook } from "../options";
+import { recordCapture } from "./capture";
+import type {
+  Binding,
+  ElectronReference,
+  ElectronSpec,
+  FunctionSpec,
+  LatticeReference,
+  LatticeSpec,
+  SerializedFunction,
+} from "./spec";
+
+// Functions compiled by tsx/esbuild call `__name(fn, "name")`; provide it so such sources rebuild.
+const nameHelper = (target: object, value: string): object =>
+  Object.defineProperty(target, "name", { value, configurable: true });
+
+interface Made {
+  readonly fn: AnyFunction;
+  readonly bind: (values: Record<string, unknown>) => void;
+}
+
+function compile(entry: SerializedFunction): Made {
+  const names = Object.keys(entry.bindings).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+  const body =
+    `"use strict";\n${names.length ? `let ${names.join(", ")};\n` : ""}` +
+    `const __valence_fn__ = (${entry.source}\n);\n` +
+    `return { fn: __valence_fn__, bind(values) { ${names.map((n) => `${n} = values[${JSON.stringify(n)}];`).join(" ")} } };`;
+  try {
+    return new Function("__valence_capture__", "__name", body)(recordCapture, nameHelper) as Made;
+  } catch (error) {
+    throw new Error(`cannot rebuild function "${entry.name}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+class Rebuilder {
+  private readonly made: Made[];
+  private readonly electrons = new Map<ElectronReference, Electron<unknown[], unknown>>();
+  private readonly lattices = new Map<LatticeReference, Lattice<unknown[], unknown>>();
+  private readonly require = createRequire(join(process.cwd(), "noop.js"));
+
+  constructor(private readonly functions: readonly SerializedFunction[]) {
+    this.made = functions.map(compile);
+  }
+
+  async bindAll(): Promise<void> {
+    for (const [i, entry] of this.functions.entries()) {
+      const values: Record<string, unknown> = {};
+      for (const [name, binding] of Object.entries(entry.bindings)) values[name] = await this.value(binding);
+      this.made[i]!.bind(values);
+    }
+  }
+
+  fn(index: number): AnyFunction {
+    const made = this.made[index];
+    if (!made) throw new RangeError(`serialized spec has no function ${index}`);
+    return made.fn;
+  }
+
+  electron(reference: ElectronReference): Electron<unknown[], unknown> {
+    let rebuilt = this.electrons.get(reference);
+    if (!rebuilt) {
+      const hooks = (list: readonly number[]): Hook[] => list.map((i) => this.fn(i) as Hook);
+      const options: ElectronOptions = {
+        ...reference.options,
+        name: reference.name,
+        ...(reference.callBefore.length ? { callBefore: hooks(reference.callBefore) } : {}),
+        ...(reference.callAfter.length ? { callAfter: hooks(reference.callAfter) } : {}),
+      };
+      rebuilt = reference.sublattice
+        ? electron(this.lattice(reference.sublattice), options)
+        : electron(this.fn(reference.fn), options);
+      this.electrons.set(reference, rebuilt);
+    }
+    return rebuilt;
+  }
+
+  lattice(reference: LatticeReference): Lattice<unknown[], unknown> {
+    let rebuilt = this.lattices.get(reference);
+    if (!rebuilt) {
+      rebuilt = lattice(this.fn(reference.fn), { ...reference.options, name: reference.name });
+      this.lattices.set(reference, rebuilt);
+    }
+    return rebuilt;
+  }
+
+  private async value(binding: Binding): Promise<unknown> {
+    switch (binding.kind) {
+      case "function":
+        return this.fn(binding.fn);
+      case "electron":
+        return this.electron(binding.electron);
+      case "lattice":
+        return this.lattice(binding.lattice);
+      case "value":
+        return deserialize(Buffer.from(binding.data, "base64"));
+      case "import":
+        return this.importBinding(binding.specifier, binding.export);
+    }
+  }
+
+  private async importBinding(specifier: string, name: string): Promise<unknown> {
+    if (name === "=")
+      return specifier.startsWith("file:") ? this.require(new URL(specifier).pathname) : this.require(specifier);
+    let url = specifier;
+    if (!/^(node:|file:|data:)/.test(specifier)) {
+      try {
+        url = pathToFileURL(this.require.resolve(specifier)).href;
+      } catch {
+        url = specifier; // a builtin without the node: prefix, or resolvable only from here
+      }
+    }
+    const namespace = (await import(url)) as Record<string, unknown>;
+    return name === "*" ? namespace : namespace[name];
+  }
+}
+
+async function rebuilder(functions: readonly SerializedFunction[]): Promise<Rebuilder> {
+  const rebuilt = new Rebuilder(functions);
+  await rebuilt.bindAll();
+  return rebuilt;
+}
+
+export async function rebuildFunction(spec: FunctionSpec): Promise<AnyFunction> {
+  return (await rebuilder(spec.functions)).fn(spec.root);
+}
+
+export async function rebuildElectron(spec: ElectronSpec): Promise<Electron<unknown[], unknown>> {
+  return (await rebuilder(spec.functions)).electron(spec.electron);
+}
+
+export async function rebuildLattice(spec: LatticeSpec): Promise<Lattice<unknown[], unknown>> {
+  return (await rebuilder(spec.functions)).lattice(spec.lattice);
+}

@@ -1,0 +1,193 @@
+// Functions by value: an electron, a lattice or a plain function becomes its source text plus its
+// free variables — other functions, electrons and lattices by value (recursively, cycles by
+// reference), imports by specifier, data as structured clones. What cannot travel fails here, at
+// dispatch, with the electron and the variable named.
+import { serialize as v8serialize } from "node:v8";
+import {
+  electronDefinition,
+  latticeDefinition,
+  type AnyFunction,
+  type ElectronDefinition,
+  type LatticeDefinition,
+} from "../definition";
+import { WorkflowError } from "../errors";
+import { optionsDocument } from "../dag-document";
+import { hookList } from "../options";
+import { captureOf } from "./capture";
+import { functionSource } from "./source";
+import type {
+  Binding,
+  ElectronReference,
+  ElectronSpec,
+  FunctionSpec,
+  LatticeReference,
+  LatticeSpec,
+  SerializedFunction,
+} from "./spec";
+
+export function serializeElectron(electron: ElectronDefinition | AnyFunction): ElectronSpec {
+  const definition = typeof electron === "function" ? electronDefinition(electron) : electron;
+  if (!definition) throw new TypeError("serializeElectron takes an electron");
+  const serializer = new Serializer(`electron "${definition.name}"`);
+  const reference = serializer.electron(definition);
+  return { version: 1, functions: serializer.functions, electron: reference };
+}
+
+export function serializeLattice(lattice: LatticeDefinition | object): LatticeSpec {
+  const definition = latticeDefinition(lattice) ?? (lattice as LatticeDefinition);
+  if (typeof definition.fn !== "function") throw new TypeError("serializeLattice takes a lattice");
+  const serializer = new Serializer(`lattice "${definition.name}"`);
+  const reference = serializer.lattice(definition);
+  return { version: 1, functions: serializer.functions, lattice: reference };
+}
+
+export function serializeFunction(fn: AnyFunction, label = `function "${fn.name || "anonymous"}"`): FunctionSpec {
+  const serializer = new Serializer(label);
+  const root = serializer.fn(fn, fn.name || "anonymous");
+  return { version: 1, functions: serializer.functions, root };
+}
+
+function fail(message: string, cause?: unknown): never {
+  throw new WorkflowError("NOT_SERIALIZABLE", message, cause === undefined ? undefined : { cause });
+}
+
+const LOADER_HINT =
+  "Run the script with `valence run file.ts` or `node --import valence/register file.ts`, so Valence can " +
+  "record the variables functions use (in a notebook, the Valence kernel does this).";
+
+class Serializer {
+  readonly functions: SerializedFunction[] = [];
+  private readonly indexes = new Map<AnyFunction, number>();
+
+  constructor(private readonly owner: string) {}
+
+  electron(definition: ElectronDefinition): ElectronReference {
+    const { callBefore, callAfter, ...options } = optionsDocument(definition.options);
+    void callBefore;
+    void callAfter;
+    return {
+      name: definition.name,
+      options,
+      fn: this.fn(definition.fn, definition.name),
+      callBefore: hookList(definition.options.callBefore).map((hook) => this.fn(hook, hook.name || "callBefore")),
+      callAfter: hookList(definition.options.callAfter).map((hook) => this.fn(hook, hook.name || "callAfter")),
+      ...(definition.sublattice ? { sublattice: this.lattice(definition.sublattice) } : {}),
+    };
+  }
+
+  lattice(definition: LatticeDefinition): LatticeReference {
+    return { name: definition.name, options: { ...definition.options }, fn: this.fn(definition.fn, definition.name) };
+  }
+
+  fn(fn: AnyFunction, name: string): number {
+    const known = this.indexes.get(fn);
+    if (known !== undefined) return known;
+    const found = functionSource(fn);
+    if ("problem" in found) {
+      const why = {
+        native: "it is a built-in or bound function, which has no source",
+        accessor: "getters and setters cannot travel on their own",
+        unknown: "its source is not a function expression Valence can rebuild",
+      }[found.problem];
+      fail(`${this.owner} cannot be sent: function "${name}" ${why}. Define it as a plain function.`);
+    }
+    const index = this.functions.length;
+    this.indexes.set(fn, index);
+    const entry: { name: string; source: string; bindings: Record<string, Binding> } = {
+      name,
+      source: found.source,
+      bindings: {},
+    };
+    this.functions.push(entry);
+    const capture = captureOf(fn);
+    if (!capture) {
+      const free = undeclaredVariables(found.source);
+      if (free.length) {
+        fail(
+          `${this.owner} cannot be sent: function "${name}" uses ${free.map((v) => `"${v}"`).join(", ")} from its ` +
+            `surroundings, but this code was not loaded through Valence's loader. ${LOADER_HINT}`,
+        );
+      }
+      return index;
+    }
+    for (const [variable, reference] of Object.entries(capture.imports)) {
+      entry.bindings[variable] = { kind: "import", ...reference };
+    }
+    for (const [variable, thunk] of Object.entries(capture.thunks)) {
+      let value: unknown;
+      try {
+        value = thunk();
+      } catch (error) {
+        fail(
+          `${this.owner} cannot be sent: variable "${variable}" used by "${name}" is not initialized yet (${(error as Error).message})`,
+          error,
+        );
+      }
+      entry.bindings[variable] = this.binding(value, variable, name);
+    }
+    return index;
+  }
+
+  private binding(value: unknown, variable: string, user: string): Binding {
+    const electron = electronDefinition(value);
+    if (electron) return { kind: "electron", electron: this.electron(electron) };
+    const lattice = latticeDefinition(value);
+    if (lattice) return { kind: "lattice", lattice: this.lattice(lattice) };
+    if (typeof value === "function") return { kind: "function", fn: this.fn(value as AnyFunction, variable) };
+    try {
+      return { kind: "value", data: Buffer.from(v8serialize(value)).toString("base64") };
+    } catch (error) {
+      const path = uncloneablePath(value, variable);
+      fail(
+        `${this.owner} cannot be sent: variable "${variable}" used by "${user}" ` +
+          (path ? `holds ${path.what} at ${path.path}, which` : "holds a value that") +
+          ` cannot travel. Values travel as structured clones (plain data, Map, Set, Date, BigInt, typed arrays).`,
+        error,
+      );
+    }
+  }
+}
+
+/** Where inside `value` the first function, symbol or other uncloneable thing is. */
+function uncloneablePath(
+  value: unknown,
+  path: string,
+  seen = new Set<unknown>(),
+): { path: string; what: string } | undefined {
+  if (typeof value === "function") return { path, what: "a function" };
+  if (typeof value === "symbol") return { path, what: "a symbol" };
+  if (value === null || typeof value !== "object" || seen.has(value)) return undefined;
+  seen.add(value);
+  if (value instanceof WeakMap || value instanceof WeakSet || value instanceof Promise) {
+    return { path, what: `a ${value.constructor.name}` };
+  }
+  const entries: Array<[string, unknown]> =
+    value instanceof Map
+      ? [...value].map(([k, v]) => [`${path}.get(${JSON.stringify(k) ?? String(k)})`, v])
+      : value instanceof Set
+        ? [...value].map((v, i) => [`${path}[set item ${i}]`, v])
+        : Object.entries(value).map(([k, v]) => [Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, v]);
+  for (const [childPath, child] of entries) {
+    const found = uncloneablePath(child, childPath, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const verdicts = new Map<string, string[]>();
+
+/** Free identifiers of un-instrumented source that are not globals here (parsed once per source). */
+function undeclaredVariables(source: string): string[] {
+  let free = verdicts.get(source);
+  if (!free) {
+    // Loaded lazily: the parser is only needed for this diagnostic.
+    const { freeVariables } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../instrument/free-variables") as typeof import("../../instrument/free-variables");
+    free = freeVariables(source).filter(
+      (name) => !(name in globalThis) && name !== "__name" && name !== "__valence_capture__",
+    );
+    verdicts.set(source, free);
+  }
+  return free;
+}

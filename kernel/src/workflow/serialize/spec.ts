@@ -1,0 +1,56 @@
+// The serialized forms of functions, electrons and lattices: JSON-compatible, so they can be stored
+// in SQLite, sent over HTTP or Redis, and rebuilt in a worker that never saw the user's kernel.
+import type { ElectronOptionsDocument } from "@valence/schema";
+import type { LatticeOptions } from "../options";
+import type { ImportReference } from "./capture";
+
+/** A free variable of a serialized function, and how it is restored. */
+export type Binding =
+  | { readonly kind: "function"; readonly fn: number }
+  | { readonly kind: "electron"; readonly electron: ElectronReference }
+  | { readonly kind: "lattice"; readonly lattice: LatticeReference }
+  | ({ readonly kind: "import" } & ImportReference)
+  /** v8.serialize of the value, base64: structured-clone semantics. */
+  | { readonly kind: "value"; readonly data: string };
+
+export interface SerializedFunction {
+  readonly name: string;
+  /** An expression that evaluates to the function. */
+  readonly source: string;
+  readonly bindings: Readonly<Record<string, Binding>>;
+}
+
+export interface LatticeReference {
+  readonly name: string;
+  readonly options: LatticeOptions;
+  /** Index of the lattice body in the spec's `functions`. */
+  readonly fn: number;
+}
+
+export interface ElectronReference {
+  readonly name: string;
+  /** Options without hooks (those are functions: see callBefore / callAfter). */
+  readonly options: Omit<ElectronOptionsDocument, "callBefore" | "callAfter">;
+  readonly fn: number;
+  readonly callBefore: readonly number[];
+  readonly callAfter: readonly number[];
+  readonly sublattice?: LatticeReference;
+}
+
+export interface ElectronSpec {
+  readonly version: 1;
+  readonly functions: readonly SerializedFunction[];
+  readonly electron: ElectronReference;
+}
+
+export interface LatticeSpec {
+  readonly version: 1;
+  readonly functions: readonly SerializedFunction[];
+  readonly lattice: LatticeReference;
+}
+
+export interface FunctionSpec {
+  readonly version: 1;
+  readonly functions: readonly SerializedFunction[];
+  readonly root: number;
+}
