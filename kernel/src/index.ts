@@ -24,4 +24,17 @@ export {
 } from "./workflow";
 export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./dispatcher/run-local";
 export { onRunEvent, type RunEvent, type RunListener } from "./dispatcher/run-events";
+export {
+  dispatch,
+  dispatchSync,
+  getResult,
+  cancel,
+  listDispatches,
+  redispatch,
+  type GetResultOptions,
+  type RedispatchOptions,
+} from "./dispatcher/client/api";
+export { Result, type NodeResult } from "./dispatcher/client/result";
+export { DispatcherError } from "./dispatcher/client/connection";
+export { startDispatcher, type DispatcherOptions, type RunningDispatcher } from "./dispatcher/start";
 export { DAG_MIME_TYPE, type DagDocument, type DagNode, type DagEdge, type Status } from "@valence/schema";

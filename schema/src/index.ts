@@ -1,6 +1,7 @@
 // Valence's contracts, shared by the kernel (Node) and the extension (browser): the JSON Schemas and
 // the TypeScript types generated from them. Nothing here does I/O.
 import dagSchema from "../dag.schema.json";
+import protocolSchema from "../protocol.schema.json";
 
 export type {
   DagDocument,
@@ -15,8 +16,24 @@ export type {
   ElectronOptionsDocument,
   Resources,
 } from "./dag.generated";
+export type {
+  DispatchRequest,
+  RedispatchRequest,
+  CancelRequest,
+  ClientMessage,
+  ServerMessage,
+  DispatchSummary,
+  DispatchDetail,
+  NodeDetail,
+  NodeState,
+  TaskErrorDocument,
+  ErrorResponse,
+  TransportGraphDocument,
+  TransportNodeDocument,
+  TransportOutputDocument,
+} from "./protocol.generated";
 
 /** The MIME type of a lattice's DAG in a notebook output. */
 export const DAG_MIME_TYPE = "application/vnd.valence.dag+json";
 
-export { dagSchema };
+export { dagSchema, protocolSchema };

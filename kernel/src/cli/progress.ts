@@ -15,18 +15,20 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
-      // Without a TTY (CI logs), draw only when a run ends instead of animating.
-      noTTYOutput: true,
-      notTTYSchedule: 60_000,
     },
     Presets.shades_classic,
   );
-  const runs = new Map<Graph, { bar: SingleBar; running: Set<number>; done: number; failed: number }>();
+  // Without a terminal (CI logs, pipes) a bar cannot redraw: print one line per finished run instead.
+  const live = stream.isTTY === true;
+  const runs = new Map<
+    Graph,
+    { bar: SingleBar | undefined; total: number; started: number; running: Set<number>; done: number; failed: number }
+  >();
   const unsubscribe = onRunEvent((event) => {
     if (event.type === "start") {
       const total = event.graph.nodes.filter((n) => TASK_KINDS.has(n.kind)).length;
-      const bar = bars.create(total, 0, { lattice: event.graph.latticeName, running: 0, failed: 0 });
-      runs.set(event.graph, { bar, running: new Set(), done: 0, failed: 0 });
+      const bar = live ? bars.create(total, 0, { lattice: event.graph.latticeName, running: 0, failed: 0 }) : undefined;
+      runs.set(event.graph, { bar, total, started: Date.now(), running: new Set(), done: 0, failed: 0 });
       return;
     }
     const run = runs.get(event.graph);
@@ -40,15 +42,22 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
         if (update.status === "COMPLETED") run.done++;
         else run.failed++;
       }
-      run.bar.update(run.done + run.failed, { running: run.running.size, failed: run.failed });
+      run.bar?.update(run.done + run.failed, { running: run.running.size, failed: run.failed });
       return;
     }
-    run.bar.update(run.done + run.failed, { running: 0, failed: run.failed });
-    bars.update();
     runs.delete(event.graph);
+    if (run.bar) {
+      run.bar.update(run.done + run.failed, { running: 0, failed: run.failed });
+      bars.update();
+    } else {
+      const took = ((Date.now() - run.started) / 1000).toFixed(2);
+      stream.write(
+        ` ${event.graph.latticeName}: ${run.done}/${run.total} tasks done, ${run.failed} failed, ${took}s\n`,
+      );
+    }
   });
   return () => {
     unsubscribe();
-    bars.stop();
+    if (live) bars.stop();
   };
 }

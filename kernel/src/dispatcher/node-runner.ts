@@ -12,7 +12,11 @@ export function callArguments(inputs: NodeInputs, outputOf: (node: number) => un
 }
 
 /** Output of a node that needs no executor; undefined `handled` means it is an electron. */
-export function resolveHelperNode(node: GraphNode, inputs: NodeInputs, outputOf: (node: number) => unknown): { output: unknown } | undefined {
+export function resolveHelperNode(
+  node: GraphNode,
+  inputs: NodeInputs,
+  outputOf: (node: number) => unknown,
+): { output: unknown } | undefined {
   switch (node.kind) {
     case "parameter":
       return { output: node.value };
@@ -27,7 +31,9 @@ export function resolveHelperNode(node: GraphNode, inputs: NodeInputs, outputOf:
     case "getattr": {
       const parent = outputOf(inputs.data[0]!.source);
       if (parent === null || parent === undefined) {
-        throw new TypeError(`cannot read ${node.kind === "getitem" ? "index" : "property"} ${String(node.key)} of ${String(parent)}`);
+        throw new TypeError(
+          `cannot read ${node.kind === "getitem" ? "index" : "property"} ${String(node.key)} of ${String(parent)}`,
+        );
       }
       return { output: (parent as Record<string | number, unknown>)[node.key!] };
     }
@@ -50,7 +56,10 @@ export async function attemptElectron(node: GraphNode, args: unknown[]): Promise
 function withTimeout<T>(work: Promise<T>, ms: number, node: GraphNode): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`electron "${node.name}" (node ${node.id}) timed out after ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`electron "${node.name}" (node ${node.id}) timed out after ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -35,7 +35,10 @@ interface NodeState {
  * rejects with a WorkflowError naming the first failed electron (its error is the `cause`), after
  * independent branches have finished.
  */
-export function runLocal<A extends unknown[], R>(lattice: Lattice<A, R>, options: RunLocalOptions = {}): (...args: A) => Promise<R> {
+export function runLocal<A extends unknown[], R>(
+  lattice: Lattice<A, R>,
+  options: RunLocalOptions = {},
+): (...args: A) => Promise<R> {
   return async (...args: A) => (await runGraph(lattice.build(...args), options)) as R;
 }
 

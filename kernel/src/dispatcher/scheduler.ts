@@ -27,6 +27,21 @@ export class Scheduler {
     return ready;
   }
 
+  /**
+   * Resumes from a run that was interrupted: marks `completed` done and returns every node that is
+   * ready now (not done, all dependencies done).
+   */
+  restore(completed: Iterable<number>): number[] {
+    for (const id of completed) this.complete(id);
+    const ready: number[] = [];
+    this.waiting.forEach((count, id) => count === 0 && !this.settled[id] && ready.push(id));
+    return ready;
+  }
+
+  isSettled(id: number): boolean {
+    return this.settled[id] === 1;
+  }
+
   /** Marks a node done and returns the dependants that are now ready. */
   complete(id: number): number[] {
     this.settle(id);

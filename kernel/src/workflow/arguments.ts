@@ -29,7 +29,9 @@ export function argumentNode(context: BuildContext, value: unknown, electronName
     return id;
   }
   if (isPlainObject(value) && containsFuture(value)) {
-    const sources = Object.entries(value).map(([key, item]) => [key, argumentNode(context, item, electronName)] as const);
+    const sources = Object.entries(value).map(
+      ([key, item]) => [key, argumentNode(context, item, electronName)] as const,
+    );
     const id = graph.addNode({ kind: "dict", name: "dict" });
     for (const [key, source] of sources) graph.addEdge({ source, target: id, kind: "data", key });
     return id;

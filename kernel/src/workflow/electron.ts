@@ -18,9 +18,15 @@ export interface Electron<A extends unknown[], R> {
   readonly options: Readonly<ElectronOptions>;
 }
 
-export function electron<A extends unknown[], R>(lattice: Lattice<A, R>, options?: ElectronOptions): Electron<A, Promise<R>>;
+export function electron<A extends unknown[], R>(
+  lattice: Lattice<A, R>,
+  options?: ElectronOptions,
+): Electron<A, Promise<R>>;
 export function electron<A extends unknown[], R>(fn: (...args: A) => R, options?: ElectronOptions): Electron<A, R>;
-export function electron(target: AnyFunction | Lattice<unknown[], unknown>, options?: ElectronOptions): Electron<unknown[], unknown> {
+export function electron(
+  target: AnyFunction | Lattice<unknown[], unknown>,
+  options?: ElectronOptions,
+): Electron<unknown[], unknown> {
   const sublattice = latticeDefinition(target);
   const fn = sublattice ? sublattice.fn : target;
   if (typeof fn !== "function") {
@@ -66,7 +72,9 @@ function recordCall(context: BuildContext, definition: ElectronDefinition, args:
   const defaults = graph.lattice.options;
   const options: ElectronOptions = {
     ...definition.options,
-    ...(definition.options.executor === undefined && defaults.executor !== undefined ? { executor: defaults.executor } : {}),
+    ...(definition.options.executor === undefined && defaults.executor !== undefined
+      ? { executor: defaults.executor }
+      : {}),
     ...(definition.options.cache === undefined && defaults.cache !== undefined ? { cache: defaults.cache } : {}),
   };
   const id = graph.addNode({

@@ -31,7 +31,12 @@ export function futureOf(value: unknown): { context: BuildContext; node: number 
   return typeof value === "function" ? states.get(value) : undefined;
 }
 
-export function createFuture(context: BuildContext, node: number, expression: string, length?: number): Future<unknown> {
+export function createFuture(
+  context: BuildContext,
+  node: number,
+  expression: string,
+  length?: number,
+): Future<unknown> {
   const name = context.graph.node(node).name;
   const label = expression.endsWith("(…)") ? `the output of "${name}" (node ${node})` : `${expression} (node ${node})`;
   // A function target of its own, so calling a future reaches the `apply` trap, which sees only the

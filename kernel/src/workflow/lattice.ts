@@ -18,7 +18,10 @@ export interface Lattice<A extends unknown[], R> {
   readonly [LATTICE]: LatticeDefinition;
 }
 
-export function lattice<A extends unknown[], T>(fn: (...args: A) => T, options?: LatticeOptions): Lattice<A, Resolved<T>> {
+export function lattice<A extends unknown[], T>(
+  fn: (...args: A) => T,
+  options?: LatticeOptions,
+): Lattice<A, Resolved<T>> {
   if (typeof fn !== "function") throw new TypeError(`lattice() takes a function, got ${typeof fn}`);
   const name = options?.name ?? (fn.name || "anonymous");
   const definition: LatticeDefinition = { name, fn, options: validateLatticeOptions(options, name) };

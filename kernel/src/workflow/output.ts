@@ -15,6 +15,9 @@ export function checkReturnValue(value: unknown, latticeName: string): void {
     );
   }
   if (!isFuture(value) && value instanceof Promise) {
+    // The async body resolves to futures, whose `then` throws: without this, refusing the lattice
+    // would also leave an unhandled rejection that ends the process.
+    value.catch(() => undefined);
     throw new WorkflowError(
       "LATTICE_ASYNC",
       `lattice "${latticeName}" returned a promise: lattice bodies are dry runs and must be synchronous. ` +

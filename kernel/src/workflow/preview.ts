@@ -6,7 +6,13 @@ import type { ValuePreview } from "@valence/schema";
 const MAX_PREVIEW = 160;
 
 export function previewValue(value: unknown): ValuePreview {
-  const text = inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 80, compact: true });
+  const text = inspect(value, {
+    depth: 2,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 80,
+    compact: true,
+  });
   const preview = text.length > MAX_PREVIEW ? `${text.slice(0, MAX_PREVIEW - 1)}…` : text;
   return { type: typeName(value), preview };
 }

@@ -5,7 +5,10 @@ import { WorkflowError } from "./errors";
 import { futureOf } from "./future";
 import type { FutureHandle } from "./types";
 
-export function wait<F extends FutureHandle<unknown>>(child: F, parents: FutureHandle<unknown> | readonly FutureHandle<unknown>[]): F {
+export function wait<F extends FutureHandle<unknown>>(
+  child: F,
+  parents: FutureHandle<unknown> | readonly FutureHandle<unknown>[],
+): F {
   const context = currentBuild();
   const target = futureOf(child);
   if (!context || !target || target.context !== context) {

@@ -1,0 +1,75 @@
+// Dispatcher overhead per no-op task, with persistence on: a 10k fan-out (+ one fan-in) and a chain
+// of 1k, through a real dispatcher (SQLite in a temp dir, the local worker-thread executor), measured
+// from dispatch to stored result. The same shapes run on Dask distributed in the same `npm run bench`.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ct from "valence";
+import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
+
+const noop = ct.electron(function noop(_x: number): number {
+  return 0;
+});
+const count = ct.electron(function count(xs: number[]): number {
+  return xs.length;
+});
+function fanOutBody(n: number) {
+  const xs = [];
+  for (let i = 0; i < n; i++) xs.push(noop(i));
+  return count(xs);
+}
+function chainBody(n: number) {
+  let x = noop(0);
+  for (let i = 1; i < n; i++) x = noop(x);
+  return x;
+}
+const lattices = {
+  local: { fanOut: ct.lattice(fanOutBody, { name: "fanOut" }), chain: ct.lattice(chainBody, { name: "chain" }) },
+  inline: {
+    fanOut: ct.lattice(fanOutBody, { name: "fanOut", executor: "inline" }),
+    chain: ct.lattice(chainBody, { name: "chain", executor: "inline" }),
+  },
+};
+
+export interface DispatcherFigures {
+  fanOutSeconds: number;
+  fanOutTasks: number;
+  chainSeconds: number;
+  chainTasks: number;
+  rssMB: number;
+}
+
+async function timed(run: () => Promise<ct.Result>): Promise<number> {
+  const start = performance.now();
+  const result = await run();
+  if (result.status !== "COMPLETED") throw new Error(String(result));
+  return (performance.now() - start) / 1000;
+}
+
+export async function benchDispatcher(
+  fan: number,
+  length: number,
+  executor: "local" | "inline",
+): Promise<DispatcherFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), "valence-bench-"));
+  const dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  process.env.VALENCE_DISPATCHER_URL = dispatcher.url;
+  process.env.VALENCE_DISPATCHER_TOKEN = dispatcher.token;
+  resetConnection();
+  try {
+    const { fanOut, chain } = lattices[executor];
+    await ct.dispatchSync(fanOut)(100); // warm up workers and the JIT
+    const fanOutSeconds = await timed(() => ct.dispatchSync(fanOut)(fan));
+    const chainSeconds = await timed(() => ct.dispatchSync(chain)(length));
+    return {
+      fanOutSeconds,
+      fanOutTasks: fan + 1,
+      chainSeconds,
+      chainTasks: length,
+      rssMB: process.memoryUsage().rss / 2 ** 20,
+    };
+  } finally {
+    await dispatcher.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

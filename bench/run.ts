@@ -1,0 +1,63 @@
+// `npm run bench`: the figures DESIGN.md sets targets for, measured on this machine now, with the
+// peers (Dask distributed) run beside us in the same invocation so ratios compare like with like.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { benchDryRun } from "./dry-run.ts";
+import { benchDispatcher, type DispatcherFigures } from "./dispatcher.ts";
+
+const rows: string[][] = [["measure", "value", "target / peer"]];
+const us = (seconds: number, tasks: number) => (seconds * 1e6) / tasks;
+
+for (const [electrons, repeats] of [
+  [1_000, 21],
+  [10_000, 11],
+  [100_000, 5],
+] as const) {
+  const figure = benchDryRun(electrons, repeats);
+  rows.push([
+    `dry run, ${electrons.toLocaleString("en")} electrons`,
+    `${figure.medianMs.toFixed(1)} ms (${figure.perElectronUs.toFixed(2)} µs/electron)`,
+    electrons === 10_000 ? `≤ 100 ms: ${figure.medianMs <= 100 ? "met" : "MISSED"}` : "",
+  ]);
+}
+
+const FAN = 10_000;
+const CHAIN = 1_000;
+const dask = daskFigures();
+for (const executor of ["local", "inline"] as const) {
+  const ours = await benchDispatcher(FAN, CHAIN, executor);
+  for (const shape of ["fanOut", "chain"] as const) {
+    const mine = us(ours[`${shape}Seconds`], ours[`${shape}Tasks`]);
+    const label =
+      shape === "fanOut" ? `fan-out ${FAN.toLocaleString("en")} + fan-in` : `chain of ${CHAIN.toLocaleString("en")}`;
+    const peer = dask ? us(dask[`${shape}Seconds`], dask[`${shape}Tasks`]) : undefined;
+    rows.push([
+      `dispatcher (${executor} executor, SQLite), ${label}`,
+      `${mine.toFixed(1)} µs/task (${ours[`${shape}Seconds`].toFixed(2)} s)`,
+      `≤ 50 µs: ${mine <= 50 ? "met" : "MISSED"}` +
+        (peer ? `; Dask ${peer.toFixed(0)} µs/task → ${(peer / mine).toFixed(1)}× faster` : ""),
+    ]);
+  }
+  if (executor === "local") rows.push([`dispatcher RSS after both runs`, `${ours.rssMB.toFixed(0)} MB`, ""]);
+}
+
+function daskFigures(): DispatcherFigures | undefined {
+  try {
+    const script = fileURLToPath(new URL("./dask_peer.py", import.meta.url));
+    const out = execFileSync("/usr/bin/python3", [script, String(FAN), String(CHAIN)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return { ...(JSON.parse(out.trim().split("\n").at(-1)!) as DispatcherFigures), rssMB: 0 };
+  } catch (error) {
+    rows.push([
+      "Dask distributed",
+      "not measured",
+      `python3-distributed missing? (${(error as Error).message.split("\n")[0]})`,
+    ]);
+    return undefined;
+  }
+}
+
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));

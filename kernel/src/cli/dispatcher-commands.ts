@@ -1,0 +1,88 @@
+// `valence start | stop | status`: the user's long-lived dispatcher. `start` runs it in the
+// background (or in this terminal with --foreground); `stop` asks it to shut down cleanly.
+import { defaultDataDir, runtimeFile } from "../dispatcher/paths";
+import { readRuntimeFile } from "../dispatcher/runtime-file";
+import { startDispatcher } from "../dispatcher/start";
+import { published, request, startInBackground } from "../dispatcher/client/connection";
+
+export interface StartOptions {
+  readonly port?: string;
+  readonly host?: string;
+  readonly dataDir?: string;
+  readonly foreground?: boolean;
+  readonly allowOrigin?: string[];
+}
+
+export async function start(options: StartOptions): Promise<void> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  if (options.foreground) {
+    const dispatcher = await startDispatcher({
+      dataDir,
+      ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
+    });
+    console.log(`Valence dispatcher listening on ${dispatcher.url} (data: ${dataDir}, pid ${process.pid})`);
+    if (dispatcher.resumed.length) console.log(`resumed ${dispatcher.resumed.length} unfinished dispatch(es)`);
+    const stop = (): void => {
+      void dispatcher.close().then(() => process.exit(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+  const running = await published(dataDir);
+  if (running) {
+    console.log(`Valence dispatcher already running at ${running.url}`);
+    return;
+  }
+  const args = [
+    ...(options.port !== undefined ? ["--port", options.port] : []),
+    ...(options.host !== undefined ? ["--host", options.host] : []),
+    ...(options.allowOrigin ?? []).flatMap((origin) => ["--allow-origin", origin]),
+  ];
+  const connection = await startInBackground(dataDir, args);
+  console.log(`Valence dispatcher started at ${connection.url} (data: ${dataDir})`);
+}
+
+export async function stop(options: { dataDir?: string }): Promise<void> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const info = readRuntimeFile(runtimeFile(dataDir));
+  if (!info || !(await published(dataDir))) {
+    console.log("no Valence dispatcher is running");
+    return;
+  }
+  await request(info, "POST", "/api/v1/shutdown");
+  const deadline = Date.now() + 10_000;
+  while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(info.pid)) process.kill(info.pid, "SIGKILL");
+  console.log(`Valence dispatcher at ${info.url} stopped`);
+}
+
+export async function status(options: { dataDir?: string }): Promise<void> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const connection = await published(dataDir);
+  if (!connection) {
+    console.log(`no Valence dispatcher is running (data: ${dataDir})`);
+    process.exitCode = 1;
+    return;
+  }
+  const s = await request<{ pid: number; uptimeMs: number; running: number; executors: Record<string, unknown> }>(
+    connection,
+    "GET",
+    "/api/v1/status",
+  );
+  console.log(`Valence dispatcher at ${connection.url}`);
+  console.log(`  pid ${s.pid}, up ${(s.uptimeMs / 1000).toFixed(0)} s, ${s.running} dispatch(es) running`);
+  console.log(`  data: ${dataDir}`);
+  console.log(`  executors: ${Object.keys(s.executors).join(", ")}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The `valence` command. Each subcommand lives in its own module; this file only wires them up.
+import { Command } from "commander";
+import { runScript } from "./run";
+import { start, status, stop } from "./dispatcher-commands";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require("../../package.json") as { version: string };
+
+const program = new Command()
+  .name("valence")
+  .description("Covalent-style workflows for TypeScript notebooks and scripts")
+  .version(version);
+
+program
+  .command("run")
+  .description("run a workflow script (TypeScript or JavaScript) with a progress bar per workflow run")
+  .argument("<file>", "the script, e.g. examples/seed.ts")
+  .argument("[args...]", "arguments passed to the script (process.argv)")
+  .allowUnknownOption()
+  .action(async (file: string, args: string[]) => {
+    await runScript(file, args);
+  });
+
+program
+  .command("start")
+  .description("start your dispatcher in the background (one per user; scripts and kernels share it)")
+  .option("--port <port>", "port to listen on (default: a free one)")
+  .option("--host <host>", "interface to bind (default 127.0.0.1)")
+  .option("--data-dir <dir>", "where dispatches are stored (default: $VALENCE_DATA_DIR or ~/.local/share/valence)")
+  .option("--allow-origin <origin...>", "browser origins allowed besides loopback ones")
+  .option("--foreground", "run in this terminal instead of the background")
+  .action(start);
+
+program
+  .command("stop")
+  .description("stop your dispatcher; unfinished dispatches resume at the next start")
+  .option("--data-dir <dir>", "data directory of the dispatcher to stop")
+  .action(stop);
+
+program
+  .command("status")
+  .description("show the dispatcher's address, uptime and running dispatches")
+  .option("--data-dir <dir>", "data directory of the dispatcher")
+  .action(status);
+
+program.parseAsync().catch((error: unknown) => {
+  if (!(error instanceof Error) || process.env.VALENCE_DEBUG === "1") console.error(error);
+  else {
+    console.error(`valence: ${error.message}`);
+    // A failed task's own stack is what the user needs to see, not ours.
+    if (error.cause instanceof Error) console.error(`caused by: ${error.cause.stack ?? error.cause.message}`);
+  }
+  process.exitCode = 1;
+});

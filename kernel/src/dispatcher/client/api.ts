@@ -1,0 +1,96 @@
+// The client API users dispatch with, the same in a notebook kernel and in a script: dispatch,
+// dispatchSync, getResult, cancel, listDispatches, redispatch.
+import type { DispatchDetail, DispatchSummary, NodeDetail } from "@valence/schema";
+import type { Lattice } from "../../workflow/lattice";
+import { serializeLattice } from "../../workflow/serialize";
+import { encodeValue, toTransportGraph } from "../../workflow/transport";
+import { connect, request, type Connection } from "./connection";
+import { Result, isFinal } from "./result";
+
+export interface GetResultOptions {
+  /** Wait until the dispatch has finished. Default false: the state right now. */
+  readonly wait?: boolean;
+  /** With `wait`: give up after this many milliseconds and return the state then. Default: no limit. */
+  readonly timeoutMs?: number;
+}
+
+export interface RedispatchOptions {
+  /** Take stored outputs for nodes whose function and inputs are unchanged. Default false. */
+  readonly reusePreviousResults?: boolean;
+}
+
+/** `await dispatch(lattice)(...args)`: runs the dry run here, sends the graph, returns the dispatch id. */
+export function dispatch<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<string> {
+  return async (...args: A) => {
+    const graph = toTransportGraph(lattice.build(...args));
+    const body = {
+      graph,
+      lattice: serializeLattice(lattice),
+      inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
+    };
+    const connection = await connect();
+    const { dispatchId } = await request<{ dispatchId: string }>(connection, "POST", "/api/v1/dispatches", body);
+    return dispatchId;
+  };
+}
+
+/** Dispatches and waits for the result. */
+export function dispatchSync<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<Result<R>> {
+  return async (...args: A) => getResult<R>(await dispatch(lattice)(...args), { wait: true });
+}
+
+export async function getResult<R = unknown>(dispatchId: string, options: GetResultOptions = {}): Promise<Result<R>> {
+  const connection = await connect();
+  const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
+  let detail = await request<DispatchDetail>(connection, "GET", path);
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) {
+    const slice = Math.max(1, Math.min(30_000, deadline - Date.now()));
+    detail = await request<DispatchDetail>(connection, "GET", `${path}/wait?timeoutMs=${Math.ceil(slice)}`);
+  }
+  return new Result<R>(detail, (nodeId) => nodeDetail(connection, dispatchId, nodeId));
+}
+
+/** Cancels a dispatch, or only the given nodes and what depends on them. */
+export async function cancel(dispatchId: string, nodeIds?: readonly number[]): Promise<void> {
+  const connection = await connect();
+  await request(
+    connection,
+    "POST",
+    `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`,
+    nodeIds ? { nodeIds } : {},
+  );
+}
+
+export async function listDispatches(options: { limit?: number } = {}): Promise<DispatchSummary[]> {
+  const connection = await connect();
+  const { dispatches } = await request<{ dispatches: DispatchSummary[] }>(
+    connection,
+    "GET",
+    `/api/v1/dispatches?limit=${options.limit ?? 50}`,
+  );
+  return dispatches;
+}
+
+/**
+ * `await redispatch(id)(...newArgs)`: the stored lattice, rebuilt by the dispatcher with new inputs
+ * (or, with no arguments, the original ones). Needs neither the source nor this kernel.
+ */
+export function redispatch(
+  dispatchId: string,
+  options: RedispatchOptions = {},
+): (...args: unknown[]) => Promise<string> {
+  return async (...args: unknown[]) => {
+    const connection = await connect();
+    const body = {
+      ...(args.length ? { inputs: encodeValue(args, `the arguments of redispatch ${dispatchId}`) } : {}),
+      ...(options.reusePreviousResults ? { reusePreviousResults: true } : {}),
+    };
+    const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/redispatch`;
+    return (await request<{ dispatchId: string }>(connection, "POST", path, body)).dispatchId;
+  };
+}
+
+function nodeDetail(connection: Connection, dispatchId: string, nodeId: number): Promise<NodeDetail> {
+  return request<NodeDetail>(connection, "GET", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/nodes/${nodeId}`);
+}

@@ -1,0 +1,81 @@
+// What a dispatch produced, as users read it: status, the result typed as the lattice's return type,
+// the error, timings, and every node's state; a node's output and logs are fetched on demand.
+import type { DispatchDetail, NodeDetail, NodeState, Status, TaskErrorDocument } from "@valence/schema";
+import { decode, fromBase64 } from "../values";
+
+export interface NodeResult {
+  readonly nodeId: number;
+  readonly name: string;
+  readonly status: Status;
+  readonly attempts: number;
+  readonly output: unknown;
+  readonly error?: TaskErrorDocument;
+  readonly logs: NodeDetail["logs"];
+  readonly startTime?: Date;
+  readonly endTime?: Date;
+  readonly reused: boolean;
+}
+
+const FINAL: ReadonlySet<Status> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+
+export function isFinal(status: Status): boolean {
+  return FINAL.has(status);
+}
+
+export class Result<R = unknown> {
+  readonly dispatchId: string;
+  readonly latticeName: string;
+  readonly status: Status;
+  /** The lattice's return value with outputs in place of futures; set when COMPLETED. */
+  readonly result: R | undefined;
+  readonly error: TaskErrorDocument | undefined;
+  readonly startTime: Date | undefined;
+  readonly endTime: Date | undefined;
+  readonly nodes: readonly NodeState[];
+
+  constructor(
+    detail: DispatchDetail,
+    private readonly fetchNode: (nodeId: number) => Promise<NodeDetail>,
+  ) {
+    const d = detail.dispatch;
+    this.dispatchId = d.id;
+    this.latticeName = d.latticeName;
+    this.status = d.status;
+    this.result = detail.result === undefined ? undefined : (decode(fromBase64(detail.result)) as R);
+    this.error = d.error;
+    this.startTime = d.startedAt === undefined ? undefined : new Date(d.startedAt);
+    this.endTime = d.endedAt === undefined ? undefined : new Date(d.endedAt);
+    this.nodes = detail.nodes;
+  }
+
+  get isFinal(): boolean {
+    return isFinal(this.status);
+  }
+
+  /** One node's status, output, error, logs, timings and attempts. */
+  async getNodeResult(nodeId: number): Promise<NodeResult> {
+    const detail = await this.fetchNode(nodeId);
+    const n = detail.node;
+    return {
+      nodeId,
+      name: detail.name ?? String(nodeId),
+      status: n.status,
+      attempts: n.attempts,
+      output: detail.output === undefined ? undefined : decode(fromBase64(detail.output)),
+      ...(n.error ? { error: n.error } : {}),
+      logs: detail.logs,
+      ...(n.startedAt !== undefined ? { startTime: new Date(n.startedAt) } : {}),
+      ...(n.endedAt !== undefined ? { endTime: new Date(n.endedAt) } : {}),
+      reused: n.reused ?? false,
+    };
+  }
+
+  toString(): string {
+    const counts = new Map<Status, number>();
+    for (const node of this.nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+    const summary = [...counts].map(([status, n]) => `${n} ${status.toLowerCase()}`).join(", ");
+    const took = this.startTime && this.endTime ? ` in ${this.endTime.getTime() - this.startTime.getTime()} ms` : "";
+    const error = this.error ? `: ${this.error.message}` : "";
+    return `Dispatch ${this.dispatchId} of "${this.latticeName}": ${this.status}${took} (${summary})${error}`;
+  }
+}

@@ -1,0 +1,257 @@
+// The dispatcher's core, apart from any transport: accepts dispatches, runs them, resumes the
+// unfinished ones after a restart, cancels, and feeds subscribers a snapshot then ordered updates.
+// The HTTP/websocket server and tests call it directly.
+import { randomUUID } from "node:crypto";
+import type { DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
+import type { Executor } from "../executors/executor";
+import type { TransportGraph } from "../workflow/transport";
+import { DispatchRun } from "./dispatch-run";
+import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
+import { GraphIndex } from "./graph-index";
+import { isTask } from "./helper-nodes";
+import type { DispatchEvent, NodeRecord } from "./store/records";
+import type { Store } from "./store/store";
+import { toBase64 } from "./values";
+import { WriteQueue } from "./write-queue";
+
+/** A request the dispatcher refuses as a whole; servers answer it with 400 and the message. */
+export class DispatchRejected extends Error {
+  override readonly name = "DispatchRejected";
+}
+
+/** A dispatch id the store does not know; servers answer 404. */
+export class UnknownDispatch extends Error {
+  override readonly name = "UnknownDispatch";
+  constructor(readonly dispatchId: string) {
+    super(`no dispatch with id "${dispatchId}"`);
+  }
+}
+
+export interface NewDispatchRequest {
+  readonly graph: TransportGraph;
+  readonly lattice: unknown;
+  readonly inputs: Uint8Array;
+  readonly parentId?: string;
+  readonly parentNode?: number;
+}
+
+type Subscriber = (message: ServerMessage) => void;
+
+export class Engine {
+  private readonly runs = new Map<string, DispatchRun>();
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly finishedWaiters = new Map<string, Array<() => void>>();
+  private readonly queue: WriteQueue;
+  private readonly pool: ExecutorPool;
+
+  constructor(
+    private readonly store: Store,
+    executors: Readonly<Record<string, Executor>>,
+  ) {
+    this.pool = new ExecutorPool(executors);
+    this.queue = new WriteQueue(store, (events) => this.publish(events));
+  }
+
+  /** Restarts every dispatch a previous process left unfinished; completed nodes are not rerun. */
+  resumeUnfinished(): string[] {
+    const resumed: string[] = [];
+    for (const record of this.store.unfinishedDispatches()) {
+      const index = new GraphIndex(JSON.parse(this.store.getGraph(record.id)) as TransportGraph);
+      const run = this.createRun(record.id, index, {
+        latticeName: record.latticeName,
+        createdAt: record.createdAt,
+        seq: this.store.lastSeq(record.id),
+        restored: this.store.getNodes(record.id),
+      });
+      run.start();
+      resumed.push(record.id);
+    }
+    return resumed;
+  }
+
+  submit(request: NewDispatchRequest): string {
+    const index = this.validate(request.graph);
+    const id = randomUUID();
+    const createdAt = Date.now();
+    this.queue.addDispatch({
+      id,
+      latticeName: request.graph.latticeName,
+      graph: JSON.stringify(request.graph),
+      lattice: JSON.stringify(request.lattice),
+      inputs: request.inputs,
+      nodes: request.graph.nodes.map((n) => ({ nodeId: n.id, kind: n.kind, name: n.name })),
+      createdAt,
+      ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
+    });
+    this.createRun(id, index, { latticeName: request.graph.latticeName, createdAt, seq: 0 }).start();
+    return id;
+  }
+
+  cancel(id: string, nodeIds?: readonly number[]): void {
+    const run = this.runs.get(id);
+    if (run) run.cancel(nodeIds);
+    else this.record(id);
+  }
+
+  /** Resolves when the dispatch has reached a final status and it is stored. */
+  whenFinished(id: string): Promise<void> {
+    if (!this.runs.has(id)) {
+      this.record(id);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const list = this.finishedWaiters.get(id) ?? [];
+      list.push(resolve);
+      this.finishedWaiters.set(id, list);
+    });
+  }
+
+  get running(): number {
+    return this.runs.size;
+  }
+
+  list(options: { limit?: number; parentId?: string } = {}): ReturnType<Store["listDispatches"]> {
+    return this.store.listDispatches({
+      limit: options.limit ?? 50,
+      ...(options.parentId ? { parentId: options.parentId } : {}),
+    });
+  }
+
+  detail(id: string): DispatchDetail {
+    const run = this.runs.get(id);
+    if (run) return { dispatch: run.summary(), nodes: [...run.nodeStates()], seq: run.lastSeq };
+    const dispatch = this.record(id);
+    const result = dispatch.status === "COMPLETED" ? this.store.getResult(id) : undefined;
+    return {
+      dispatch,
+      nodes: this.store.getNodes(id).map(nodeState),
+      seq: this.store.lastSeq(id),
+      ...(result ? { result: toBase64(result) } : {}),
+    };
+  }
+
+  nodeDetail(id: string, nodeId: number): NodeDetail {
+    this.record(id);
+    const node = this.store.getNode(id, nodeId);
+    if (!node) throw new UnknownDispatch(`${id}/nodes/${nodeId}`);
+    const live = this.runs.get(id)?.nodeStates()[nodeId];
+    const output = this.store.getNodeOutput(id, nodeId);
+    return {
+      node: live ? { ...live } : nodeState(node),
+      name: node.name,
+      logs: this.store
+        .getLogs(id, nodeId)
+        .map((l) => ({ stream: l.stream, text: l.text, at: l.at, attempt: l.attempt })),
+      ...(output ? { output: toBase64(output) } : {}),
+    };
+  }
+
+  /**
+   * Sends a snapshot (or, given `afterSeq`, exactly the updates after it), then every later update.
+   * Returns the unsubscribe function.
+   */
+  subscribe(id: string, send: Subscriber, afterSeq?: number): () => void {
+    const run = this.runs.get(id);
+    let sent: number;
+    if (afterSeq === undefined) {
+      const detail = this.detail(id);
+      sent = detail.seq;
+      send({ type: "snapshot", dispatchId: id, seq: detail.seq, dispatch: detail.dispatch, nodes: detail.nodes });
+    } else {
+      this.record(id);
+      sent = afterSeq;
+      for (const event of this.store.eventsSince(id, afterSeq)) {
+        send(event.body as ServerMessage);
+        sent = event.seq;
+      }
+    }
+    if (!run) return () => undefined;
+    // Updates the run made but has not committed yet arrive through publish(); skip what was sent.
+    const subscriber: Subscriber = (message) => {
+      if (message.type === "update" && message.seq <= sent) return;
+      if (message.type === "update") sent = message.seq;
+      send(message);
+    };
+    const set = this.subscribers.get(id) ?? new Set();
+    set.add(subscriber);
+    this.subscribers.set(id, set);
+    return () => set.delete(subscriber);
+  }
+
+  /** Writes what is queued and stops the executors; unfinished dispatches resume at the next start. */
+  async close(): Promise<void> {
+    for (const run of this.runs.values()) run.suspend();
+    this.queue.flush();
+    await this.pool.close();
+  }
+
+  private createRun(id: string, index: GraphIndex, meta: ConstructorParameters<typeof DispatchRun>[3]): DispatchRun {
+    const run = new DispatchRun(
+      id,
+      index,
+      {
+        queue: this.queue,
+        executors: this.pool,
+        storedOutput: (dispatchId, nodeId) => this.store.getNodeOutput(dispatchId, nodeId),
+        finished: (finished) => {
+          this.runs.delete(finished.id);
+          this.subscribers.delete(finished.id);
+          for (const resolve of this.finishedWaiters.get(finished.id) ?? []) resolve();
+          this.finishedWaiters.delete(finished.id);
+        },
+      },
+      meta,
+    );
+    this.runs.set(id, run);
+    return run;
+  }
+
+  private validate(graph: TransportGraph): GraphIndex {
+    if (graph?.version !== 1 || !Array.isArray(graph.nodes) || !Array.isArray(graph.edges)) {
+      throw new DispatchRejected("the graph is not a Valence transport graph (version 1)");
+    }
+    let index: GraphIndex;
+    try {
+      index = new GraphIndex(graph);
+    } catch (error) {
+      throw new DispatchRejected(`the graph is malformed: ${(error as Error).message}`);
+    }
+    graph.nodes.forEach((node, i) => {
+      if (node.id !== i) throw new DispatchRejected(`node ids must be 0…n-1 in order; found ${node.id} at ${i}`);
+      if (isTask(node) && graph.electrons[node.electron ?? -1] === undefined) {
+        throw new DispatchRejected(`node ${i} ("${node.name}") has no electron spec`);
+      }
+      if (!isTask(node)) return;
+      const why = this.pool.impossible(node.options?.executor ?? DEFAULT_EXECUTOR, taskNeeds(node.options));
+      if (why) throw new DispatchRejected(`electron "${node.name}" (node ${i}) ${why}`);
+    });
+    return index;
+  }
+
+  private record(id: string): NonNullable<ReturnType<Store["getDispatch"]>> {
+    const record = this.store.getDispatch(id);
+    if (!record) throw new UnknownDispatch(id);
+    return record;
+  }
+
+  private publish(events: readonly DispatchEvent[]): void {
+    for (const event of events) {
+      const set = this.subscribers.get(event.dispatchId);
+      if (!set) continue;
+      for (const send of set) send(event.body as ServerMessage);
+    }
+  }
+}
+
+function nodeState(record: NodeRecord): NodeState {
+  return {
+    id: record.nodeId,
+    status: record.status,
+    attempts: record.attempts,
+    ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
+    ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    ...(record.outputPreview ? { output: record.outputPreview } : {}),
+    ...(record.reused ? { reused: true } : {}),
+  };
+}

@@ -1,0 +1,129 @@
+// The dispatcher's HTTP API as plain functions over the engine: each takes the parsed request and
+// returns a status and a JSON body. The server only moves bytes; tests can call these directly.
+import type { CancelRequest, DispatchRequest } from "@valence/schema";
+import type { TransportGraph } from "../workflow/transport";
+import type { Engine } from "./engine";
+import { protocolErrors } from "./protocol";
+import { fromBase64 } from "./values";
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Parsed JSON body (undefined for GET). */
+  readonly body: unknown;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface HandlerContext {
+  readonly engine: Engine;
+  readonly status: () => Record<string, unknown>;
+  readonly shutdown: () => void;
+  /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
+  readonly redispatch: (dispatchId: string, inputs: Uint8Array | undefined, reuse: boolean) => Promise<string>;
+}
+
+const invalid = (what: string, errors: string[]): HttpResponse => ({
+  status: 400,
+  body: { error: `invalid ${what}`, details: errors },
+});
+
+type Route = (ctx: HandlerContext, req: HttpRequest, params: string[]) => HttpResponse | Promise<HttpResponse>;
+
+const routes: Array<[string, RegExp, Route]> = [
+  ["GET", /^\/api\/v1\/status$/, (ctx) => ({ status: 200, body: ctx.status() })],
+  [
+    "POST",
+    /^\/api\/v1\/dispatches$/,
+    (ctx, req) => {
+      const errors = protocolErrors("dispatchRequest", req.body);
+      if (errors.length) return invalid("dispatch request", errors);
+      const body = req.body as DispatchRequest;
+      const dispatchId = ctx.engine.submit({
+        graph: body.graph as unknown as TransportGraph,
+        lattice: body.lattice,
+        inputs: fromBase64(body.inputs),
+      });
+      return { status: 201, body: { dispatchId } };
+    },
+  ],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches$/,
+    (ctx, req) => {
+      const limit = Math.min(Math.max(Number(req.query.get("limit") ?? 50) || 50, 1), 1000);
+      const parentId = req.query.get("parentId") ?? undefined;
+      return { status: 200, body: { dispatches: ctx.engine.list({ limit, ...(parentId ? { parentId } : {}) }) } };
+    },
+  ],
+  ["GET", /^\/api\/v1\/dispatches\/([^/]+)$/, (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.detail(id!) })],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/wait$/,
+    async (ctx, req, [id]) => {
+      const timeoutMs = Math.min(Number(req.query.get("timeoutMs") ?? 30_000) || 30_000, 300_000);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        ctx.engine.whenFinished(id!),
+        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      return { status: 200, body: ctx.engine.detail(id!) };
+    },
+  ],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/nodes\/(\d+)$/,
+    (ctx, _req, [id, node]) => ({ status: 200, body: ctx.engine.nodeDetail(id!, Number(node)) }),
+  ],
+  [
+    "POST",
+    /^\/api\/v1\/dispatches\/([^/]+)\/cancel$/,
+    (ctx, req, [id]) => {
+      const errors = protocolErrors("cancelRequest", req.body ?? {});
+      if (errors.length) return invalid("cancel request", errors);
+      ctx.engine.cancel(id!, (req.body as CancelRequest | undefined)?.nodeIds);
+      return { status: 200, body: { dispatchId: id } };
+    },
+  ],
+  [
+    "POST",
+    /^\/api\/v1\/dispatches\/([^/]+)\/redispatch$/,
+    async (ctx, req, [id]) => {
+      const errors = protocolErrors("redispatchRequest", req.body ?? {});
+      if (errors.length) return invalid("redispatch request", errors);
+      const body = (req.body ?? {}) as { inputs?: string; reusePreviousResults?: boolean };
+      const inputs = body.inputs === undefined ? undefined : fromBase64(body.inputs);
+      return {
+        status: 201,
+        body: { dispatchId: await ctx.redispatch(id!, inputs, body.reusePreviousResults ?? false) },
+      };
+    },
+  ],
+  [
+    "POST",
+    /^\/api\/v1\/shutdown$/,
+    (ctx) => {
+      setImmediate(ctx.shutdown);
+      return { status: 202, body: { stopping: true } };
+    },
+  ],
+];
+
+export async function handleHttp(ctx: HandlerContext, req: HttpRequest): Promise<HttpResponse> {
+  let pathMatched = false;
+  for (const [method, pattern, route] of routes) {
+    const match = pattern.exec(req.path);
+    if (!match) continue;
+    pathMatched = true;
+    if (method !== req.method) continue;
+    return route(ctx, req, match.slice(1).map(decodeURIComponent));
+  }
+  return pathMatched
+    ? { status: 405, body: { error: `${req.method} is not allowed on ${req.path}` } }
+    : { status: 404, body: { error: `no such endpoint: ${req.path}` } };
+}

@@ -1,0 +1,45 @@
+// The runtime file tells clients where the running dispatcher is and the token it wants. Written
+// atomically with mode 0600 (only this user can read the token) and removed on a clean stop.
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+export interface RuntimeInfo {
+  readonly url: string;
+  readonly token: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly dataDir: string;
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+export function writeRuntimeFile(path: string, info: RuntimeInfo): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(info, null, 2), { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
+
+export function readRuntimeFile(path: string): RuntimeInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(path, "utf8")) as RuntimeInfo;
+    return typeof info.url === "string" && typeof info.token === "string" ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeRuntimeFile(path: string, pid = process.pid): void {
+  if (readRuntimeFile(path)?.pid === pid) rmSync(path, { force: true });
+}
+
+export function tokensMatch(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,159 @@
+// The dispatcher's network face: HTTP JSON and a websocket, on 127.0.0.1 by default. Every request
+// needs the token (Authorization: Bearer, or ?token= for browsers' websockets); a browser Origin
+// must be allowed; bodies are size-limited; no input can crash the process.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+import { WorkflowError } from "../workflow/errors";
+import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
+import { handleHttp, type HandlerContext } from "./http-handlers";
+import { tokensMatch } from "./runtime-file";
+import { attachSession } from "./ws-session";
+
+export interface ServerOptions {
+  /** Interface to bind. Default 127.0.0.1: only this machine can connect. */
+  readonly host?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  readonly port?: number;
+  readonly token: string;
+  /** Browser origins allowed besides loopback ones (http(s)://127.0.0.1|localhost|[::1]:any). */
+  readonly allowedOrigins?: readonly string[];
+  /** Largest request body, in bytes. Default 256 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Largest websocket message, in bytes. Default 1 MiB. */
+  readonly maxMessageBytes?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
+
+export async function serve(
+  engine: Engine,
+  context: Omit<HandlerContext, "engine">,
+  options: ServerOptions,
+): Promise<RunningServer> {
+  const maxBody = options.maxBodyBytes ?? 256 * 1024 * 1024;
+  const originAllowed = (origin: string | undefined): boolean =>
+    origin === undefined || LOOPBACK_ORIGIN.test(origin) || (options.allowedOrigins ?? []).includes(origin);
+  const authorized = (req: IncomingMessage, url: URL): boolean => {
+    const header = req.headers.authorization;
+    const bearer = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+    return tokensMatch(bearer ?? url.searchParams.get("token") ?? undefined, options.token);
+  };
+
+  const http: Server = createServer((req, res) => {
+    void respond(req, res).catch((error: unknown) =>
+      reply(res, 500, { error: `internal error: ${(error as Error).message}` }),
+    );
+  });
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://dispatcher");
+    if (!originAllowed(req.headers.origin))
+      return reply(res, 403, { error: `origin ${req.headers.origin} is not allowed` });
+    if (!authorized(req, url)) return reply(res, 401, { error: "missing or wrong token" });
+    let body: unknown;
+    if (req.method === "POST") {
+      const text = await readBody(req, maxBody).catch((error: Error) => error);
+      if (text instanceof Error) return reply(res, 413, { error: text.message });
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch (error) {
+        return reply(res, 400, { error: `request body is not valid JSON: ${(error as Error).message}` });
+      }
+    }
+    try {
+      const result = await handleHttp(
+        { engine, ...context },
+        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body },
+      );
+      reply(res, result.status, result.body);
+    } catch (error) {
+      if (error instanceof UnknownDispatch) return reply(res, 404, { error: error.message });
+      if (error instanceof DispatchRejected || error instanceof WorkflowError)
+        return reply(res, 400, { error: error.message });
+      throw error;
+    }
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });
+  http.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://dispatcher");
+    const refuse = (code: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== "/api/v1/events") return refuse(404, "Not Found");
+    if (!originAllowed(req.headers.origin)) return refuse(403, "Forbidden");
+    if (!authorized(req, url)) return refuse(401, "Unauthorized");
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      sockets.emit("connection", ws, req);
+      attachSession(ws, engine);
+    });
+  });
+  // Heartbeat: drop clients that stopped answering pings (the pattern of ws's README).
+  const alive = new WeakSet<object>();
+  sockets.on("connection", (ws) => {
+    alive.add(ws);
+    ws.on("pong", () => alive.add(ws));
+    ws.on("error", () => ws.terminate());
+  });
+  const heartbeat = setInterval(() => {
+    for (const ws of sockets.clients) {
+      if (!alive.has(ws)) ws.terminate();
+      else {
+        alive.delete(ws);
+        ws.ping();
+      }
+    }
+  }, 30_000);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      clearInterval(heartbeat);
+      for (const ws of sockets.clients) ws.terminate();
+      sockets.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return reject(new Error(`request body of ${declared} bytes is over the limit of ${limit}`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new Error(`request body is over the limit of ${limit} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}

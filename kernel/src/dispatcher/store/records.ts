@@ -1,0 +1,97 @@
+// What the dispatcher keeps about dispatches and nodes: the rows of its SQLite store, as the rest of
+// the dispatcher sees them. Values (inputs, outputs, results) are v8-serialized bytes.
+import type { NodeKind, Status, ValuePreview } from "@valence/schema";
+import type { LogLine, TaskError } from "../../executors/executor";
+
+export interface DispatchRecord {
+  readonly id: string;
+  readonly latticeName: string;
+  readonly status: Status;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly error?: TaskError;
+  /** Set for a sublattice's child dispatch. */
+  readonly parentId?: string;
+  readonly parentNode?: number;
+}
+
+export interface NodeRecord {
+  readonly dispatchId: string;
+  readonly nodeId: number;
+  readonly kind: NodeKind;
+  readonly name: string;
+  readonly status: Status;
+  readonly attempts: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly error?: TaskError;
+  readonly outputPreview?: ValuePreview;
+  /** True when an output is stored (inline or in a file). */
+  readonly hasOutput: boolean;
+  /** True when the output was taken from an earlier dispatch instead of running. */
+  readonly reused: boolean;
+}
+
+export interface NewDispatch {
+  readonly id: string;
+  readonly latticeName: string;
+  /** The transport graph as JSON text. */
+  readonly graph: string;
+  /** The serialized lattice (LatticeSpec) as JSON text, for redispatch and resume. */
+  readonly lattice: string;
+  /** The lattice's arguments array, serialized. */
+  readonly inputs: Uint8Array;
+  readonly nodes: ReadonlyArray<{ readonly nodeId: number; readonly kind: NodeKind; readonly name: string }>;
+  readonly createdAt: number;
+  readonly parentId?: string;
+  readonly parentNode?: number;
+}
+
+export interface DispatchPatch {
+  readonly id: string;
+  readonly status?: Status;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly error?: TaskError;
+  /** The lattice's result, serialized. */
+  readonly result?: Uint8Array;
+}
+
+export interface NodePatch {
+  readonly dispatchId: string;
+  readonly nodeId: number;
+  readonly status?: Status;
+  readonly attempts?: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly error?: TaskError;
+  readonly output?: Uint8Array;
+  readonly outputPreview?: ValuePreview;
+  readonly reused?: boolean;
+}
+
+/** One change to a dispatch, in the order clients see it; `seq` is dense per dispatch from 1. */
+export interface DispatchEvent {
+  readonly dispatchId: string;
+  readonly seq: number;
+  /** JSON-compatible event body (schema/protocol.schema.json). */
+  readonly body: unknown;
+}
+
+export interface LogBatch {
+  readonly dispatchId: string;
+  readonly nodeId: number;
+  readonly attempt: number;
+  readonly lines: readonly LogLine[];
+}
+
+/** Everything that changed in one scheduler tick, written in one transaction. */
+export interface WriteBatch {
+  readonly newDispatches?: readonly NewDispatch[];
+  readonly dispatches?: readonly DispatchPatch[];
+  readonly nodes?: readonly NodePatch[];
+  readonly events?: readonly DispatchEvent[];
+  readonly logs?: readonly LogBatch[];
+}

@@ -1,0 +1,72 @@
+// The one interface every executor implements (inline, local, and later bullmq or a user's own
+// package): take a task — an electron's serialized spec and its serialized inputs — run it, and
+// report its output or error with its logs. Cancel and timeouts arrive through an AbortSignal.
+import type { Resources } from "../workflow/options";
+
+/** A value serialized with v8.serialize (structured-clone semantics). */
+export type SerializedValue = Uint8Array;
+
+export interface TaskSpec {
+  readonly dispatchId: string;
+  readonly nodeId: number;
+  /** 1 for the first try, 2 for the first retry… */
+  readonly attempt: number;
+  /** The electron's name, for logs and errors. */
+  readonly name: string;
+  /**
+   * The electron, serialized (`ElectronSpec` of workflow/serialize): JSON-compatible, so it can be
+   * stored, sent to another process or machine, and rebuilt there without the user's kernel.
+   */
+  readonly electron: unknown;
+  /** The call's arguments array, serialized. */
+  readonly args: SerializedValue;
+  readonly resources: Required<Pick<Resources, "cpus">> & Resources;
+}
+
+export interface LogLine {
+  readonly stream: "stdout" | "stderr";
+  readonly text: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+export interface TaskError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type TaskOutcome =
+  | {
+      readonly ok: true;
+      readonly output: SerializedValue;
+      readonly logs: LogLine[];
+      readonly startedAt: number;
+      readonly endedAt: number;
+    }
+  | {
+      readonly ok: false;
+      readonly error: TaskError;
+      readonly logs: LogLine[];
+      readonly startedAt: number;
+      readonly endedAt: number;
+    };
+
+export interface ExecutorCapacity {
+  readonly cpus: number;
+  readonly memoryMB: number;
+  readonly gpus: number;
+}
+
+export interface Executor {
+  readonly name: string;
+  /** What the executor can run at once; the scheduler never submits more than this. */
+  readonly capacity: ExecutorCapacity;
+  /**
+   * Runs one task. Never rejects for a task's own failure (that is an `ok: false` outcome); rejects
+   * only when the signal aborts, after the running work has been stopped.
+   */
+  submit(task: TaskSpec, signal: AbortSignal): Promise<TaskOutcome>;
+  /** Stops every worker; pending submits reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+// Executors run tasks: one interface (executor.ts), the built-in implementations, and the
+// conformance suite every executor passes.
+export type {
+  Executor,
+  ExecutorCapacity,
+  TaskSpec,
+  TaskOutcome,
+  TaskError,
+  LogLine,
+  SerializedValue,
+} from "./executor";
+export { InlineExecutor, type InlineExecutorOptions } from "./inline";
+export { LocalExecutor, type LocalExecutorOptions } from "./local";

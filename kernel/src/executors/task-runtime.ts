@@ -1,0 +1,49 @@
+// Running one task wherever an executor puts it (a worker thread, the dispatcher's own loop):
+// rebuild the electron from its spec (once per spec), decode the arguments, run the hooks and the
+// function, encode the output. A sublattice is built here with its real inputs and run in place.
+import { deserialize, serialize } from "node:v8";
+import { createHash } from "node:crypto";
+import { electronDefinition } from "../workflow/definition";
+import { hookList } from "../workflow/options";
+import { buildGraph } from "../workflow/lattice";
+import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
+import { runGraph } from "../dispatcher/run-local";
+import type { TaskSpec } from "./executor";
+
+const rebuilt = new Map<string, ReturnType<typeof rebuildElectron>>();
+const byObject = new WeakMap<object, ReturnType<typeof rebuildElectron>>();
+const MAX_CACHED = 500;
+
+function electronFor(spec: ElectronSpec): ReturnType<typeof rebuildElectron> {
+  let found = byObject.get(spec);
+  if (found) return found;
+  const key = createHash("sha1").update(JSON.stringify(spec)).digest("base64");
+  found = rebuilt.get(key);
+  if (!found) {
+    if (rebuilt.size >= MAX_CACHED) rebuilt.clear();
+    found = rebuildElectron(spec);
+    found.catch(() => rebuilt.delete(key));
+    rebuilt.set(key, found);
+  }
+  byObject.set(spec, found);
+  return found;
+}
+
+/** Runs the task and returns its serialized output; throws what the task threw. */
+export async function runTask(task: TaskSpec): Promise<Uint8Array> {
+  const definition = electronDefinition(await electronFor(task.electron as ElectronSpec))!;
+  const args = deserialize(task.args) as unknown[];
+  for (const hook of hookList(definition.options.callBefore)) await hook();
+  const output = definition.sublattice
+    ? await runGraph(buildGraph(definition.sublattice, args))
+    : await definition.fn(...args);
+  for (const hook of hookList(definition.options.callAfter)) await hook();
+  try {
+    return serialize(output);
+  } catch (error) {
+    throw new TypeError(
+      `the output of electron "${task.name}" cannot be stored: ${(error as Error).message}. Return plain data ` +
+        `(objects, arrays, Map, Set, Date, BigInt, typed arrays), not functions or class instances with methods.`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+// The transport graph: a built graph in the form that leaves the process — JSON with every electron
+// serialized once (functions by value) and every literal value v8-serialized. A dispatcher runs it
+// without the user's kernel; values travel with structured-clone semantics.
+import { serialize } from "node:v8";
+import type {
+  OutputStructure,
+  TransportGraphDocument,
+  TransportNodeDocument,
+  TransportOutputDocument,
+} from "@valence/schema";
+import type { ElectronDefinition } from "./definition";
+import { optionsDocument } from "./dag-document";
+import { WorkflowError } from "./errors";
+import { futureOf } from "./future";
+import type { Graph } from "./graph";
+import { previewValue } from "./preview";
+import { serializeElectron, type ElectronSpec } from "./serialize";
+import { isPlainObject } from "./structure";
+
+export type TransportNode = TransportNodeDocument;
+export type TransportOutput = TransportOutputDocument;
+/** The graph as it leaves the process (schema/protocol.schema.json#/definitions/transportGraph). */
+export type TransportGraph = Omit<TransportGraphDocument, "electrons"> & {
+  readonly electrons: readonly ElectronSpec[];
+};
+
+export function toTransportGraph(graph: Graph): TransportGraph {
+  const electrons: ElectronSpec[] = [];
+  const index = new Map<ElectronDefinition, number>();
+  const electronIndex = (definition: ElectronDefinition): number => {
+    let i = index.get(definition);
+    if (i === undefined) {
+      i = electrons.push(serializeElectron(definition)) - 1;
+      index.set(definition, i);
+    }
+    return i;
+  };
+  const nodes = graph.nodes.map((node): TransportNode => {
+    const base = { id: node.id, kind: node.kind, name: node.name };
+    if (node.electron) {
+      return { ...base, electron: electronIndex(node.electron), options: optionsDocument(node.options ?? {}) };
+    }
+    if (node.kind === "parameter") {
+      const user = graph.dependantsOf(node.id).map((id) => graph.node(id).name)[0] ?? graph.latticeName;
+      return { ...base, value: encodeValue(node.value, `an argument of electron "${user}" (node ${node.id})`) };
+    }
+    return node.key === undefined ? base : { ...base, key: node.key };
+  });
+  return {
+    version: 1,
+    latticeName: graph.latticeName,
+    electrons,
+    nodes,
+    edges: graph.edges.map((edge) => ({ ...edge })),
+    output: transportOutput(graph.returnValue, graph.latticeName),
+  };
+}
+
+function transportOutput(value: unknown, latticeName: string): TransportOutput {
+  const future = futureOf(value);
+  if (future) return { kind: "future", node: future.node };
+  if (Array.isArray(value)) return { kind: "array", items: value.map((v: unknown) => transportOutput(v, latticeName)) };
+  if (isPlainObject(value)) {
+    const entries: Record<string, TransportOutput> = {};
+    for (const [key, item] of Object.entries(value)) entries[key] = transportOutput(item, latticeName);
+    return { kind: "object", entries };
+  }
+  return {
+    kind: "value",
+    value: previewValue(value),
+    data: encodeValue(value, `the return value of lattice "${latticeName}"`),
+  };
+}
+
+/** v8-serializes a value to base64, or fails naming what could not travel. */
+export function encodeValue(value: unknown, what: string): string {
+  try {
+    return Buffer.from(serialize(value)).toString("base64");
+  } catch (error) {
+    throw new WorkflowError(
+      "NOT_SERIALIZABLE",
+      `${what} cannot be sent to the dispatcher: ${(error as Error).message}. Values travel as structured clones ` +
+        `(plain data, Map, Set, Date, BigInt, typed arrays); functions and symbols cannot.`,
+      { cause: error },
+    );
+  }
+}
+
+/** The DAG-document form of a transport output (previews only). */
+export function outputPreview(output: TransportOutput): OutputStructure {
+  switch (output.kind) {
+    case "future":
+      return output;
+    case "value":
+      return { kind: "value", value: output.value };
+    case "array":
+      return { kind: "array", items: output.items.map(outputPreview) };
+    case "object":
+      return {
+        kind: "object",
+        entries: Object.fromEntries(Object.entries(output.entries).map(([k, v]) => [k, outputPreview(v)])),
+      };
+  }
+}
