@@ -1,0 +1,46 @@
+// Test support: a real dispatcher on a free loopback port with a fresh data directory, and the
+// client pointed at it through VALENCE_DISPATCHER_URL / _TOKEN, exactly as a user would.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before } from "node:test";
+import * as ct from "valence";
+import { resetConnection } from "../../dist/dispatcher/client/connection.js";
+
+export function temporaryDir(prefix = "valence-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts one dispatcher for the calling test file and stops it (and removes its data) after. */
+export function useDispatcher(options: Partial<ct.DispatcherOptions> = {}): { current: () => ct.RunningDispatcher } {
+  let dispatcher: ct.RunningDispatcher | undefined;
+  const dataDir = temporaryDir();
+  before(async () => {
+    dispatcher = await ct.startDispatcher({ dataDir, publish: false, ...options });
+    process.env.VALENCE_DISPATCHER_URL = dispatcher.url;
+    process.env.VALENCE_DISPATCHER_TOKEN = dispatcher.token;
+    resetConnection();
+  });
+  after(async () => {
+    await dispatcher?.close();
+    delete process.env.VALENCE_DISPATCHER_URL;
+    delete process.env.VALENCE_DISPATCHER_TOKEN;
+    resetConnection();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { current: () => dispatcher! };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
