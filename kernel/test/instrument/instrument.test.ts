@@ -1,0 +1,84 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { instrument } from "../../dist/instrument/index.js";
+import { captureOf } from "../../dist/workflow/serialize/index.js";
+
+/** Evaluates instrumented ES module code and returns its exports. */
+async function load(code: string): Promise<Record<string, unknown>> {
+  const url = `data:text/javascript;base64,${Buffer.from(instrument(code)).toString("base64")}`;
+  return (await import(url)) as Record<string, unknown>;
+}
+
+test("functions record their free variables: values by thunk, imports by specifier", async () => {
+  const mod = await load(`
+    import * as path from "node:path";
+    const table = { a: 1 };
+    export function helper() { return table.a + path.sep.length; }
+    export const arrow = (x) => x + table.a;
+    export const pure = (x) => x * 2;`);
+  const capture = captureOf(mod.helper as object)!;
+  assert.deepEqual(Object.keys(capture.thunks), ["table"]);
+  assert.deepEqual(capture.thunks.table!(), { a: 1 });
+  assert.deepEqual(capture.imports, { path: { specifier: "node:path", export: "*" } });
+  assert.deepEqual(Object.keys(captureOf(mod.arrow as object)!.thunks), ["table"]);
+  assert.equal(captureOf(mod.pure as object), undefined, "no free variables, nothing recorded");
+});
+
+test("instrumented code behaves the same: hoisting, TDZ, this, arguments, generators, async, classes", async () => {
+  const mod = await load(`
+    const base = 10;
+    export const early = hoisted(1);
+    function hoisted(x) { return x + base; }
+    export function args() { return [...arguments].length + base; }
+    export function* gen() { yield base; yield base + 1; }
+    export async function later() { await null; return base * 2; }
+    export class Counter { constructor() { this.n = base; } inc() { return ++this.n; } }
+    export const obj = { v: base, get() { return (() => this.v)(); } };
+    export let tdz;
+    try { useBefore(); } catch (e) { tdz = e.constructor.name; }
+    function useBefore() { return declaredLater; }
+    const declaredLater = base;
+    export default function () { return typeof this + base; }
+    export function outer() { "use strict"; function inner() { return base; } return inner(); }`);
+  assert.equal(mod.early, 11);
+  assert.equal((mod.args as (...a: number[]) => number)(1, 2, 3), 13);
+  assert.deepEqual([...(mod.gen as () => Iterable<number>)()], [10, 11]);
+  assert.equal(await (mod.later as () => Promise<number>)(), 20);
+  assert.equal(new (mod.Counter as new () => { inc(): number })().inc(), 11);
+  assert.equal((mod.obj as { get(): number }).get(), 10);
+  assert.equal(mod.tdz, "ReferenceError");
+  const detached = mod.default as () => string;
+  assert.equal(detached(), "undefined10");
+  assert.equal((mod.outer as () => number)(), 10);
+  assert.ok(captureOf(mod.Counter as object), "classes record their free variables too");
+});
+
+test("a hoisted function's record goes after the body's directives, which stay first", () => {
+  const out = instrument('const base = 1;\nexport function outer() { "use strict"; function inner() { return base; } return inner(); }');
+  assert.match(out, /function outer\(\) \{ "use strict";;__valence_capture__\(inner, \{ base: \(\) => base \}, \{\}\);/);
+});
+
+test("nested functions each record their own variables, and lines are never added", () => {
+  const source = "const k = 1;\nexport const f = (a) => (b) => a + b + k;\n";
+  const out = instrument(source);
+  assert.equal(out.split("\n").length, source.split("\n").length);
+  assert.match(out, /__valence_capture__\(\(a\) => __valence_capture__\(\(b\) => a \+ b \+ k, \{ a: \(\) => a, k: \(\) => k \}, \{\}\), \{ k: \(\) => k \}, \{\}\)/);
+});
+
+test("relative imports are recorded as absolute file URLs; require() calls as requires", () => {
+  const out = instrument(`import { x } from "./dep.js";\nconst fs = require("node:fs");\nexport const f = () => x + fs.sep;`, {
+    fileName: "/work/project/flow.ts",
+  });
+  assert.match(out, /"x":\{"specifier":"file:\/\/\/work\/project\/dep\.js","export":"x"\}/);
+  assert.match(out, /"fs":\{"specifier":"node:fs","export":"="\}/);
+});
+
+test("externals make names defined elsewhere (a notebook's earlier cells) travel", () => {
+  const code = "export const f = () => fromEarlierCell + Math.PI;";
+  assert.doesNotMatch(instrument(code), /__valence_capture__/);
+  assert.match(instrument(code, { externals: (n) => n === "fromEarlierCell" }), /\{ fromEarlierCell: \(\) => fromEarlierCell \}/);
+});
+
+test("code that does not parse is returned unchanged", () => {
+  assert.equal(instrument("const = ;"), "const = ;");
+});
