@@ -54,21 +54,32 @@ test("instrumented code behaves the same: hoisting, TDZ, this, arguments, genera
 });
 
 test("a hoisted function's record goes after the body's directives, which stay first", () => {
-  const out = instrument('const base = 1;\nexport function outer() { "use strict"; function inner() { return base; } return inner(); }');
-  assert.match(out, /function outer\(\) \{ "use strict";;__valence_capture__\(inner, \{ base: \(\) => base \}, \{\}\);/);
+  const out = instrument(
+    'const base = 1;\nexport function outer() { "use strict"; function inner() { return base; } return inner(); }',
+  );
+  assert.match(
+    out,
+    /function outer\(\) \{ "use strict";;__valence_capture__\(inner, \{ base: \(\) => base \}, \{\}\);/,
+  );
 });
 
 test("nested functions each record their own variables, and lines are never added", () => {
   const source = "const k = 1;\nexport const f = (a) => (b) => a + b + k;\n";
   const out = instrument(source);
   assert.equal(out.split("\n").length, source.split("\n").length);
-  assert.match(out, /__valence_capture__\(\(a\) => __valence_capture__\(\(b\) => a \+ b \+ k, \{ a: \(\) => a, k: \(\) => k \}, \{\}\), \{ k: \(\) => k \}, \{\}\)/);
+  assert.match(
+    out,
+    /__valence_capture__\(\(a\) => __valence_capture__\(\(b\) => a \+ b \+ k, \{ a: \(\) => a, k: \(\) => k \}, \{\}\), \{ k: \(\) => k \}, \{\}\)/,
+  );
 });
 
 test("relative imports are recorded as absolute file URLs; require() calls as requires", () => {
-  const out = instrument(`import { x } from "./dep.js";\nconst fs = require("node:fs");\nexport const f = () => x + fs.sep;`, {
-    fileName: "/work/project/flow.ts",
-  });
+  const out = instrument(
+    `import { x } from "./dep.js";\nconst fs = require("node:fs");\nexport const f = () => x + fs.sep;`,
+    {
+      fileName: "/work/project/flow.ts",
+    },
+  );
   assert.match(out, /"x":\{"specifier":"file:\/\/\/work\/project\/dep\.js","export":"x"\}/);
   assert.match(out, /"fs":\{"specifier":"node:fs","export":"="\}/);
 });
@@ -76,7 +87,10 @@ test("relative imports are recorded as absolute file URLs; require() calls as re
 test("externals make names defined elsewhere (a notebook's earlier cells) travel", () => {
   const code = "export const f = () => fromEarlierCell + Math.PI;";
   assert.doesNotMatch(instrument(code), /__valence_capture__/);
-  assert.match(instrument(code, { externals: (n) => n === "fromEarlierCell" }), /\{ fromEarlierCell: \(\) => fromEarlierCell \}/);
+  assert.match(
+    instrument(code, { externals: (n) => n === "fromEarlierCell" }),
+    /\{ fromEarlierCell: \(\) => fromEarlierCell \}/,
+  );
 });
 
 test("code that does not parse is returned unchanged", () => {

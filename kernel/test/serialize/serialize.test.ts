@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence";
-import { serializeElectron, serializeLattice, rebuildElectron, rebuildLattice } from "../../dist/workflow/serialize/index.js";
+import {
+  serializeElectron,
+  serializeLattice,
+  rebuildElectron,
+  rebuildLattice,
+} from "../../dist/workflow/serialize/index.js";
 import * as fixtures from "../fixtures/closures.ts";
 
 const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -73,13 +78,20 @@ test("a lattice rebuilds without its source and builds the same graph", async ()
 test("a function inside data fails with the variable and the path named", () => {
   assert.throws(() => serializeElectron(fixtures.usesFunctionInData), {
     code: "NOT_SERIALIZABLE",
-    message: /electron "usesFunctionInData" cannot be sent: variable "config" used by "usesFunctionInData" holds a function at config\.handler/,
+    message:
+      /electron "usesFunctionInData" cannot be sent: variable "config" used by "usesFunctionInData" holds a function at config\.handler/,
   });
 });
 
 test("a symbol or a built-in function cannot travel, and the message says which", () => {
-  assert.throws(() => serializeElectron(fixtures.usesSymbol), /variable "marker" used by "usesSymbol" holds a symbol at marker/);
-  assert.throws(() => serializeElectron(fixtures.usesNative), /function "max" it is a built-in or bound function|function "max" .*built-in/);
+  assert.throws(
+    () => serializeElectron(fixtures.usesSymbol),
+    /variable "marker" used by "usesSymbol" holds a symbol at marker/,
+  );
+  assert.throws(
+    () => serializeElectron(fixtures.usesNative),
+    /function "max" it is a built-in or bound function|function "max" .*built-in/,
+  );
 });
 
 test("a variable not initialized yet fails, naming it; once initialized it travels", () => {
@@ -96,8 +108,11 @@ test("a function with free variables that was not instrumented fails with the lo
   const leaky = make(ct) as ct.Electron<[], number>;
   assert.throws(() => serializeElectron(leaky), {
     code: "NOT_SERIALIZABLE",
-    message: /function "leaky" uses "secret" from its surroundings, but this code was not loaded through Valence's loader\. Run the script with `valence run file\.ts`/,
+    message:
+      /function "leaky" uses "secret" from its surroundings, but this code was not loaded through Valence's loader\. Run the script with `valence run file\.ts`/,
   });
-  const clean = new Function("ct", "return ct.electron(function clean(x) { return Math.max(x, 1); });")(ct) as ct.Electron<[number], number>;
+  const clean = new Function("ct", "return ct.electron(function clean(x) { return Math.max(x, 1); });")(
+    ct,
+  ) as ct.Electron<[number], number>;
   assert.doesNotThrow(() => serializeElectron(clean), "globals need no capture");
 });
