@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchDryRun } from "./dry-run.ts";
 import { benchDispatcher, type DispatcherFigures } from "./dispatcher.ts";
+import { benchSerializer } from "./serializer.ts";
 
 const rows: string[][] = [["measure", "value", "target / peer"]];
 const us = (seconds: number, tasks: number) => (seconds * 1e6) / tasks;
@@ -20,6 +21,13 @@ for (const [electrons, repeats] of [
     electrons === 10_000 ? `≤ 100 ms: ${figure.medianMs <= 100 ? "met" : "MISSED"}` : "",
   ]);
 }
+
+const serializer = benchSerializer(5_000);
+rows.push([
+  "serialize an electron (closure over data, a helper, an import)",
+  `${serializer.perElectronUs.toFixed(1)} µs/electron (${serializer.specBytes} bytes of JSON)`,
+  "",
+]);
 
 const FAN = 10_000;
 const CHAIN = 1_000;

@@ -3,7 +3,17 @@
 import { parentPort } from "node:worker_threads";
 import type { LogLine, TaskOutcome, TaskSpec } from "./executor";
 import { taskError } from "./inline";
-import { runTask } from "./task-runtime";
+import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
+import { runRebuilt } from "./task-runtime";
+
+/** What the pool sends: the task without its spec, plus the spec the first time this worker sees it. */
+export interface WorkerMessage {
+  readonly task: TaskSpec;
+  readonly specId: number;
+  readonly spec?: ElectronSpec;
+}
+
+const electrons = new Map<number, ReturnType<typeof rebuildElectron>>();
 
 let logs: LogLine[] = [];
 
@@ -21,10 +31,17 @@ for (const stream of ["stdout", "stderr"] as const) {
   }) as typeof target.write;
 }
 
-parentPort!.on("message", (task: TaskSpec) => {
+parentPort!.on("message", ({ task, specId, spec }: WorkerMessage) => {
   logs = [];
   const startedAt = Date.now();
-  runTask(task).then(
+  if (spec) {
+    // Bounded: a long-lived dispatcher sends new specs with every dispatch.
+    if (electrons.size >= 1000) electrons.delete(electrons.keys().next().value!);
+    electrons.set(specId, rebuildElectron(spec));
+  }
+  const electron = electrons.get(specId);
+  const running = electron ? runRebuilt(electron, task) : Promise.reject(new Error(`worker has no electron ${specId}`));
+  running.then(
     (output) => {
       const outcome: TaskOutcome = { ok: true, output, logs, startedAt, endedAt: Date.now() };
       const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;

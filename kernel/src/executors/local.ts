@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Executor, ExecutorCapacity, TaskOutcome, TaskSpec } from "./executor";
+import type { WorkerMessage } from "./local-worker";
 
 export interface LocalExecutorOptions {
   /** CPUs the executor may use at once (its capacity). Default: the number of cores. */
@@ -27,6 +28,10 @@ export class LocalExecutor implements Executor {
   private readonly busy = new Set<Worker>();
   private readonly maxIdle: number;
   private closed = false;
+  // Each electron spec crosses to a worker once; later tasks name it by id.
+  private readonly specIds = new WeakMap<object, number>();
+  private readonly known = new WeakMap<Worker, Set<number>>();
+  private nextSpecId = 0;
 
   constructor(options: LocalExecutorOptions = {}) {
     const cpus = options.cpus ?? availableParallelism();
@@ -75,8 +80,23 @@ export class LocalExecutor implements Executor {
       worker.once("error", onError);
       worker.once("exit", onExit);
       signal.addEventListener("abort", onAbort, { once: true });
-      worker.postMessage(task);
+      worker.postMessage(this.message(worker, task));
     });
+  }
+
+  private message(worker: Worker, task: TaskSpec): WorkerMessage {
+    const spec = task.electron as object;
+    let specId = this.specIds.get(spec);
+    if (specId === undefined) this.specIds.set(spec, (specId = this.nextSpecId++));
+    const known = this.known.get(worker) ?? new Set<number>();
+    this.known.set(worker, known);
+    const first = !known.has(specId);
+    known.add(specId);
+    return {
+      task: { ...task, electron: null },
+      specId,
+      ...(first ? { spec: spec as WorkerMessage["spec"] & object } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -30,8 +30,13 @@ function electronFor(spec: ElectronSpec): ReturnType<typeof rebuildElectron> {
 }
 
 /** Runs the task and returns its serialized output; throws what the task threw. */
-export async function runTask(task: TaskSpec): Promise<Uint8Array> {
-  const definition = electronDefinition(await electronFor(task.electron as ElectronSpec))!;
+export function runTask(task: TaskSpec): Promise<Uint8Array> {
+  return runRebuilt(electronFor(task.electron as ElectronSpec), task);
+}
+
+/** Runs the task with an electron already rebuilt (or being rebuilt) from its spec. */
+export async function runRebuilt(rebuilt: ReturnType<typeof rebuildElectron>, task: TaskSpec): Promise<Uint8Array> {
+  const definition = electronDefinition(await rebuilt)!;
   const args = deserialize(task.args) as unknown[];
   for (const hook of hookList(definition.options.callBefore)) await hook();
   const output = definition.sublattice

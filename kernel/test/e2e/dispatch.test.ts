@@ -137,6 +137,18 @@ test("cancelling one node cancels it and what depends on it, and the rest finish
   assert.equal(result.nodes[4]!.status, "COMPLETED");
 });
 
+test("redispatch rebuilds the graph from the stored lattice with new inputs, or the original ones", async () => {
+  const first = await ct.dispatchSync(dataProcessing)(3);
+  assert.equal(first.result!.length, 3);
+  const again = await ct.getResult<number[]>(await ct.redispatch(first.dispatchId)(6), { wait: true });
+  assert.equal(again.status, "COMPLETED");
+  assert.equal(again.result!.length, 6);
+  assert.equal(again.nodes.length, 12);
+  const same = await ct.getResult<number[]>(await ct.redispatch(first.dispatchId)(), { wait: true });
+  assert.equal(same.result!.length, 3);
+  await assert.rejects(ct.redispatch("missing")(1), /no dispatch with id "missing"/);
+});
+
 test("two dispatches run at the same time", async () => {
   const [a, b] = await Promise.all([ct.dispatch(dataProcessing)(3), ct.dispatch(dataProcessing)(4)]);
   const [ra, rb] = await Promise.all([
