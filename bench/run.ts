@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { benchDryRun } from "./dry-run.ts";
 import { benchDispatcher, type DispatcherFigures } from "./dispatcher.ts";
 import { benchSerializer } from "./serializer.ts";
+import { benchMemory } from "./memory.ts";
 
 const rows: string[][] = [["measure", "value", "target / peer"]];
 const us = (seconds: number, tasks: number) => (seconds * 1e6) / tasks;
@@ -48,6 +49,13 @@ for (const executor of ["local", "inline"] as const) {
   }
   if (executor === "local") rows.push([`dispatcher RSS after both runs`, `${ours.rssMB.toFixed(0)} MB`, ""]);
 }
+
+const memory = await benchMemory(100_000);
+rows.push([
+  `dispatcher process memory, ${memory.nodes.toLocaleString("en")} completed nodes (local executor)`,
+  `peak ${memory.peakMB.toFixed(0)} MB RSS; after: ${memory.afterMB.toFixed(0)} MB RSS, ${memory.heapAfterMB.toFixed(0)} MB heap (${memory.seconds.toFixed(1)} s)`,
+  `≤ 200 MB: ${memory.peakMB <= 200 ? "met" : "MISSED"}`,
+]);
 
 function daskFigures(): DispatcherFigures | undefined {
   try {

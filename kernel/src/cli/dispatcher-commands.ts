@@ -67,13 +67,18 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const s = await request<{ pid: number; uptimeMs: number; running: number; executors: Record<string, unknown> }>(
-    connection,
-    "GET",
-    "/api/v1/status",
-  );
+  const s = await request<{
+    pid: number;
+    uptimeMs: number;
+    running: number;
+    executors: Record<string, unknown>;
+    memory: { rss: number; heapUsed: number };
+  }>(connection, "GET", "/api/v1/status");
   console.log(`Valence dispatcher at ${connection.url}`);
   console.log(`  pid ${s.pid}, up ${(s.uptimeMs / 1000).toFixed(0)} s, ${s.running} dispatch(es) running`);
+  console.log(
+    `  memory: ${(s.memory.rss / 2 ** 20).toFixed(0)} MB resident, ${(s.memory.heapUsed / 2 ** 20).toFixed(0)} MB heap`,
+  );
   console.log(`  data: ${dataDir}`);
   console.log(`  executors: ${Object.keys(s.executors).join(", ")}`);
 }

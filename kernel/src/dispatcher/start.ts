@@ -68,6 +68,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
         startedAt,
         uptimeMs: Date.now() - startedAt,
         running: engine.running,
+        memory: process.memoryUsage(),
         executors: Object.fromEntries(Object.entries(executors).map(([name, e]) => [name, e.capacity])),
       }),
       shutdown: () => void close(),

@@ -7,7 +7,8 @@ import type { Store } from "./store/store";
 export class WriteQueue {
   private newDispatches: NewDispatch[] = [];
   private dispatches: DispatchPatch[] = [];
-  private nodes: NodePatch[] = [];
+  // Keyed by dispatch and node: a node that starts and finishes within one tick costs one UPDATE.
+  private nodes = new Map<string, NodePatch>();
   private events: DispatchEvent[] = [];
   private logs: LogBatch[] = [];
   private scheduled = false;
@@ -29,7 +30,15 @@ export class WriteQueue {
   }
 
   patchNode(patch: NodePatch): void {
-    this.nodes.push(patch);
+    const key = `${patch.dispatchId}\u0000${patch.nodeId}`;
+    const earlier = this.nodes.get(key);
+    // Each patch carries the node's whole current state, so the later one wins field by field.
+    if (!earlier) this.nodes.set(key, patch);
+    else {
+      const merged: { -readonly [K in keyof NodePatch]: NodePatch[K] } = { ...earlier, ...patch };
+      if (!patch.error) delete merged.error; // an absent error means it was cleared
+      this.nodes.set(key, merged);
+    }
     this.schedule();
   }
 
@@ -56,21 +65,21 @@ export class WriteQueue {
     const empty =
       !this.newDispatches.length &&
       !this.dispatches.length &&
-      !this.nodes.length &&
+      !this.nodes.size &&
       !this.events.length &&
       !this.logs.length;
     if (empty && !this.afterCommit.length) return;
     const batch: WriteBatch = {
       newDispatches: this.newDispatches,
       dispatches: this.dispatches,
-      nodes: this.nodes,
+      nodes: [...this.nodes.values()],
       events: this.events,
       logs: this.logs,
     };
     const callbacks = this.afterCommit;
     this.newDispatches = [];
     this.dispatches = [];
-    this.nodes = [];
+    this.nodes = new Map();
     this.events = [];
     this.logs = [];
     this.afterCommit = [];
