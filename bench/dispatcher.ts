@@ -36,7 +36,6 @@ export interface DispatcherFigures {
   fanOutTasks: number;
   chainSeconds: number;
   chainTasks: number;
-  rssMB: number;
 }
 
 async function timed(run: () => Promise<ct.Result>): Promise<number> {
@@ -69,6 +68,9 @@ export async function benchDispatcher(
       rssMB: process.memoryUsage().rss / 2 ** 20,
     };
   } finally {
+    delete process.env.VALENCE_DISPATCHER_URL;
+    delete process.env.VALENCE_DISPATCHER_TOKEN;
+    resetConnection();
     await dispatcher.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

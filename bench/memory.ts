@@ -40,6 +40,7 @@ export async function benchMemory(
   );
   const saved = process.env.VALENCE_DATA_DIR;
   process.env.VALENCE_DATA_DIR = dataDir;
+  delete process.env.VALENCE_DISPATCHER_URL; // find this dispatcher through its runtime file
   resetConnection();
   try {
     const start = performance.now();

@@ -47,7 +47,6 @@ for (const executor of ["local", "inline"] as const) {
         (peer ? `; Dask ${peer.toFixed(0)} µs/task → ${(peer / mine).toFixed(1)}× faster` : ""),
     ]);
   }
-  if (executor === "local") rows.push([`dispatcher RSS after both runs`, `${ours.rssMB.toFixed(0)} MB`, ""]);
 }
 
 const memory = await benchMemory(100_000);
@@ -64,7 +63,7 @@ function daskFigures(): DispatcherFigures | undefined {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     });
-    return { ...(JSON.parse(out.trim().split("\n").at(-1)!) as DispatcherFigures), rssMB: 0 };
+    return JSON.parse(out.trim().split("\n").at(-1)!) as DispatcherFigures;
   } catch (error) {
     rows.push([
       "Dask distributed",
