@@ -65,7 +65,6 @@ export async function benchDispatcher(
       fanOutTasks: fan + 1,
       chainSeconds,
       chainTasks: length,
-      rssMB: process.memoryUsage().rss / 2 ** 20,
     };
   } finally {
     delete process.env.VALENCE_DISPATCHER_URL;
