@@ -1,8 +1,7 @@
 // A progress bar per workflow run, for the terminal: tasks done / total, running, failed. Helper
 // nodes (parameters, collections) resolve instantly and are not counted.
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import type { Graph } from "../workflow/graph";
-import { onRunEvent } from "../dispatcher/run-events";
+import { onRunEvent, type RunGraph } from "../dispatcher/run-events";
 
 const TASK_KINDS = new Set(["electron", "sublattice"]);
 
@@ -21,7 +20,7 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
   // Without a terminal (CI logs, pipes) a bar cannot redraw: print one line per finished run instead.
   const live = stream.isTTY === true;
   const runs = new Map<
-    Graph,
+    RunGraph,
     { bar: SingleBar | undefined; total: number; started: number; running: Set<number>; done: number; failed: number }
   >();
   const unsubscribe = onRunEvent((event) => {
@@ -35,13 +34,11 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
     if (!run) return;
     if (event.type === "node") {
       const { update } = event;
-      if (!TASK_KINDS.has(event.graph.node(update.node).kind)) return;
+      if (!TASK_KINDS.has(event.graph.nodes[update.node]?.kind ?? "")) return;
       if (update.status === "RUNNING") run.running.add(update.node);
-      else {
-        run.running.delete(update.node);
-        if (update.status === "COMPLETED") run.done++;
-        else run.failed++;
-      }
+      else run.running.delete(update.node);
+      if (update.status === "COMPLETED") run.done++;
+      else if (update.status === "FAILED" || update.status === "CANCELLED") run.failed++;
       run.bar?.update(run.done + run.failed, { running: run.running.size, failed: run.failed });
       return;
     }

@@ -1,12 +1,18 @@
 // Runs announce themselves here so a front end that did not start them can still show them: the
 // `valence run` CLI draws a progress bar for every run a user's script starts.
-import type { Graph } from "../workflow/graph";
+import type { NodeKind } from "@valence/schema";
 import type { NodeUpdate } from "./run-local";
 
+/** What a run event says about the graph: a built Graph, or the transport graph of a dispatch. */
+export interface RunGraph {
+  readonly latticeName: string;
+  readonly nodes: ReadonlyArray<{ readonly kind: NodeKind; readonly name: string }>;
+}
+
 export type RunEvent =
-  | { readonly type: "start"; readonly graph: Graph }
-  | { readonly type: "node"; readonly graph: Graph; readonly update: NodeUpdate }
-  | { readonly type: "end"; readonly graph: Graph; readonly error?: unknown };
+  | { readonly type: "start"; readonly graph: RunGraph }
+  | { readonly type: "node"; readonly graph: RunGraph; readonly update: NodeUpdate }
+  | { readonly type: "end"; readonly graph: RunGraph; readonly error?: unknown };
 
 export type RunListener = (event: RunEvent) => void;
 

@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -30,6 +33,24 @@ test("the seed example runs with valence run, which draws a progress bar", async
   });
   assertSeedResult(resultOf(stdout));
   assert.match(stderr, /dataProcessing: 20\/20 tasks done, 0 failed/);
+});
+
+test("the dispatch example sends the workflow to a dispatcher it starts, with a progress line", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "valence-example-"));
+  const env = { ...process.env, VALENCE_DATA_DIR: dataDir };
+  delete env.VALENCE_DISPATCHER_URL;
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["kernel/dist/cli/main.js", "run", "examples/dispatch.ts"], {
+      cwd: root,
+      env,
+    });
+    assert.match(stdout, /Dispatch [0-9a-f-]{36} of "dataProcessing": COMPLETED in \d+ ms \(20 completed\)/);
+    assertSeedResult(resultOf(stdout));
+    assert.match(stderr, /dataProcessing: 20\/20 tasks done, 0 failed/);
+  } finally {
+    await run(process.execPath, ["kernel/dist/cli/main.js", "stop", "--data-dir", dataDir], { cwd: root });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test("valence run reports a failing workflow with the electron's own error and exits non-zero", async () => {

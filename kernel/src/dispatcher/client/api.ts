@@ -1,6 +1,9 @@
 // The client API users dispatch with, the same in a notebook kernel and in a script: dispatch,
 // dispatchSync, getResult, cancel, listDispatches, redispatch.
-import type { DispatchDetail, DispatchSummary, NodeDetail } from "@valence/schema";
+import type { DispatchDetail, DispatchSummary, NodeDetail, NodeState } from "@valence/schema";
+import { emitRunEvent } from "../run-events";
+import type { TransportGraph } from "../../workflow/transport";
+import { watchDispatch } from "./watch";
 import type { Lattice } from "../../workflow/lattice";
 import { serializeLattice } from "../../workflow/serialize";
 import { encodeValue, toTransportGraph } from "../../workflow/transport";
@@ -21,22 +24,52 @@ export interface RedispatchOptions {
 
 /** `await dispatch(lattice)(...args)`: runs the dry run here, sends the graph, returns the dispatch id. */
 export function dispatch<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<string> {
+  return async (...args: A) => (await submit(lattice, args)).dispatchId;
+}
+
+/** Dispatches and waits for the result, reporting progress as run events (`valence run` draws bars). */
+export function dispatchSync<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<Result<R>> {
   return async (...args: A) => {
-    const graph = toTransportGraph(lattice.build(...args));
-    const body = {
-      graph,
-      lattice: serializeLattice(lattice),
-      inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
-    };
-    const connection = await connect();
-    const { dispatchId } = await request<{ dispatchId: string }>(connection, "POST", "/api/v1/dispatches", body);
-    return dispatchId;
+    const { dispatchId, graph, connection } = await submit(lattice, args);
+    await follow(connection, dispatchId, graph).catch(() => undefined); // getResult waits regardless
+    return getResult<R>(dispatchId, { wait: true });
   };
 }
 
-/** Dispatches and waits for the result. */
-export function dispatchSync<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<Result<R>> {
-  return async (...args: A) => getResult<R>(await dispatch(lattice)(...args), { wait: true });
+async function submit(
+  lattice: Lattice<unknown[], unknown>,
+  args: unknown[],
+): Promise<{ dispatchId: string; graph: TransportGraph; connection: Connection }> {
+  const graph = toTransportGraph(lattice.build(...args));
+  const body = {
+    graph,
+    lattice: serializeLattice(lattice),
+    inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
+  };
+  const connection = await connect();
+  const { dispatchId } = await request<{ dispatchId: string }>(connection, "POST", "/api/v1/dispatches", body);
+  return { dispatchId, graph, connection };
+}
+
+/** Turns the dispatch's live updates into run events until it is final. */
+async function follow(connection: Connection, dispatchId: string, graph: TransportGraph): Promise<void> {
+  emitRunEvent({ type: "start", graph });
+  const report = (node: NodeState): void => {
+    const name = graph.nodes[node.id]?.name ?? String(node.id);
+    emitRunEvent({ type: "node", graph, update: { node: node.id, name, status: node.status, attempt: node.attempts } });
+  };
+  let error: Error | undefined;
+  try {
+    await watchDispatch(connection, dispatchId, (message) => {
+      if (message.type === "snapshot")
+        message.nodes.filter((n) => n.status !== "PENDING" && n.status !== "NEW_OBJECT").forEach(report);
+      else if (message.type === "update" && message.node) report(message.node);
+      else if (message.type === "update" && message.dispatch?.status === "FAILED")
+        error = new Error(message.dispatch.error?.message);
+    }).done;
+  } finally {
+    emitRunEvent({ type: "end", graph, ...(error ? { error } : {}) });
+  }
 }
 
 export async function getResult<R = unknown>(dispatchId: string, options: GetResultOptions = {}): Promise<Result<R>> {
