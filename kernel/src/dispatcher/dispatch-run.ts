@@ -49,7 +49,12 @@ export class DispatchRun {
   ) {
     this.seq = meta.seq;
     this.scheduler = new Scheduler(index);
-    this.nodes = index.nodes.map((n) => ({ id: n.id, status: "PENDING", attempts: 0 }));
+    // Parameters hold their value from the start: they are complete, and stored as such, at creation.
+    this.nodes = index.nodes.map((n) => ({
+      id: n.id,
+      status: n.kind === "parameter" ? "COMPLETED" : "PENDING",
+      attempts: 0,
+    }));
   }
 
   get finalStatus(): Status {
@@ -116,6 +121,10 @@ export class DispatchRun {
   private ready(id: number): void {
     if (this.suspended) return;
     const node = this.index.node(id);
+    if (node.kind === "parameter") {
+      for (const next of this.scheduler.complete(id)) this.ready(next);
+      return this.maybeFinish();
+    }
     if (!isTask(node)) {
       try {
         this.complete(
@@ -197,6 +206,8 @@ export class DispatchRun {
   }
 
   private outputOf(id: number): Uint8Array {
+    const node = this.index.node(id);
+    if (node.kind === "parameter") return fromBase64(node.value ?? "");
     const output = this.outputs.get(id) ?? this.env.storedOutput(this.id, id);
     if (!output) throw new Error(`output of node ${id} is missing from dispatch ${this.id}`);
     return output;

@@ -79,7 +79,11 @@ export class Engine {
       graph: JSON.stringify(request.graph),
       lattice: JSON.stringify(request.lattice),
       inputs: request.inputs,
-      nodes: request.graph.nodes.map((n) => ({ nodeId: n.id, kind: n.kind, name: n.name })),
+      nodes: request.graph.nodes.map((n) =>
+        n.kind === "parameter"
+          ? { nodeId: n.id, kind: n.kind, name: n.name, status: "COMPLETED" as const }
+          : { nodeId: n.id, kind: n.kind, name: n.name },
+      ),
       createdAt,
       ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
     });

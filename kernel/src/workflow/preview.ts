@@ -6,6 +6,8 @@ import type { ValuePreview } from "@valence/schema";
 const MAX_PREVIEW = 160;
 
 export function previewValue(value: unknown): ValuePreview {
+  // The common case, cheaply: numbers and booleans print the same as inspect would print them.
+  if (typeof value === "number" || typeof value === "boolean") return { type: typeof value, preview: String(value) };
   const text = inspect(value, {
     depth: 2,
     breakLength: Infinity,

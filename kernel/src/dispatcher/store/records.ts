@@ -43,7 +43,13 @@ export interface NewDispatch {
   readonly lattice: string;
   /** The lattice's arguments array, serialized. */
   readonly inputs: Uint8Array;
-  readonly nodes: ReadonlyArray<{ readonly nodeId: number; readonly kind: NodeKind; readonly name: string }>;
+  /** Every node; `status` defaults to NEW_OBJECT (parameters are COMPLETED from the start). */
+  readonly nodes: ReadonlyArray<{
+    readonly nodeId: number;
+    readonly kind: NodeKind;
+    readonly name: string;
+    readonly status?: Status;
+  }>;
   readonly createdAt: number;
   readonly parentId?: string;
   readonly parentNode?: number;

@@ -61,7 +61,7 @@ export class Store {
         `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, graph, lattice, inputs)
          VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?, ?)`,
       ),
-      insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, 'NEW_OBJECT')`),
+      insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, ?)`),
       patchDispatch: s(
         `UPDATE dispatches SET status = coalesce(?, status), started_at = coalesce(?, started_at),
          ended_at = coalesce(?, ended_at), error = coalesce(?, error), result = coalesce(?, result) WHERE id = ?`,
@@ -120,7 +120,7 @@ export class Store {
         d.lattice,
         d.inputs,
       );
-      for (const n of d.nodes) st.insertNode!.run(d.id, n.nodeId, n.kind, n.name);
+      for (const n of d.nodes) st.insertNode!.run(d.id, n.nodeId, n.kind, n.name, n.status ?? "NEW_OBJECT");
     }
     for (const p of batch.dispatches ?? []) this.patchDispatch(p);
     for (const p of batch.nodes ?? []) this.patchNode(p);
