@@ -2,11 +2,11 @@
 // Shared by seed.ts (runs it in this process) and dispatch.ts (sends it to the dispatcher).
 import * as ct from "valence";
 
-const prepareData = ct.electron(function prepareData(): number {
+export const prepareData = ct.electron(function prepareData(): number {
   return Math.floor(Math.random() * 101);
 });
 
-const processData = ct.electron(
+export const processData = ct.electron(
   function processData(data: number): number {
     return data + 1;
   },

@@ -1,19 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence";
+import { dataProcessing, processData } from "../../../examples/seed-lattice.ts";
 
-const prepareData = ct.electron(function prepareData(): number {
-  return Math.floor(Math.random() * 101);
-});
-const processData = ct.electron(function processData(data: number): number {
-  return data + 1;
-});
-const dataProcessing = ct.lattice(function dataProcessing(n: number) {
-  const results = [];
-  for (let i = 0; i < n; i++) results.push(processData(prepareData()));
-  return results;
-});
-
+// The seed example itself, as users run it.
 test("the seed example runs to a list of 10 numbers between 1 and 102", async () => {
   const result = await ct.runLocal(dataProcessing)(10);
   assert.equal(result.length, 10);

@@ -3,25 +3,12 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence";
+import { dataProcessing } from "../../../examples/seed-lattice.ts";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 
 const dispatcher = useDispatcher();
 
-const prepareData = ct.electron(function prepareData(): number {
-  return Math.floor(Math.random() * 101);
-});
-const processData = ct.electron(
-  function processData(data: number): number {
-    return data + 1;
-  },
-  { retries: 2, resources: { cpus: 1, memoryMB: 256 } },
-);
-const dataProcessing = ct.lattice(function dataProcessing(n: number) {
-  const results = [];
-  for (let i = 0; i < n; i++) results.push(processData(prepareData()));
-  return results;
-});
-
+// The seed example itself, as users run it.
 test("the seed example runs end to end through a running dispatcher and every node result is stored", async () => {
   const id = await ct.dispatch(dataProcessing)(10);
   const result = await ct.getResult<number[]>(id, { wait: true });

@@ -1,22 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence";
+import { dataProcessing, prepareData, processData } from "../../../examples/seed-lattice.ts";
 
-const prepareData = ct.electron(function prepareData(): number {
-  return Math.floor(Math.random() * 101);
-});
-const processData = ct.electron(
-  function processData(data: number): number {
-    return data + 1;
-  },
-  { retries: 2, resources: { cpus: 1, memoryMB: 256 } },
-);
-const dataProcessing = ct.lattice(function dataProcessing(n: number) {
-  const results = [];
-  for (let i = 0; i < n; i++) results.push(processData(prepareData()));
-  return results;
-});
-
+// The seed example itself, as users run it.
 test("the seed example builds 10 prepare → process pairs returning a list of 10 futures", () => {
   const graph = dataProcessing.build(10);
   assert.equal(graph.nodes.length, 20);
