@@ -24,8 +24,12 @@ export default tseslint.config(
     ),
   },
   {
-    files: ["kernel/src/dispatcher/**/*.ts", "kernel/src/executors/**/*.ts"],
+    files: ["kernel/src/dispatcher/**/*.ts"],
     rules: layer(["**/cli/**", "**/notebook/**"], "Only the CLI and the notebook sit on top; nothing imports them."),
+  },
+  {
+    files: ["kernel/src/executors/**/*.ts"],
+    rules: layer(["**/dispatcher/**", "**/cli/**", "**/notebook/**"], "Executors see only workflow/ (see DESIGN.md)."),
   },
   {
     files: ["kernel/src/instrument/**/*.ts"],

@@ -16,6 +16,8 @@ export interface StartOptions {
 export async function start(options: StartOptions): Promise<void> {
   const dataDir = options.dataDir ?? defaultDataDir();
   if (options.foreground) {
+    // Rebuilding lattices here (redispatch, sublattices) may import the user's TypeScript modules.
+    await import("../register.js");
     const dispatcher = await startDispatcher({
       dataDir,
       ...(options.port !== undefined ? { port: Number(options.port) } : {}),

@@ -19,6 +19,13 @@ export interface RunEnvironment {
   /** A stored output, for nodes completed before a restart. */
   readonly storedOutput: (dispatchId: string, nodeId: number) => Uint8Array | undefined;
   readonly finished: (run: DispatchRun) => void;
+  /** Runs a sublattice node as a child dispatch; resolves to its serialized result. */
+  readonly runSublattice: (
+    parentNode: number,
+    electron: unknown,
+    args: unknown[],
+    signal: AbortSignal,
+  ) => Promise<Uint8Array>;
 }
 
 const PREVIEW_LIMIT_BYTES = 1 << 20;
@@ -125,6 +132,7 @@ export class DispatchRun {
       for (const next of this.scheduler.complete(id)) this.ready(next);
       return this.maybeFinish();
     }
+    if (node.kind === "sublattice") return void this.runSublattice(id);
     if (!isTask(node)) {
       try {
         this.complete(
@@ -203,6 +211,33 @@ export class DispatchRun {
       return this.env.executors.acquire(executorName, needs, () => void this.attempt(id, executorName, needs));
     }
     this.fail(id, error);
+  }
+
+  private async runSublattice(id: number): Promise<void> {
+    const node = this.index.node(id);
+    const state = this.nodes[id]!;
+    state.attempts++;
+    state.startedAt = Date.now();
+    this.setNode(id, "RUNNING");
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    let outcome: { output: Uint8Array } | { error: TaskError } | "cancelled";
+    try {
+      const args = decodeArguments(this.index.dataInputs(id), (n) => this.outputOf(n));
+      const electron = this.index.graph.electrons[node.electron!];
+      outcome = { output: await this.env.runSublattice(id, electron, args, controller.signal) };
+    } catch (error) {
+      outcome = controller.signal.reason instanceof Cancelled ? "cancelled" : { error: asTaskError(error) };
+    } finally {
+      this.running.delete(id);
+    }
+    if (this.suspended) return;
+    if (outcome === "cancelled") {
+      this.settleCancelled(id);
+      return this.maybeFinish();
+    }
+    if ("error" in outcome) return this.fail(id, outcome.error);
+    this.complete(id, outcome.output);
   }
 
   private outputOf(id: number): Uint8Array {

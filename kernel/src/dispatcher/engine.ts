@@ -4,14 +4,17 @@
 import { randomUUID } from "node:crypto";
 import type { DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
-import type { TransportGraph } from "../workflow/transport";
+import { toTransportGraph, type TransportGraph } from "../workflow/transport";
+import { buildGraph } from "../workflow/lattice";
+import { latticeDefinition } from "../workflow/definition";
+import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
 import { DispatchRun } from "./dispatch-run";
 import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
 import { isTask } from "./helper-nodes";
 import type { DispatchEvent, NodeRecord } from "./store/records";
 import type { Store } from "./store/store";
-import { toBase64 } from "./values";
+import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
 
 /** A request the dispatcher refuses as a whole; servers answer it with 400 and the message. */
@@ -54,19 +57,17 @@ export class Engine {
 
   /** Restarts every dispatch a previous process left unfinished; completed nodes are not rerun. */
   resumeUnfinished(): string[] {
-    const resumed: string[] = [];
-    for (const record of this.store.unfinishedDispatches()) {
-      const index = new GraphIndex(JSON.parse(this.store.getGraph(record.id)) as TransportGraph);
-      const run = this.createRun(record.id, index, {
+    // Every run exists before any starts: a resumed parent finds its resumed child dispatches running.
+    const runs = this.store.unfinishedDispatches().map((record) =>
+      this.createRun(record.id, new GraphIndex(JSON.parse(this.store.getGraph(record.id)) as TransportGraph), {
         latticeName: record.latticeName,
         createdAt: record.createdAt,
         seq: this.store.lastSeq(record.id),
         restored: this.store.getNodes(record.id),
-      });
-      run.start();
-      resumed.push(record.id);
-    }
-    return resumed;
+      }),
+    );
+    for (const run of runs) run.start();
+    return runs.map((run) => run.id);
   }
 
   submit(request: NewDispatchRequest): string {
@@ -197,6 +198,8 @@ export class Engine {
         queue: this.queue,
         executors: this.pool,
         storedOutput: (dispatchId, nodeId) => this.store.getNodeOutput(dispatchId, nodeId),
+        runSublattice: (parentNode, electron, args, signal) =>
+          this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal),
         finished: (finished) => {
           this.runs.delete(finished.id);
           this.subscribers.delete(finished.id);
@@ -208,6 +211,48 @@ export class Engine {
     );
     this.runs.set(id, run);
     return run;
+  }
+
+  /**
+   * A sublattice node runs as a child dispatch, built now with the real inputs. After a restart the
+   * node reattaches to the child it had started instead of starting another.
+   */
+  private async runSublattice(
+    parentId: string,
+    parentNode: number,
+    spec: ElectronSpec,
+    args: unknown[],
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
+    const earlier = this.store
+      .listDispatches({ parentId, limit: 10_000 })
+      .find((d) => d.parentNode === parentNode && d.status !== "FAILED" && d.status !== "CANCELLED");
+    let childId = earlier?.id;
+    if (!childId) {
+      if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
+      const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
+      const definition = latticeDefinition(await rebuildLattice(lattice))!;
+      const graph = toTransportGraph(buildGraph(definition, args));
+      childId = this.submit({ graph, lattice, inputs: encode(args), parentId, parentNode });
+    }
+    const child = childId;
+    const cancelChild = (): void => this.cancel(child);
+    signal.addEventListener("abort", cancelChild, { once: true });
+    try {
+      await this.whenFinished(child);
+    } finally {
+      signal.removeEventListener("abort", cancelChild);
+    }
+    const record = this.record(child);
+    if (record.status === "COMPLETED") return this.store.getResult(child)!;
+    throw Object.assign(
+      new Error(
+        `sublattice "${spec.electron.name}" (dispatch ${child}) ${record.status.toLowerCase()}: ${record.error?.message ?? ""}`,
+      ),
+      {
+        name: "SublatticeFailed",
+      },
+    );
   }
 
   private validate(graph: TransportGraph): GraphIndex {

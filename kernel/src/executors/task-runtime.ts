@@ -1,13 +1,11 @@
 // Running one task wherever an executor puts it (a worker thread, the dispatcher's own loop):
 // rebuild the electron from its spec (once per spec), decode the arguments, run the hooks and the
-// function, encode the output. A sublattice is built here with its real inputs and run in place.
+// function, encode the output.
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
 import { electronDefinition } from "../workflow/definition";
 import { hookList } from "../workflow/options";
-import { buildGraph } from "../workflow/lattice";
 import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
-import { runGraph } from "../dispatcher/run-local";
 import type { TaskSpec } from "./executor";
 
 const rebuilt = new Map<string, ReturnType<typeof rebuildElectron>>();
@@ -39,9 +37,12 @@ export async function runRebuilt(rebuilt: ReturnType<typeof rebuildElectron>, ta
   const definition = electronDefinition(await rebuilt)!;
   const args = deserialize(task.args) as unknown[];
   for (const hook of hookList(definition.options.callBefore)) await hook();
-  const output = definition.sublattice
-    ? await runGraph(buildGraph(definition.sublattice, args))
-    : await definition.fn(...args);
+  if (definition.sublattice) {
+    throw new Error(
+      `electron "${task.name}" wraps a lattice: the dispatcher runs it as a child dispatch, not an executor`,
+    );
+  }
+  const output = await definition.fn(...args);
   for (const hook of hookList(definition.options.callAfter)) await hook();
   try {
     return serialize(output);
