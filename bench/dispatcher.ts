@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serialize } from "node:v8";
 import * as ct from "valence";
+import { toTransportGraph } from "../kernel/dist/workflow/transport.js";
 import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
 
 const noop = ct.electron(function noop(_x: number): number {
@@ -30,6 +32,29 @@ const lattices = {
     chain: ct.lattice(chainBody, { name: "chain", executor: "inline" }),
   },
 };
+
+/**
+ * The engine alone: the graph is built and serialized beforehand and submitted in process, so the
+ * figure is the dispatcher's own cost per task (scheduling, executor round trip, SQLite), without
+ * the client's dry run, HTTP and result download.
+ */
+export async function benchEngine(fan: number, executor: "local" | "inline"): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), "valence-bench-"));
+  const dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  try {
+    const lattice = lattices[executor].fanOut;
+    const submit = (n: number) =>
+      dispatcher.engine.submit({ graph: toTransportGraph(lattice.build(n)), lattice: {}, inputs: serialize([n]) });
+    await dispatcher.engine.whenFinished(submit(500));
+    const graph = toTransportGraph(lattice.build(fan));
+    const start = performance.now();
+    await dispatcher.engine.whenFinished(dispatcher.engine.submit({ graph, lattice: {}, inputs: serialize([fan]) }));
+    return ((performance.now() - start) * 1000) / (fan + 1);
+  } finally {
+    await dispatcher.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 export interface DispatcherFigures {
   fanOutSeconds: number;
