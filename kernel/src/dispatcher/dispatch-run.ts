@@ -32,6 +32,8 @@ const PREVIEW_LIMIT_BYTES = 1 << 20;
 
 class Cancelled extends Error {}
 class TimedOut extends Error {}
+/** The abort reason when the dispatcher shuts down: stop, but record nothing (the next start resumes). */
+export class ShuttingDown extends Error {}
 
 export class DispatchRun {
   private seq: number;
@@ -109,6 +111,7 @@ export class DispatchRun {
 
   /** Cancels the whole dispatch, or the listed nodes and everything downstream of them. */
   cancel(nodeIds?: readonly number[]): void {
+    if (this.suspended) return;
     const targets = nodeIds ?? this.index.nodes.map((n) => n.id);
     for (const id of targets) {
       if (id < 0 || id >= this.nodes.length || this.scheduler.isSettled(id)) continue;
@@ -122,7 +125,7 @@ export class DispatchRun {
   /** Stops recording, leaving the stored state as it is for the next start to resume. */
   suspend(): void {
     this.suspended = true;
-    for (const controller of this.running.values()) controller.abort(new Cancelled("dispatcher shutting down"));
+    for (const controller of this.running.values()) controller.abort(new ShuttingDown("dispatcher shutting down"));
   }
 
   private ready(id: number): void {

@@ -8,7 +8,7 @@ import { toTransportGraph, type TransportGraph } from "../workflow/transport";
 import { buildGraph } from "../workflow/lattice";
 import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
-import { DispatchRun } from "./dispatch-run";
+import { DispatchRun, ShuttingDown } from "./dispatch-run";
 import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
 import { isTask } from "./helper-nodes";
@@ -236,8 +236,12 @@ export class Engine {
       childId = this.submit({ graph, lattice, inputs: encode(args), parentId, parentNode });
     }
     const child = childId;
-    const cancelChild = (): void => this.cancel(child);
+    // A shutdown stops the parent without touching the child: both resume at the next start.
+    const cancelChild = (): void => {
+      if (!(signal.reason instanceof ShuttingDown)) this.cancel(child);
+    };
     signal.addEventListener("abort", cancelChild, { once: true });
+    if (signal.aborted) cancelChild(); // cancelled while the child was being built
     try {
       await this.whenFinished(child);
     } finally {

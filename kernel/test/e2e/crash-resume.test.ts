@@ -85,6 +85,46 @@ test("after kill -9 of the dispatcher, a restart resumes the dispatch without re
   }
 });
 
+const nap = ct.electron(async function nap(ms: number) {
+  await new Promise((r) => setTimeout(r, ms));
+  return ms;
+});
+// More naps than a 2-core machine runs at once: some wait in the queue when the stop comes.
+const napping = ct.electron(
+  ct.lattice((ms: number) => [nap(ms), nap(ms + 1), nap(ms + 2), nap(ms + 3)], { name: "napping" }),
+);
+const parent = ct.lattice((ms: number) => napping(ms), { name: "parent" });
+
+test("a graceful stop during a sublattice resumes parent and child at the next start, without a second child", async () => {
+  const dataDir = temporaryDir();
+  process.env.VALENCE_DATA_DIR = dataDir;
+  resetConnection();
+  let child = await startForeground(dataDir);
+  try {
+    const id = await ct.dispatch(parent)(1000);
+    const childDispatch = await eventually(async () =>
+      (await ct.listDispatches()).find((d) => d.parentId === id && d.status === "RUNNING"),
+    );
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    child = await startForeground(dataDir);
+    resetConnection();
+    const result = await ct.getResult<number[]>(id, { wait: true, timeoutMs: 20_000 });
+    assert.equal(result.status, "COMPLETED", String(result));
+    assert.deepEqual(result.result, [1000, 1001, 1002, 1003]);
+    const children = (await ct.listDispatches()).filter((d) => d.parentId === id);
+    assert.deepEqual(
+      children.map((d) => [d.id, d.status]),
+      [[childDispatch.id, "COMPLETED"]],
+    );
+  } finally {
+    child.kill("SIGKILL");
+    delete process.env.VALENCE_DATA_DIR;
+    resetConnection();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test("valence start runs a dispatcher in the background that status reports and stop ends", async () => {
   const dataDir = temporaryDir();
   const run = (...args: string[]) =>
