@@ -61,7 +61,7 @@ test("after kill -9 of the dispatcher, a restart resumes the dispatch without re
     await new Promise((r) => child.once("exit", r));
 
     child = await startForeground(dataDir);
-    resetConnection();
+    // No resetConnection(): the client finds the restarted dispatcher (on a new port) by itself.
     const result = await ct.getResult<{ firsts: number[]; end: number; slow: number[] }>(id, {
       wait: true,
       timeoutMs: 20_000,
@@ -108,7 +108,7 @@ test("a graceful stop during a sublattice resumes parent and child at the next s
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
     child = await startForeground(dataDir);
-    resetConnection();
+    // The client rediscovers the restarted dispatcher by itself.
     const result = await ct.getResult<number[]>(id, { wait: true, timeoutMs: 20_000 });
     assert.equal(result.status, "COMPLETED", String(result));
     assert.deepEqual(result.result, [1000, 1001, 1002, 1003]);

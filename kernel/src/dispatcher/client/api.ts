@@ -7,7 +7,7 @@ import { watchDispatch } from "./watch";
 import type { Lattice } from "../../workflow/lattice";
 import { serializeLattice } from "../../workflow/serialize";
 import { encodeValue, toTransportGraph } from "../../workflow/transport";
-import { connect, request, type Connection } from "./connection";
+import { call, connect, type Connection } from "./connection";
 import { Result, isFinal } from "./result";
 
 export interface GetResultOptions {
@@ -46,9 +46,8 @@ async function submit(
     lattice: serializeLattice(lattice),
     inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
   };
-  const connection = await connect();
-  const { dispatchId } = await request<{ dispatchId: string }>(connection, "POST", "/api/v1/dispatches", body);
-  return { dispatchId, graph, connection };
+  const { dispatchId } = await call<{ dispatchId: string }>("POST", "/api/v1/dispatches", body);
+  return { dispatchId, graph, connection: await connect() };
 }
 
 /** Turns the dispatch's live updates into run events until it is final. */
@@ -73,32 +72,23 @@ async function follow(connection: Connection, dispatchId: string, graph: Transpo
 }
 
 export async function getResult<R = unknown>(dispatchId: string, options: GetResultOptions = {}): Promise<Result<R>> {
-  const connection = await connect();
   const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
-  let detail = await request<DispatchDetail>(connection, "GET", path);
+  let detail = await call<DispatchDetail>("GET", path);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) {
     const slice = Math.max(1, Math.min(30_000, deadline - Date.now()));
-    detail = await request<DispatchDetail>(connection, "GET", `${path}/wait?timeoutMs=${Math.ceil(slice)}`);
+    detail = await call<DispatchDetail>("GET", `${path}/wait?timeoutMs=${Math.ceil(slice)}`);
   }
-  return new Result<R>(detail, (nodeId) => nodeDetail(connection, dispatchId, nodeId));
+  return new Result<R>(detail, (nodeId) => nodeDetail(dispatchId, nodeId));
 }
 
 /** Cancels a dispatch, or only the given nodes and what depends on them. */
 export async function cancel(dispatchId: string, nodeIds?: readonly number[]): Promise<void> {
-  const connection = await connect();
-  await request(
-    connection,
-    "POST",
-    `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`,
-    nodeIds ? { nodeIds } : {},
-  );
+  await call("POST", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`, nodeIds ? { nodeIds } : {});
 }
 
 export async function listDispatches(options: { limit?: number } = {}): Promise<DispatchSummary[]> {
-  const connection = await connect();
-  const { dispatches } = await request<{ dispatches: DispatchSummary[] }>(
-    connection,
+  const { dispatches } = await call<{ dispatches: DispatchSummary[] }>(
     "GET",
     `/api/v1/dispatches?limit=${options.limit ?? 50}`,
   );
@@ -114,16 +104,15 @@ export function redispatch(
   options: RedispatchOptions = {},
 ): (...args: unknown[]) => Promise<string> {
   return async (...args: unknown[]) => {
-    const connection = await connect();
     const body = {
       ...(args.length ? { inputs: encodeValue(args, `the arguments of redispatch ${dispatchId}`) } : {}),
       ...(options.reusePreviousResults ? { reusePreviousResults: true } : {}),
     };
     const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/redispatch`;
-    return (await request<{ dispatchId: string }>(connection, "POST", path, body)).dispatchId;
+    return (await call<{ dispatchId: string }>("POST", path, body)).dispatchId;
   };
 }
 
-function nodeDetail(connection: Connection, dispatchId: string, nodeId: number): Promise<NodeDetail> {
-  return request<NodeDetail>(connection, "GET", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/nodes/${nodeId}`);
+function nodeDetail(dispatchId: string, nodeId: number): Promise<NodeDetail> {
+  return call<NodeDetail>("GET", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/nodes/${nodeId}`);
 }

@@ -101,6 +101,22 @@ export function connect(options: ConnectOptions = {}): Promise<Connection> {
   return cached;
 }
 
+/**
+ * A request to this process's dispatcher. When a discovered dispatcher stopped answering (it was
+ * restarted elsewhere, or stopped), it is found again — started if none runs — and the request is
+ * sent once more: a refused connection means the first one never arrived.
+ */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  try {
+    return await request<T>(await connect(), method, path, body);
+  } catch (error) {
+    const unreachable = error instanceof DispatcherError && error.status === undefined;
+    if (!unreachable || process.env.VALENCE_DISPATCHER_URL) throw error;
+    resetConnection();
+    return request<T>(await connect(), method, path, body);
+  }
+}
+
 /** Forgets the cached connection (after a dispatcher restart, or in tests). */
 export function resetConnection(): void {
   cached = undefined;
