@@ -2,6 +2,7 @@
 // enforces timeouts, cancels, records every change through the write queue, and settles the result.
 import type { NodeState, Status, DispatchSummary, ServerMessage } from "@valence/schema";
 import type { ElectronOptionsDocument } from "@valence/schema";
+import { createHash } from "node:crypto";
 import type { TaskError, TaskOutcome } from "../executors/executor";
 import { previewValue } from "../workflow/preview";
 import type { TransportOutput } from "../workflow/transport";
@@ -19,6 +20,8 @@ export interface RunEnvironment {
   /** A stored output, for nodes completed before a restart. */
   readonly storedOutput: (dispatchId: string, nodeId: number) => Uint8Array | undefined;
   readonly finished: (run: DispatchRun) => void;
+  /** A stored output with this content key: in `dispatchId` when given, else in any dispatch. */
+  readonly findReusable: (cacheKey: string, dispatchId?: string) => Uint8Array | undefined;
   /** Runs a sublattice node as a child dispatch; resolves to its serialized result. */
   readonly runSublattice: (
     parentNode: number,
@@ -45,6 +48,7 @@ export class DispatchRun {
   private readonly nodes: NodeState[];
   private readonly outputs = new Map<number, Uint8Array>();
   private readonly running = new Map<number, AbortController>();
+  private readonly cacheKeys = new Map<number, string>();
   private failedNode: number | undefined;
   private anyCancelled = false;
   /** Set when the dispatcher shuts down: nothing more is recorded, so the next start resumes. */
@@ -54,7 +58,14 @@ export class DispatchRun {
     readonly id: string,
     readonly index: GraphIndex,
     private readonly env: RunEnvironment,
-    private readonly meta: { latticeName: string; createdAt: number; seq: number; restored?: readonly NodeRecord[] },
+    private readonly meta: {
+      latticeName: string;
+      createdAt: number;
+      seq: number;
+      restored?: readonly NodeRecord[];
+      /** Redispatch with reuse: outputs of this dispatch are taken for nodes whose code and inputs are unchanged. */
+      reuseFrom?: string;
+    },
   ) {
     this.seq = meta.seq;
     this.scheduler = new Scheduler(index);
@@ -66,8 +77,9 @@ export class DispatchRun {
     }));
   }
 
-  get finalStatus(): Status {
-    return this.status;
+  /** True once every node is settled and the dispatch's final status is set (its commit may be pending). */
+  get isFinished(): boolean {
+    return this.endedAt !== undefined;
   }
 
   summary(): DispatchSummary {
@@ -151,10 +163,29 @@ export class DispatchRun {
     const needs = taskNeeds(node.options);
     const impossible = this.env.executors.impossible(executor, needs);
     if (impossible) return this.fail(id, { name: "ResourceError", message: `electron "${node.name}" ${impossible}` });
-    this.env.executors.acquire(executor, needs, () => void this.attempt(id, executor, needs));
+    let args: Uint8Array;
+    try {
+      args = encode(decodeArguments(this.index.dataInputs(id), (n) => this.outputOf(n)));
+    } catch (error) {
+      return this.fail(id, asTaskError(error));
+    }
+    // The node's content key: same code and same inputs give the same key.
+    const cacheKey = createHash("sha256")
+      .update(this.index.electronHash(node.electron!))
+      .update(args)
+      .digest("base64url");
+    this.cacheKeys.set(id, cacheKey);
+    const reused =
+      (this.meta.reuseFrom !== undefined ? this.env.findReusable(cacheKey, this.meta.reuseFrom) : undefined) ??
+      (node.options?.cache ? this.env.findReusable(cacheKey) : undefined);
+    if (reused) {
+      this.nodes[id]!.reused = true;
+      return this.complete(id, reused);
+    }
+    this.env.executors.acquire(executor, needs, () => void this.attempt(id, executor, needs, args));
   }
 
-  private async attempt(id: number, executorName: string, needs: TaskNeeds): Promise<void> {
+  private async attempt(id: number, executorName: string, needs: TaskNeeds, args: Uint8Array): Promise<void> {
     if (this.suspended || this.scheduler.isSettled(id)) return this.env.executors.release(executorName, needs);
     const node = this.index.node(id);
     const state = this.nodes[id]!;
@@ -176,7 +207,6 @@ export class DispatchRun {
           );
     let outcome: TaskOutcome | { aborted: unknown };
     try {
-      const args = encode(decodeArguments(this.index.dataInputs(id), (n) => this.outputOf(n)));
       outcome = await this.env.executors.executor(executorName).submit(
         {
           dispatchId: this.id,
@@ -211,7 +241,7 @@ export class DispatchRun {
     if (state.attempts <= (options.retries ?? 0)) {
       state.error = error;
       this.setNode(id, "PENDING");
-      return this.env.executors.acquire(executorName, needs, () => void this.attempt(id, executorName, needs));
+      return this.env.executors.acquire(executorName, needs, () => void this.attempt(id, executorName, needs, args));
     }
     this.fail(id, error);
   }
@@ -327,6 +357,7 @@ export class DispatchRun {
     const state = this.nodes[id]!;
     state.status = status;
     const { startedAt, endedAt, error, attempts } = state;
+    const cacheKey = status === "COMPLETED" ? this.cacheKeys.get(id) : undefined;
     this.env.queue.patchNode({
       dispatchId: this.id,
       nodeId: id,
@@ -336,6 +367,8 @@ export class DispatchRun {
       ...(endedAt !== undefined ? { endedAt } : {}),
       ...(error ? { error } : {}),
       ...(output ? { output, outputPreview: state.output! } : {}),
+      ...(cacheKey ? { cacheKey } : {}),
+      ...(state.reused ? { reused: true } : {}),
     });
     this.emit({ type: "update", dispatchId: this.id, seq: ++this.seq, node: { ...state } });
   }

@@ -36,6 +36,8 @@ export interface NewDispatchRequest {
   readonly inputs: Uint8Array;
   readonly parentId?: string;
   readonly parentNode?: number;
+  /** Take stored outputs from this dispatch for nodes whose code and inputs are unchanged. */
+  readonly reuseFrom?: string;
 }
 
 type Subscriber = (message: ServerMessage) => void;
@@ -88,7 +90,12 @@ export class Engine {
       createdAt,
       ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
     });
-    this.createRun(id, index, { latticeName: request.graph.latticeName, createdAt, seq: 0 }).start();
+    this.createRun(id, index, {
+      latticeName: request.graph.latticeName,
+      createdAt,
+      seq: 0,
+      ...(request.reuseFrom ? { reuseFrom: request.reuseFrom } : {}),
+    }).start();
     return id;
   }
 
@@ -123,6 +130,8 @@ export class Engine {
   }
 
   detail(id: string): DispatchDetail {
+    // A run that just reached its final status is answered from the store, with its result: commit it now.
+    if (this.runs.get(id)?.isFinished) this.queue.flush();
     const run = this.runs.get(id);
     if (run) return { dispatch: run.summary(), nodes: [...run.nodeStates()], seq: run.lastSeq };
     const dispatch = this.record(id);
@@ -198,6 +207,7 @@ export class Engine {
         queue: this.queue,
         executors: this.pool,
         storedOutput: (dispatchId, nodeId) => this.store.getNodeOutput(dispatchId, nodeId),
+        findReusable: (cacheKey, dispatchId) => this.store.findOutputByKey(cacheKey, dispatchId),
         runSublattice: (parentNode, electron, args, signal) =>
           this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal),
         finished: (finished) => {

@@ -1,5 +1,6 @@
 // A transport graph indexed for running: inputs and dependants per node, built once per dispatch in
 // O(nodes + edges), so the scheduler's per-task work does not scan the edge list.
+import { createHash } from "node:crypto";
 import type { GraphEdge } from "../workflow/graph";
 import type { TransportGraph, TransportNode } from "../workflow/transport";
 import type { SchedulableGraph } from "./scheduler";
@@ -25,6 +26,18 @@ export class GraphIndex implements SchedulableGraph {
     this.counts = sources.map((s) => s.size);
     this.dependants = Array.from({ length: n }, () => []);
     sources.forEach((set, target) => set.forEach((source) => this.dependants[source]!.push(target)));
+  }
+
+  private readonly electronHashes = new Map<number, string>();
+
+  /** Content hash of an electron's serialized code (and options), computed once per dispatch. */
+  electronHash(index: number): string {
+    let hash = this.electronHashes.get(index);
+    if (hash === undefined) {
+      hash = createHash("sha256").update(JSON.stringify(this.graph.electrons[index])).digest("base64url");
+      this.electronHashes.set(index, hash);
+    }
+    return hash;
   }
 
   node(id: number): TransportNode {

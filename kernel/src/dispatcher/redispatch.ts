@@ -13,7 +13,7 @@ export async function redispatchFromStore(
   store: Store,
   dispatchId: string,
   inputs: Uint8Array | undefined,
-  _reusePreviousResults: boolean,
+  reusePreviousResults: boolean,
 ): Promise<string> {
   engine.detail(dispatchId); // 404 when unknown
   const spec = JSON.parse(store.getLattice(dispatchId)) as LatticeSpec;
@@ -24,5 +24,10 @@ export async function redispatchFromStore(
   const definition = latticeDefinition(lattice);
   if (!definition) throw new DispatchRejected(`dispatch ${dispatchId} has no stored lattice`);
   const graph = toTransportGraph(buildGraph(definition, decoded));
-  return engine.submit({ graph, lattice: spec, inputs: args });
+  return engine.submit({
+    graph,
+    lattice: spec,
+    inputs: args,
+    ...(reusePreviousResults ? { reuseFrom: dispatchId } : {}),
+  });
 }

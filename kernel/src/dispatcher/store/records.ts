@@ -76,6 +76,8 @@ export interface NodePatch {
   readonly output?: Uint8Array;
   readonly outputPreview?: ValuePreview;
   readonly reused?: boolean;
+  /** Content key of a completed electron node: its code and inputs (see dispatch-run.ts). */
+  readonly cacheKey?: string;
 }
 
 /** One change to a dispatch, in the order clients see it; `seq` is dense per dispatch from 1. */

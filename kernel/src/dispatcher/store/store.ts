@@ -69,7 +69,8 @@ export class Store {
       patchNode: s(
         `UPDATE nodes SET status = coalesce(?, status), attempts = coalesce(?, attempts), started_at = coalesce(?, started_at),
          ended_at = coalesce(?, ended_at), error = ?, output = coalesce(?, output), output_file = coalesce(?, output_file),
-         output_preview = coalesce(?, output_preview), reused = coalesce(?, reused) WHERE dispatch_id = ? AND node_id = ?`,
+         output_preview = coalesce(?, output_preview), reused = coalesce(?, reused), cache_key = coalesce(?, cache_key)
+         WHERE dispatch_id = ? AND node_id = ?`,
       ),
       insertEvent: s(`INSERT INTO events (dispatch_id, seq, body) VALUES (?, ?, ?)`),
       insertLog: s(`INSERT INTO logs (dispatch_id, node_id, attempt, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -84,6 +85,10 @@ export class Store {
         `SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE status IN ('NEW_OBJECT', 'PENDING', 'RUNNING') ORDER BY created_at`,
       ),
       logs: s(`SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? ORDER BY rowid`),
+      byKey: s(`SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND status = 'COMPLETED' LIMIT 1`),
+      byKeyIn: s(
+        `SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND dispatch_id = ? AND status = 'COMPLETED' LIMIT 1`,
+      ),
       nodeLogs: s(
         `SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? AND node_id = ? ORDER BY rowid`,
       ),
@@ -159,6 +164,7 @@ export class Store {
       file,
       p.outputPreview ? JSON.stringify(p.outputPreview) : null,
       p.reused === undefined ? null : Number(p.reused),
+      p.cacheKey ?? null,
       p.dispatchId,
       p.nodeId,
     ).changes;
@@ -178,6 +184,16 @@ export class Store {
       closeSync(fd);
     }
     return relative;
+  }
+
+  /** The stored output of a completed node with this content key, in `dispatchId` or in any dispatch. */
+  findOutputByKey(cacheKey: string, dispatchId?: string): Uint8Array | undefined {
+    const row = (
+      dispatchId === undefined
+        ? this.statements.byKey!.get(cacheKey)
+        : this.statements.byKeyIn!.get(cacheKey, dispatchId)
+    ) as { dispatch_id: string; node_id: number } | undefined;
+    return row && this.getNodeOutput(row.dispatch_id, row.node_id);
   }
 
   getDispatch(id: string): DispatchRecord | undefined {

@@ -9,7 +9,7 @@ import { electron, type Electron } from "../electron";
 import { lattice, type Lattice } from "../lattice";
 import type { AnyFunction } from "../definition";
 import type { ElectronOptions, Hook } from "../options";
-import { recordCapture } from "./capture";
+import { recordCapture, type ImportReference } from "./capture";
 import type {
   Binding,
   ElectronReference,
@@ -55,8 +55,16 @@ class Rebuilder {
   async bindAll(): Promise<void> {
     for (const [i, entry] of this.functions.entries()) {
       const values: Record<string, unknown> = {};
-      for (const [name, binding] of Object.entries(entry.bindings)) values[name] = await this.value(binding);
+      const thunks: Record<string, () => unknown> = {};
+      const imports: Record<string, ImportReference> = {};
+      for (const [name, binding] of Object.entries(entry.bindings)) {
+        values[name] = await this.value(binding);
+        if (binding.kind === "import") imports[name] = { specifier: binding.specifier, export: binding.export };
+        else thunks[name] = () => values[name];
+      }
       this.made[i]!.bind(values);
+      // A rebuilt function can travel again (redispatch, sublattices): it records what it was given.
+      recordCapture(this.made[i]!.fn, thunks, imports);
     }
   }
 

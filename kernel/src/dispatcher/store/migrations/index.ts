@@ -2,8 +2,9 @@
 // have run, so an older file is brought up to date and a current one is left alone.
 import type { Database } from "better-sqlite3";
 import { sql as init } from "./001-init";
+import { sql as cacheKeys } from "./002-cache-keys";
 
-export const migrations: readonly string[] = [init];
+export const migrations: readonly string[] = [init, cacheKeys];
 
 export function migrate(db: Database): void {
   const current = db.pragma("user_version", { simple: true }) as number;

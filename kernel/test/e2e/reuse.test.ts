@@ -1,0 +1,90 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ct from "valence";
+import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
+
+useDispatcher();
+
+// Every run appends a line to the log: the number of lines is the number of times tasks really ran.
+const runs = (log: string): string[] => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+
+const double = ct.electron(function double(log: string, x: number) {
+  appendFileSync(log, `double ${x}\n`);
+  return x * 2;
+});
+const doubles = ct.lattice(function doubles(log: string, xs: number[]) {
+  return xs.map((x) => double(log, x));
+});
+
+test("redispatch with reusePreviousResults takes stored outputs for unchanged nodes and runs only the changed ones", async () => {
+  const log = join(temporaryDir(), "runs.log");
+  const first = await ct.dispatchSync(doubles)(log, [1, 2, 3]);
+  assert.deepEqual(first.result, [2, 4, 6]);
+  assert.equal(runs(log).length, 3);
+
+  const same = await ct.getResult<number[]>(await ct.redispatch(first.dispatchId, { reusePreviousResults: true })(), {
+    wait: true,
+  });
+  assert.deepEqual(same.result, [2, 4, 6]);
+  assert.equal(runs(log).length, 3, "nothing ran again");
+  const tasks = (r: ct.Result) => r.nodes.filter((n) => n.attempts > 0 || n.reused);
+  assert.ok(tasks(same).every((n) => n.reused === true));
+
+  const changed = await ct.getResult<number[]>(
+    await ct.redispatch(first.dispatchId, { reusePreviousResults: true })(log, [1, 2, 5]),
+    {
+      wait: true,
+    },
+  );
+  assert.deepEqual(changed.result, [2, 4, 10], String(changed));
+  assert.deepEqual(runs(log).slice(3), ["double 5"], "only the node with a new input ran");
+  // Each double() call is two parameters and then the electron: electrons are nodes 2, 5 and 8.
+  assert.equal((await changed.getNodeResult(8)).reused, false);
+  assert.equal((await changed.getNodeResult(2)).reused, true);
+
+  await ct.getResult(await ct.redispatch(first.dispatchId)(), { wait: true });
+  assert.equal(runs(log).length, 7, "without reuse, everything runs");
+});
+
+test("cache: true reuses a result across dispatches until the electron's code or inputs change", async () => {
+  const log = join(temporaryDir(), "cache.log");
+  const load = ct.electron(
+    function load(file: string, n: number) {
+      appendFileSync(file, `load ${n}\n`);
+      return n + 100;
+    },
+    { cache: true },
+  );
+  const render = (version: string) =>
+    ct.electron(
+      function render(file: string, value: number) {
+        appendFileSync(file, `render ${version}\n`);
+        return `${version}:${value}`;
+      },
+      { cache: true },
+    );
+  const v1 = render("v1");
+  const v2 = ct.electron(
+    function render(file: string, value: number) {
+      appendFileSync(file, "render edited\n");
+      return `edited:${value}`;
+    },
+    { cache: true },
+  );
+  const flow = (renderer: typeof v1) =>
+    ct.lattice((file: string, n: number) => renderer(file, load(file, n)), { name: "report" });
+
+  assert.equal((await ct.dispatchSync(flow(v1))(log, 1)).result, "v1:101");
+  assert.equal((await ct.dispatchSync(flow(v1))(log, 1)).result, "v1:101");
+  assert.deepEqual(runs(log), ["load 1", "render v1"], "the second dispatch was all cache hits");
+
+  const edited = await ct.dispatchSync(flow(v2))(log, 1);
+  assert.equal(edited.result, "edited:101");
+  assert.deepEqual(runs(log).slice(2), ["render edited"], "editing one electron reruns only it");
+  assert.equal((await edited.getNodeResult(2)).reused, true, "load (node 2) was a cache hit");
+
+  await ct.dispatchSync(flow(v1))(log, 2);
+  assert.deepEqual(runs(log).slice(3), ["load 2", "render v1"], "new inputs run again");
+});
