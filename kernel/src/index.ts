@@ -21,6 +21,10 @@ export {
   type Resources,
   type Hook,
   type WorkflowErrorCode,
+  volume,
+  taskContext,
+  type Volume,
+  type TaskContext,
 } from "./workflow";
 export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./dispatcher/run-local";
 export { onRunEvent, type RunEvent, type RunListener } from "./dispatcher/run-events";
@@ -32,6 +36,7 @@ export {
   listDispatches,
   redispatch,
   type GetResultOptions,
+  type DispatchOptions,
   type RedispatchOptions,
 } from "./dispatcher/client/api";
 export { Result, type NodeResult } from "./dispatcher/client/result";

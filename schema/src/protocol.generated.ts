@@ -26,6 +26,10 @@ export type TransportOutputDocument =
       data: Base64;
     };
 /**
+ * A volume name: letters, digits, '.', '_' and '-'; never a path.
+ */
+export type VolumeName = string;
+/**
  * Websocket, client → dispatcher. subscribe: a snapshot (or, with afterSeq, exactly the updates after it), then live updates.
  */
 export type ClientMessage =
@@ -91,6 +95,7 @@ export interface DispatchRequest {
    * v8-serialized arguments array, base64.
    */
   inputs: string;
+  volume?: VolumeName;
 }
 /**
  * A built graph as it leaves the client: electrons serialized once (functions by value), literal values v8-serialized (base64).
@@ -185,6 +190,7 @@ export interface DispatchSummary {
   error?: TaskErrorDocument;
   parentId?: string;
   parentNode?: number;
+  volume?: string;
 }
 export interface TaskErrorDocument {
   name: string;

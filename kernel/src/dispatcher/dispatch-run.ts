@@ -65,6 +65,8 @@ export class DispatchRun {
       restored?: readonly NodeRecord[];
       /** Redispatch with reuse: outputs of this dispatch are taken for nodes whose code and inputs are unchanged. */
       reuseFrom?: string;
+      /** The volume every task of the dispatch sees. */
+      volume?: { name: string; path: string };
     },
   ) {
     this.seq = meta.seq;
@@ -91,6 +93,7 @@ export class DispatchRun {
       ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
       ...(this.endedAt !== undefined ? { endedAt: this.endedAt } : {}),
       ...(this.error ? { error: this.error } : {}),
+      ...(this.meta.volume ? { volume: this.meta.volume.name } : {}),
     };
   }
 
@@ -216,6 +219,7 @@ export class DispatchRun {
           electron: this.index.graph.electrons[node.electron!],
           args,
           resources: { ...options.resources, cpus: needs.cpus },
+          ...(this.meta.volume ? { volume: this.meta.volume } : {}),
         },
         controller.signal,
       );

@@ -2,6 +2,9 @@
 // unfinished ones after a restart, cancels, and feeds subscribers a snapshot then ordered updates.
 // The HTTP/websocket server and tests call it directly.
 import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { volumeNameProblem } from "../workflow/volume";
 import type { DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
 import { toTransportGraph, type TransportGraph } from "../workflow/transport";
@@ -38,6 +41,8 @@ export interface NewDispatchRequest {
   readonly parentNode?: number;
   /** Take stored outputs from this dispatch for nodes whose code and inputs are unchanged. */
   readonly reuseFrom?: string;
+  /** Volume name: every task sees `<data dir>/volumes/<name>` as `taskContext().volume.path`. */
+  readonly volume?: string;
 }
 
 type Subscriber = (message: ServerMessage) => void;
@@ -66,6 +71,7 @@ export class Engine {
         createdAt: record.createdAt,
         seq: this.store.lastSeq(record.id),
         restored: this.store.getNodes(record.id),
+        ...(record.volume !== undefined ? { volume: this.volume(record.volume) } : {}),
       }),
     );
     for (const run of runs) run.start();
@@ -74,6 +80,7 @@ export class Engine {
 
   submit(request: NewDispatchRequest): string {
     const index = this.validate(request.graph);
+    const volume = request.volume === undefined ? undefined : this.volume(request.volume);
     const id = randomUUID();
     const createdAt = Date.now();
     this.queue.addDispatch({
@@ -89,12 +96,14 @@ export class Engine {
       ),
       createdAt,
       ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
+      ...(request.volume !== undefined ? { volume: request.volume } : {}),
     });
     this.createRun(id, index, {
       latticeName: request.graph.latticeName,
       createdAt,
       seq: 0,
       ...(request.reuseFrom ? { reuseFrom: request.reuseFrom } : {}),
+      ...(volume ? { volume } : {}),
     }).start();
     return id;
   }
@@ -243,7 +252,15 @@ export class Engine {
       const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
       const definition = latticeDefinition(await rebuildLattice(lattice))!;
       const graph = toTransportGraph(buildGraph(definition, args));
-      childId = this.submit({ graph, lattice, inputs: encode(args), parentId, parentNode });
+      const volume = this.store.getDispatch(parentId)?.volume;
+      childId = this.submit({
+        graph,
+        lattice,
+        inputs: encode(args),
+        parentId,
+        parentNode,
+        ...(volume ? { volume } : {}),
+      });
     }
     const child = childId;
     // A shutdown stops the parent without touching the child: both resume at the next start.
@@ -267,6 +284,15 @@ export class Engine {
         name: "SublatticeFailed",
       },
     );
+  }
+
+  /** The directory of a volume, created on first use; the name cannot leave the volumes root. */
+  private volume(name: string): { name: string; path: string } {
+    const problem = volumeNameProblem(name);
+    if (problem) throw new DispatchRejected(problem);
+    const path = join(this.store.dataDir, "volumes", name);
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    return { name, path };
   }
 
   private validate(graph: TransportGraph): GraphIndex {

@@ -47,6 +47,7 @@ const routes: Array<[string, RegExp, Route]> = [
         graph: body.graph as unknown as TransportGraph,
         lattice: body.lattice,
         inputs: fromBase64(body.inputs),
+        ...(body.volume !== undefined ? { volume: body.volume } : {}),
       });
       return { status: 201, body: { dispatchId } };
     },

@@ -24,10 +24,12 @@ export async function redispatchFromStore(
   const definition = latticeDefinition(lattice);
   if (!definition) throw new DispatchRejected(`dispatch ${dispatchId} has no stored lattice`);
   const graph = toTransportGraph(buildGraph(definition, decoded));
+  const volume = store.getDispatch(dispatchId)?.volume;
   return engine.submit({
     graph,
     lattice: spec,
     inputs: args,
     ...(reusePreviousResults ? { reuseFrom: dispatchId } : {}),
+    ...(volume ? { volume } : {}),
   });
 }

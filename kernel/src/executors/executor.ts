@@ -21,6 +21,8 @@ export interface TaskSpec {
   /** The call's arguments array, serialized. */
   readonly args: SerializedValue;
   readonly resources: Required<Pick<Resources, "cpus">> & Resources;
+  /** The dispatch's volume: the directory the task sees as `taskContext().volume.path`. */
+  readonly volume?: { readonly name: string; readonly path: string };
 }
 
 export interface LogLine {

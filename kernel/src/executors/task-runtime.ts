@@ -5,6 +5,7 @@ import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
 import { electronDefinition } from "../workflow/definition";
 import { hookList } from "../workflow/options";
+import { runInTaskContext } from "../workflow/task-context";
 import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
 import type { TaskSpec } from "./executor";
 
@@ -36,14 +37,23 @@ export function runTask(task: TaskSpec): Promise<Uint8Array> {
 export async function runRebuilt(rebuilt: ReturnType<typeof rebuildElectron>, task: TaskSpec): Promise<Uint8Array> {
   const definition = electronDefinition(await rebuilt)!;
   const args = deserialize(task.args) as unknown[];
-  for (const hook of hookList(definition.options.callBefore)) await hook();
   if (definition.sublattice) {
     throw new Error(
       `electron "${task.name}" wraps a lattice: the dispatcher runs it as a child dispatch, not an executor`,
     );
   }
-  const output = await definition.fn(...args);
-  for (const hook of hookList(definition.options.callAfter)) await hook();
+  const context = {
+    dispatchId: task.dispatchId,
+    nodeId: task.nodeId,
+    attempt: task.attempt,
+    ...(task.volume ? { volume: task.volume } : {}),
+  };
+  const output = await runInTaskContext(context, async () => {
+    for (const hook of hookList(definition.options.callBefore)) await hook();
+    const value = await definition.fn(...args);
+    for (const hook of hookList(definition.options.callAfter)) await hook();
+    return value;
+  });
   try {
     return serialize(output);
   } catch (error) {

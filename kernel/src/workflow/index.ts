@@ -9,3 +9,5 @@ export { WorkflowError, type WorkflowErrorCode } from "./errors";
 export { electronDefinition, latticeDefinition, type ElectronDefinition, type LatticeDefinition } from "./definition";
 export { hookList, type ElectronOptions, type LatticeOptions, type Resources, type Hook } from "./options";
 export type { Future, FutureHandle, Arg, Args, Resolved } from "./types";
+export { volume, volumeNameProblem, type Volume } from "./volume";
+export { taskContext, runInTaskContext, type TaskContext } from "./task-context";

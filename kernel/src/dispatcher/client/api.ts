@@ -5,6 +5,7 @@ import { emitRunEvent } from "../run-events";
 import type { TransportGraph } from "../../workflow/transport";
 import { watchDispatch } from "./watch";
 import type { Lattice } from "../../workflow/lattice";
+import type { Volume } from "../../workflow/volume";
 import { serializeLattice } from "../../workflow/serialize";
 import { encodeValue, toTransportGraph } from "../../workflow/transport";
 import { call, connect, type Connection } from "./connection";
@@ -22,15 +23,26 @@ export interface RedispatchOptions {
   readonly reusePreviousResults?: boolean;
 }
 
+export interface DispatchOptions {
+  /** Persistent storage every task of the dispatch sees as `ct.taskContext().volume.path`. */
+  readonly volume?: Volume;
+}
+
 /** `await dispatch(lattice)(...args)`: runs the dry run here, sends the graph, returns the dispatch id. */
-export function dispatch<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<string> {
-  return async (...args: A) => (await submit(lattice, args)).dispatchId;
+export function dispatch<A extends unknown[], R>(
+  lattice: Lattice<A, R>,
+  options: DispatchOptions = {},
+): (...args: A) => Promise<string> {
+  return async (...args: A) => (await submit(lattice, args, options)).dispatchId;
 }
 
 /** Dispatches and waits for the result, reporting progress as run events (`valence run` draws bars). */
-export function dispatchSync<A extends unknown[], R>(lattice: Lattice<A, R>): (...args: A) => Promise<Result<R>> {
+export function dispatchSync<A extends unknown[], R>(
+  lattice: Lattice<A, R>,
+  options: DispatchOptions = {},
+): (...args: A) => Promise<Result<R>> {
   return async (...args: A) => {
-    const { dispatchId, graph, connection } = await submit(lattice, args);
+    const { dispatchId, graph, connection } = await submit(lattice, args, options);
     await follow(connection, dispatchId, graph).catch(() => undefined); // getResult waits regardless
     return getResult<R>(dispatchId, { wait: true });
   };
@@ -39,12 +51,14 @@ export function dispatchSync<A extends unknown[], R>(lattice: Lattice<A, R>): (.
 async function submit(
   lattice: Lattice<unknown[], unknown>,
   args: unknown[],
+  options: DispatchOptions,
 ): Promise<{ dispatchId: string; graph: TransportGraph; connection: Connection }> {
   const graph = toTransportGraph(lattice.build(...args));
   const body = {
     graph,
     lattice: serializeLattice(lattice),
     inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
+    ...(options.volume ? { volume: options.volume.name } : {}),
   };
   const { dispatchId } = await call<{ dispatchId: string }>("POST", "/api/v1/dispatches", body);
   return { dispatchId, graph, connection: await connect() };

@@ -15,6 +15,8 @@ export interface DispatchRecord {
   /** Set for a sublattice's child dispatch. */
   readonly parentId?: string;
   readonly parentNode?: number;
+  /** Name of the volume attached at dispatch. */
+  readonly volume?: string;
 }
 
 export interface NodeRecord {
@@ -53,6 +55,7 @@ export interface NewDispatch {
   readonly createdAt: number;
   readonly parentId?: string;
   readonly parentNode?: number;
+  readonly volume?: string;
 }
 
 export interface DispatchPatch {

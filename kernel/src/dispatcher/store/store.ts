@@ -24,6 +24,7 @@ interface DispatchRow {
   error: string | null;
   parent_id: string | null;
   parent_node: number | null;
+  volume: string | null;
 }
 
 interface NodeRow {
@@ -41,7 +42,8 @@ interface NodeRow {
   reused: number;
 }
 
-const DISPATCH_COLUMNS = "id, lattice_name, status, created_at, started_at, ended_at, error, parent_id, parent_node";
+const DISPATCH_COLUMNS =
+  "id, lattice_name, status, created_at, started_at, ended_at, error, parent_id, parent_node, volume";
 const NODE_COLUMNS =
   "dispatch_id, node_id, kind, name, status, attempts, started_at, ended_at, error, " +
   "(output IS NOT NULL OR output_file IS NOT NULL) AS has_output, output_preview, reused";
@@ -58,8 +60,8 @@ export class Store {
     const s = (sql: string): Statement => db.prepare(sql);
     this.statements = {
       insertDispatch: s(
-        `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, graph, lattice, inputs)
-         VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, graph, lattice, inputs, volume)
+         VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, ?)`),
       patchDispatch: s(
@@ -124,6 +126,7 @@ export class Store {
         d.graph,
         d.lattice,
         d.inputs,
+        d.volume ?? null,
       );
       for (const n of d.nodes) st.insertNode!.run(d.id, n.nodeId, n.kind, n.name, n.status ?? "NEW_OBJECT");
     }
@@ -305,6 +308,7 @@ function dispatchRecord(row: DispatchRow): DispatchRecord {
     ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
     ...(error ? { error } : {}),
     ...(row.parent_id !== null ? { parentId: row.parent_id, parentNode: row.parent_node! } : {}),
+    ...(row.volume !== null ? { volume: row.volume } : {}),
   };
 }
 

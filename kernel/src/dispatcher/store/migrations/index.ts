@@ -3,8 +3,9 @@
 import type { Database } from "better-sqlite3";
 import { sql as init } from "./001-init";
 import { sql as cacheKeys } from "./002-cache-keys";
+import { sql as volumes } from "./003-volumes";
 
-export const migrations: readonly string[] = [init, cacheKeys];
+export const migrations: readonly string[] = [init, cacheKeys, volumes];
 
 export function migrate(db: Database): void {
   const current = db.pragma("user_version", { simple: true }) as number;
