@@ -1,6 +1,6 @@
 // One dispatch while it runs: hands ready nodes to executors (within their capacity), retries,
 // enforces timeouts, cancels, records every change through the write queue, and settles the result.
-import type { NodeState, Status, DispatchSummary, ServerMessage } from "@valence/schema";
+import type { NodeState, Status, DispatchSummary } from "@valence/schema";
 import type { ElectronOptionsDocument } from "@valence/schema";
 import { createHash } from "node:crypto";
 import type { TaskError, TaskOutcome } from "../executors/executor";
@@ -9,6 +9,7 @@ import type { TransportOutput } from "../workflow/transport";
 import { DEFAULT_EXECUTOR, taskNeeds, type ExecutorPool, type TaskNeeds } from "./executor-pool";
 import type { GraphIndex } from "./graph-index";
 import { decodeArguments, isTask, resolveHelper } from "./helper-nodes";
+import { RunRecorder } from "./run-recorder";
 import { Scheduler } from "./scheduler";
 import type { NodeRecord } from "./store/records";
 import { decode, encode, fromBase64 } from "./values";
@@ -39,7 +40,7 @@ class TimedOut extends Error {}
 export class ShuttingDown extends Error {}
 
 export class DispatchRun {
-  private seq: number;
+  private readonly recorder: RunRecorder;
   private status: Status = "PENDING";
   private startedAt: number | undefined;
   private endedAt: number | undefined;
@@ -69,7 +70,7 @@ export class DispatchRun {
       volume?: { name: string; path: string };
     },
   ) {
-    this.seq = meta.seq;
+    this.recorder = new RunRecorder(id, env.queue, meta.seq);
     this.scheduler = new Scheduler(index);
     // Parameters hold their value from the start: they are complete, and stored as such, at creation.
     this.nodes = index.nodes.map((n) => ({
@@ -103,7 +104,7 @@ export class DispatchRun {
   }
 
   get lastSeq(): number {
-    return this.seq;
+    return this.recorder.lastSeq;
   }
 
   start(): void {
@@ -360,39 +361,13 @@ export class DispatchRun {
   private setNode(id: number, status: Status, output?: Uint8Array): void {
     const state = this.nodes[id]!;
     state.status = status;
-    const { startedAt, endedAt, error, attempts } = state;
     const cacheKey = status === "COMPLETED" ? this.cacheKeys.get(id) : undefined;
-    this.env.queue.patchNode({
-      dispatchId: this.id,
-      nodeId: id,
-      status,
-      attempts,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      ...(endedAt !== undefined ? { endedAt } : {}),
-      ...(error ? { error } : {}),
-      ...(output ? { output, outputPreview: state.output! } : {}),
-      ...(cacheKey ? { cacheKey } : {}),
-      ...(state.reused ? { reused: true } : {}),
-    });
-    this.emit({ type: "update", dispatchId: this.id, seq: ++this.seq, node: { ...state } });
+    this.recorder.node(state, { ...(output ? { output } : {}), ...(cacheKey ? { cacheKey } : {}) });
   }
 
   private setDispatch(status: Status, result?: Uint8Array): void {
     this.status = status;
-    const { startedAt, endedAt, error } = this;
-    this.env.queue.patchDispatch({
-      id: this.id,
-      status,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      ...(endedAt !== undefined ? { endedAt } : {}),
-      ...(error ? { error } : {}),
-      ...(result ? { result } : {}),
-    });
-    this.emit({ type: "update", dispatchId: this.id, seq: ++this.seq, dispatch: this.summary() });
-  }
-
-  private emit(message: ServerMessage & { seq: number }): void {
-    this.env.queue.addEvent({ dispatchId: this.id, seq: message.seq, body: message });
+    this.recorder.dispatch(this.summary(), result);
   }
 }
 
