@@ -1,0 +1,69 @@
+// The SQL the store runs, in one place: every statement prepared once at open, typed by the row it
+// returns. Column lists and row conversions are in rows.ts.
+import type { Database as DB, Statement } from "better-sqlite3";
+import { DISPATCH_COLUMNS, NODE_COLUMNS, type DispatchRow, type LogRow, type NodeRow } from "./rows";
+
+export type Statements = ReturnType<typeof prepareStatements>;
+/** A prepared statement taking positional parameters and returning `Row`s. */
+// A named interface, not an alias: declaration emit cannot name better-sqlite3's own Statement type.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Prepared<Row = unknown> extends Statement<unknown[], Row> {}
+
+const UNFINISHED = "status IN ('NEW_OBJECT', 'PENDING', 'RUNNING')";
+
+/** Every statement the store runs, prepared once when it opens. */
+export function prepareStatements(db: DB) {
+  const s = <Row = unknown>(sql: string): Prepared<Row> => db.prepare<unknown[], Row>(sql);
+  return {
+    insertDispatch: s(
+      `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, graph, lattice, inputs, volume)
+       VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, ?)`),
+    patchDispatch: s(
+      `UPDATE dispatches SET status = coalesce(?, status), started_at = coalesce(?, started_at),
+       ended_at = coalesce(?, ended_at), error = coalesce(?, error), result = coalesce(?, result) WHERE id = ?`,
+    ),
+    patchNode: s(
+      `UPDATE nodes SET status = coalesce(?, status), attempts = coalesce(?, attempts),
+       started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at), error = ?,
+       output = CASE WHEN ? THEN ? ELSE output END, output_file = CASE WHEN ? THEN ? ELSE output_file END,
+       output_preview = coalesce(?, output_preview), reused = coalesce(?, reused), cache_key = coalesce(?, cache_key)
+       WHERE dispatch_id = ? AND node_id = ?`,
+    ),
+    insertEvent: s(`INSERT INTO events (dispatch_id, seq, body) VALUES (?, ?, ?)`),
+    insertLog: s(`INSERT INTO logs (dispatch_id, node_id, attempt, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)`),
+    getDispatch: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE id = ?`),
+    unfinished: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE ${UNFINISHED} ORDER BY created_at`),
+    getNodes: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? ORDER BY node_id`),
+    getNode: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? AND node_id = ?`),
+    getOutput: s<{ output: Buffer | null; output_file: string | null }>(
+      `SELECT output, output_file FROM nodes WHERE dispatch_id = ? AND node_id = ?`,
+    ),
+    dispatchExists: s<{ ok: 1 }>(`SELECT 1 AS ok FROM dispatches WHERE id = ?`),
+    getGraph: s<{ graph: string }>(`SELECT graph FROM dispatches WHERE id = ?`),
+    getLattice: s<{ lattice: string }>(`SELECT lattice FROM dispatches WHERE id = ?`),
+    getInputs: s<{ inputs: Buffer }>(`SELECT inputs FROM dispatches WHERE id = ?`),
+    getResult: s<{ result: Buffer | null }>(`SELECT result FROM dispatches WHERE id = ?`),
+    eventsSince: s<{ seq: number; body: string }>(
+      `SELECT seq, body FROM events WHERE dispatch_id = ? AND seq > ? ORDER BY seq`,
+    ),
+    lastSeq: s<{ seq: number }>(`SELECT coalesce(max(seq), 0) AS seq FROM events WHERE dispatch_id = ?`),
+    logs: s<LogRow>(`SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? ORDER BY rowid`),
+    nodeLogs: s<LogRow>(
+      `SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? AND node_id = ? ORDER BY rowid`,
+    ),
+    byKey: s<{ dispatch_id: string; node_id: number }>(
+      `SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND status = 'COMPLETED' LIMIT 1`,
+    ),
+    byKeyIn: s<{ dispatch_id: string; node_id: number }>(
+      `SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND dispatch_id = ? AND status = 'COMPLETED' LIMIT 1`,
+    ),
+    // listDispatches, one per combination of filters: [none, status, parent, status + parent].
+    list: [``, `WHERE status = ?`, `WHERE parent_id = ?`, `WHERE status = ? AND parent_id = ?`].map((where) =>
+      s<DispatchRow>(
+        `SELECT ${DISPATCH_COLUMNS} FROM dispatches ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ),
+    ),
+  };
+}
