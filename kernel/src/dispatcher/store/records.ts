@@ -75,6 +75,7 @@ export interface NodePatch {
   readonly attempts?: number;
   readonly startedAt?: number;
   readonly endedAt?: number;
+  /** Unlike the other fields, leaving `error` out clears it: each patch carries the node's whole state. */
   readonly error?: TaskError;
   readonly output?: Uint8Array;
   readonly outputPreview?: ValuePreview;
