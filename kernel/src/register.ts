@@ -1,20 +1,30 @@
 // `node --import valence/register script.ts` (and `valence run`, workers, tests): lets Node run
 // TypeScript and instruments user modules so their functions can travel by value. Importing this
-// module is the whole API: it installs the capture hook and registers the loader once per thread.
+// module registers everything; `registerLoader()` is the same, for callers that want it explicit.
 import { register } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { installCaptureGlobal } from "./workflow/serialize/capture";
+import { installRequireHook } from "./loader/require-hook";
 
 const REGISTERED = Symbol.for("valence.loader.registered");
 const state = globalThis as { [REGISTERED]?: boolean };
 
-installCaptureGlobal();
-if (!state[REGISTERED]) {
+/**
+ * Installs `__valence_capture__` and Node's module hooks for this thread (once: later calls do
+ * nothing). Modules imported afterwards are transpiled if TypeScript and instrumented if they are
+ * the user's (not under node_modules, not valence's own files).
+ */
+export function registerLoader(): void {
+  installCaptureGlobal();
+  if (state[REGISTERED]) return;
   state[REGISTERED] = true;
   // Error stacks then point into the user's .ts files.
   process.setSourceMapsEnabled(true);
+  installRequireHook(__dirname);
   register(pathToFileURL(join(__dirname, "loader", "hooks.mjs")).href, {
     data: { valenceDist: __dirname },
   });
 }
+
+registerLoader();

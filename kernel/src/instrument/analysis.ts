@@ -27,23 +27,31 @@ export type ParentedNode = TSESTree.Node & { parent?: ParentedNode };
 export function parseModule(code: string): { ast: TSESTree.Program; scopes: Scope[] } {
   const ast = parse(code, { range: true, jsx: false, comment: false, loc: false });
   setParents(ast);
-  const manager = analyze(ast, { sourceType: "module", lib: ["esnext"] });
+  // No lib globals: declaring them costs more than the rest of the analysis, and a global is then
+  // simply unresolved — which also lets a notebook cell's own `Map` (see `externals`) be captured.
+  const manager = analyze(ast, { sourceType: "module", lib: [] });
   return { ast, scopes: manager.scopes };
 }
 
 function setParents(root: TSESTree.Node): void {
   const stack: ParentedNode[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === "parent" || value === null || typeof value !== "object") continue;
-      for (const child of Array.isArray(value) ? value : [value]) {
-        if (child && typeof child === "object" && typeof (child as TSESTree.Node).type === "string") {
-          (child as ParentedNode).parent = node;
-          stack.push(child as ParentedNode);
-        }
-      }
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    const fields = node as unknown as Record<string, unknown>;
+    for (const key in fields) {
+      if (key === "parent" || key === "range") continue;
+      const value = fields[key];
+      if (value === null || typeof value !== "object") continue;
+      if (Array.isArray(value)) {
+        for (const child of value as unknown[]) adopt(child, node, stack);
+      } else adopt(value, node, stack);
     }
+  }
+}
+
+function adopt(child: unknown, parent: ParentedNode, stack: ParentedNode[]): void {
+  if (child !== null && typeof child === "object" && typeof (child as TSESTree.Node).type === "string") {
+    (child as ParentedNode).parent = parent;
+    stack.push(child as ParentedNode);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type FreeVariables,
   type ParentedNode,
 } from "./analysis";
+import { hoistPosition, inferredName, outerEnd, programStart } from "./placement";
 import { pathToFileURL } from "node:url";
 
 export interface InstrumentOptions {
@@ -47,19 +48,22 @@ export function instrument(code: string, options: InstrumentOptions = {}): strin
   // Innermost first: at a shared end position, the inner call must close before the outer one.
   targets.sort((a, b) => b.depth - a.depth);
   const out = new MagicString(code);
-  const lastImportEnd = parsed.ast.body
-    .filter((s) => s.type === "ImportDeclaration")
-    .reduce((end, s) => Math.max(end, s.range[1]), 0);
+  const moduleStart = programStart(parsed.ast);
   for (const { node, free } of targets) {
     const record = `${thunks(free.values)}, ${importsText(free.imports, options.fileName)}`;
     const [start, end] = node.range;
-    if ((node.type === "FunctionDeclaration" || node.type === "ClassDeclaration") && node.id) {
-      const statement = `;${CAPTURE}(${node.id.name}, ${record});`;
+    if (node.type === "FunctionDeclaration" || node.type === "ClassDeclaration") {
+      const name = node.id?.name ?? nameDefaultExport(out, code, node);
+      if (!name) continue;
+      const statement = `;${CAPTURE}(${name}, ${record});${node.id ? "" : restoreDefaultName(node)}`;
       if (node.type === "ClassDeclaration") out.appendLeft(outerEnd(node), statement);
-      else out.appendLeft(hoistPosition(node, lastImportEnd), statement);
-    } else if (node.type !== "FunctionDeclaration" && node.type !== "ClassDeclaration") {
-      out.prependLeft(start, `${CAPTURE}(`);
-      out.appendLeft(end, `, ${record})`);
+      else out.appendLeft(hoistPosition(node, moduleStart), statement);
+    } else {
+      // `{ "f": expr }["f"]` keeps the name `const f = () => …` would give, with no run-time patching.
+      const inferred = inferredName(node);
+      const key = inferred === undefined ? "" : JSON.stringify(inferred);
+      out.prependLeft(start, inferred === undefined ? `${CAPTURE}(` : `${CAPTURE}({ ${key}: `);
+      out.appendLeft(end, `${inferred === undefined ? "" : ` }[${key}]`}, ${record})`);
     }
   }
   return out.toString();
@@ -81,28 +85,30 @@ function importsText(imports: FreeVariables["imports"], fileName: string | undef
   return JSON.stringify(resolved);
 }
 
-/** End of the declaration, including an `export` around it. */
-function outerEnd(node: ParentedNode): number {
-  const parent = node.parent;
-  return parent && (parent.type === "ExportNamedDeclaration" || parent.type === "ExportDefaultDeclaration")
-    ? parent.range[1]
-    : node.range[1];
+const DEFAULT_NAME = "__valence_default__";
+
+/** `export default function () {}` has no name to record it by: give it one (its `.name` is restored). */
+function nameDefaultExport(
+  out: MagicString,
+  code: string,
+  node: TSESTree.FunctionDeclaration | TSESTree.ClassDeclaration,
+): string | undefined {
+  const keyword = /^(async\s+)?function(\s*\*)?|^class\b/.exec(code.slice(node.range[0], node.range[1]));
+  if (!keyword) return undefined;
+  out.appendLeft(node.range[0] + keyword[0].length, ` ${DEFAULT_NAME}`);
+  return DEFAULT_NAME;
 }
 
-/** Where a hoisted function's record goes: the top of its block (after directives), or after the imports. */
-function hoistPosition(node: ParentedNode, lastImportEnd: number): number {
-  let holder = node.parent;
-  if (holder && (holder.type === "ExportNamedDeclaration" || holder.type === "ExportDefaultDeclaration"))
-    holder = holder.parent;
-  if (!holder) return node.range[1];
-  if (holder.type === "Program") return lastImportEnd;
-  if (holder.type === "BlockStatement" || holder.type === "StaticBlock") {
-    let position = holder.range[0] + 1;
-    for (const statement of holder.body) {
-      if (statement.type === "ExpressionStatement" && statement.directive !== undefined) position = statement.range[1];
-      else break;
-    }
-    return position;
-  }
-  return outerEnd(node);
+function restoreDefaultName(node: TSESTree.FunctionDeclaration | TSESTree.ClassDeclaration): string {
+  const ownName =
+    node.type === "ClassDeclaration" &&
+    node.body.body.some(
+      (member) =>
+        "static" in member &&
+        member.static &&
+        "key" in member &&
+        member.key.type === "Identifier" &&
+        member.key.name === "name",
+    );
+  return ownName ? "" : `Object.defineProperty(${DEFAULT_NAME}, "name", { value: "default" });`;
 }

@@ -3,10 +3,10 @@
 // dependencies, not valence itself — so their functions record their free variables.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { extname, sep } from "node:path";
+import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-type Format = "module" | "commonjs";
+type ModuleFormat = "module" | "commonjs";
 interface ResolveContext {
   parentURL?: string;
 }
@@ -23,8 +23,7 @@ interface LoadResult {
 
 const require = createRequire(import.meta.url);
 let valenceDist = "";
-let typescript: typeof import("typescript") | undefined;
-let instrumentCode: ((code: string, options: { fileName?: string }) => string) | undefined;
+let transformModule: typeof import("./transform.js") | undefined;
 
 export function initialize(data: { valenceDist: string }): void {
   valenceDist = data.valenceDist;
@@ -66,37 +65,22 @@ export async function load(
   if (!url.startsWith("file:")) return nextLoad(url, context);
   const path = fileURLToPath(url);
   const extension = extname(path);
-  const user = !path.includes(`${sep}node_modules${sep}`) && !(valenceDist && path.startsWith(valenceDist + sep));
   if (TS_EXTENSIONS.has(extension)) {
-    const format: Format = extension === ".cts" ? "commonjs" : "module";
-    const code = transpile(readFileSync(path, "utf8"), path, format);
-    return { format, source: user ? instrumentSource(code, path) : code, shortCircuit: true };
+    const format: ModuleFormat = extension === ".cts" ? "commonjs" : "module";
+    const source = transform().prepareFile(readFileSync(path, "utf8"), path, { typescript: true, format, valenceDist });
+    return { format, source, shortCircuit: true };
   }
   const loaded = await nextLoad(url, context);
-  // ES modules only: CommonJS files loaded by require() do not pass through these hooks in Node 20.
-  if (!user || loaded.format !== "module" || loaded.source == null) return loaded;
+  // ES modules only: CommonJS goes through require's compile step (see require-hook.ts).
+  if (loaded.format !== "module" || loaded.source == null) return loaded;
   const code =
     typeof loaded.source === "string" ? loaded.source : Buffer.from(loaded.source as Uint8Array).toString("utf8");
-  return { ...loaded, source: instrumentSource(code, path) };
+  return {
+    ...loaded,
+    source: transform().prepareFile(code, path, { typescript: false, format: "module", valenceDist }),
+  };
 }
 
-function transpile(source: string, fileName: string, format: Format): string {
-  typescript ??= require("typescript") as typeof import("typescript");
-  const ts = typescript;
-  return ts.transpileModule(source, {
-    fileName,
-    compilerOptions: {
-      module: format === "module" ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      inlineSourceMap: true,
-      inlineSources: true,
-    },
-  }).outputText;
-}
-
-function instrumentSource(code: string, fileName: string): string {
-  instrumentCode ??= (require(`${valenceDist}/instrument/index.js`) as { instrument: typeof instrumentCode })
-    .instrument!;
-  return instrumentCode(code, { fileName });
+function transform(): typeof import("./transform.js") {
+  return (transformModule ??= require("./transform.js") as typeof import("./transform.js"));
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { instrument } from "../../dist/instrument/index.js";
+import { freeVariables, instrument } from "../../dist/instrument/index.js";
 import { captureOf } from "../../dist/workflow/serialize/index.js";
 
 /** Evaluates instrumented ES module code and returns its exports. */
@@ -69,7 +69,7 @@ test("nested functions each record their own variables, and lines are never adde
   assert.equal(out.split("\n").length, source.split("\n").length);
   assert.match(
     out,
-    /__valence_capture__\(\(a\) => __valence_capture__\(\(b\) => a \+ b \+ k, \{ a: \(\) => a, k: \(\) => k \}, \{\}\), \{ k: \(\) => k \}, \{\}\)/,
+    /__valence_capture__\(\{ "f": \(a\) => __valence_capture__\(\(b\) => a \+ b \+ k, \{ a: \(\) => a, k: \(\) => k \}, \{\}\) \}\["f"\], \{ k: \(\) => k \}, \{\}\)/,
   );
 });
 
@@ -91,6 +91,62 @@ test("externals make names defined elsewhere (a notebook's earlier cells) travel
     instrument(code, { externals: (n) => n === "fromEarlierCell" }),
     /\{ fromEarlierCell: \(\) => fromEarlierCell \}/,
   );
+});
+
+test("functions keep the names JavaScript infers for them, and anonymous default exports are recorded", async () => {
+  const mod = await load(`
+    const k = 1;
+    export const arrow = () => k;
+    export const Klass = class { get() { return k; } };
+    export const obj = { method: () => k, "quoted key": function () { return k; } };
+    export let assigned; assigned = () => k;
+    export function withDefault(fallback = () => k) { return fallback; }
+    export class Fields { static field = () => k; #hidden = () => k; hidden() { return this.#hidden; } }
+    export default function () { return k; }`);
+  const obj = mod.obj as Record<string, () => number>;
+  const names = [
+    (mod.arrow as () => number).name,
+    (mod.Klass as () => number).name,
+    obj.method!.name,
+    obj["quoted key"]!.name,
+    (mod.assigned as () => number).name,
+    (mod.withDefault as () => () => number)().name,
+    (mod.Fields as unknown as { field: () => number }).field.name,
+    new (mod.Fields as new () => { hidden(): () => number })().hidden().name,
+    (mod.default as () => number).name,
+  ];
+  assert.deepEqual(names, [
+    "arrow",
+    "Klass",
+    "method",
+    "quoted key",
+    "assigned",
+    "fallback",
+    "field",
+    "#hidden",
+    "default",
+  ]);
+  assert.ok(captureOf(mod.arrow as object) && captureOf(mod.default as object), "both recorded");
+  assert.equal((mod.default as () => number)(), 1);
+});
+
+test('a script\'s "use strict" directive stays first, so the script stays strict', () => {
+  const out = instrument('"use strict";\nfunction f() { return k; }\nconst k = 1;\n');
+  assert.match(out, /^"use strict";;__valence_capture__\(f, /);
+  const thisInPlainCall = new Function(`${out}; return (function () { return this; })();`) as () => unknown;
+  assert.equal(thisInPlainCall(), undefined);
+});
+
+test("freeVariables names what a function uses from outside, not globals, its own name or types", () => {
+  assert.deepEqual(freeVariables("function f(n) { return n ? f(n - 1) : Math.max(table.a, limit); }"), [
+    "table",
+    "limit",
+  ]);
+  assert.deepEqual(freeVariables("run(x) { console.log(x); return helper(x); }"), ["helper"]);
+  assert.deepEqual(freeVariables("(a) => a + zz"), ["zz"]);
+  assert.deepEqual(freeVariables("class X extends Base { m() { return X && q; } }"), ["Base", "q"]);
+  assert.deepEqual(freeVariables("function f(x: Foo): Bar { const y: Baz = x; return y as Qux; }"), []);
+  assert.deepEqual(freeVariables("not a function ("), []);
 });
 
 test("code that does not parse is returned unchanged", () => {

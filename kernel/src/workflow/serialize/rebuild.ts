@@ -33,13 +33,18 @@ function compile(entry: SerializedFunction): Made {
   const names = Object.keys(entry.bindings).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
   const body =
     `"use strict";\n${names.length ? `let ${names.join(", ")};\n` : ""}` +
-    `const __valence_fn__ = (${entry.source}\n);\n` +
+    // In an array literal the function gets no name from the binding (`const x = () => …` would name it "x").
+    `const __valence_fn__ = [${entry.source}\n][0];\n` +
     `return { fn: __valence_fn__, bind(values) { ${names.map((n) => `${n} = values[${JSON.stringify(n)}];`).join(" ")} } };`;
+  let made: Made;
   try {
-    return new Function("__valence_capture__", "__name", body)(recordCapture, nameHelper) as Made;
+    made = new Function("__valence_capture__", "__name", body)(recordCapture, nameHelper) as Made;
   } catch (error) {
     throw new Error(`cannot rebuild function "${entry.name}": ${(error as Error).message}`, { cause: error });
   }
+  // An arrow's source has no name in it; the name it had (`const f = () => …`) travelled beside it.
+  if (made.fn.name === "" && entry.name !== "") nameHelper(made.fn, entry.name);
+  return made;
 }
 
 class Rebuilder {

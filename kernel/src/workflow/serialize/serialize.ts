@@ -82,7 +82,7 @@ class Serializer {
   fn(fn: AnyFunction, name: string): number {
     const known = this.indexes.get(fn);
     if (known !== undefined) return known;
-    const found = functionSource(fn);
+    const found = sourceOf(fn);
     if ("problem" in found) {
       const why = {
         native: "it is a built-in or bound function, which has no source",
@@ -94,14 +94,14 @@ class Serializer {
     const index = this.functions.length;
     this.indexes.set(fn, index);
     const entry: { name: string; source: string; bindings: Record<string, Binding> } = {
-      name,
+      name: fn.name || name,
       source: found.source,
       bindings: {},
     };
     this.functions.push(entry);
     const capture = captureOf(fn);
     if (!capture) {
-      const free = undeclaredVariables(found.source);
+      const free = undeclaredVariables(fn, found.source);
       if (free.length) {
         fail(
           `${this.owner} cannot be sent: function "${name}" uses ${free.map((v) => `"${v}"`).join(", ")} from its ` +
@@ -174,20 +174,27 @@ function uncloneablePath(
   return undefined;
 }
 
-const verdicts = new Map<string, string[]>();
+// Per-function caches: the source check and the diagnostic parse run once per function, however
+// often it is serialized (every dispatch serializes every electron of the graph).
+const sources = new WeakMap<AnyFunction, ReturnType<typeof functionSource>>();
+const verdicts = new WeakMap<AnyFunction, string[]>();
 
-/** Free identifiers of un-instrumented source that are not globals here (parsed once per source). */
-function undeclaredVariables(source: string): string[] {
-  let free = verdicts.get(source);
+function sourceOf(fn: AnyFunction): ReturnType<typeof functionSource> {
+  let found = sources.get(fn);
+  if (!found) sources.set(fn, (found = functionSource(fn)));
+  return found;
+}
+
+/** Free identifiers of un-instrumented source that are not globals here. */
+function undeclaredVariables(fn: AnyFunction, source: string): string[] {
+  let free = verdicts.get(fn);
   if (!free) {
     // Loaded lazily: the parser is only needed for this diagnostic.
     const { freeVariables } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("../../instrument/free-variables") as typeof import("../../instrument/free-variables");
-    free = freeVariables(source).filter(
-      (name) => !(name in globalThis) && name !== "__name" && name !== "__valence_capture__",
-    );
-    verdicts.set(source, free);
+    free = freeVariables(source).filter((name) => name !== "__name" && name !== "__valence_capture__");
+    verdicts.set(fn, free);
   }
   return free;
 }

@@ -1,0 +1,48 @@
+// What Valence's loader does to one file, shared by the ESM hooks (import) and the CommonJS hook
+// (require): transpile TypeScript, then instrument the user's own modules so their functions record
+// their free variables. TypeScript and the instrumenter are loaded on first use.
+import { sep } from "node:path";
+import type * as TypeScript from "typescript";
+import type { instrument as Instrument } from "../instrument";
+
+export type ModuleFormat = "module" | "commonjs";
+
+let typescript: typeof TypeScript | undefined;
+let instrumentCode: typeof Instrument | undefined;
+
+/** The user's own files: not dependencies, not valence itself (`valenceDist` is its dist folder). */
+export function isUserFile(path: string, valenceDist: string): boolean {
+  return !path.includes(`${sep}node_modules${sep}`) && !(valenceDist !== "" && path.startsWith(valenceDist + sep));
+}
+
+/** TypeScript to JavaScript of the given module format (ES2022, source map inline), types erased. */
+export function transpile(source: string, fileName: string, format: ModuleFormat): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = (typescript ??= require("typescript") as typeof TypeScript);
+  return ts.transpileModule(source, {
+    fileName,
+    compilerOptions: {
+      module: format === "module" ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      inlineSourceMap: true,
+      inlineSources: true,
+    },
+  }).outputText;
+}
+
+export function instrumentFile(code: string, fileName: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  instrumentCode ??= (require("../instrument") as typeof import("../instrument")).instrument;
+  return instrumentCode(code, { fileName });
+}
+
+/** The code Node should run for a file: transpiled when `typescript`, instrumented when the user's. */
+export function prepareFile(
+  code: string,
+  path: string,
+  options: { typescript: boolean; format: ModuleFormat; valenceDist: string },
+): string {
+  const javascript = options.typescript ? transpile(code, path, options.format) : code;
+  return isUserFile(path, options.valenceDist) ? instrumentFile(javascript, path) : javascript;
+}
