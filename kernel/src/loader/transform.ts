@@ -1,7 +1,8 @@
 // What Valence's loader does to one file, shared by the ESM hooks (import) and the CommonJS hook
 // (require): transpile TypeScript, then instrument the user's own modules so their functions record
 // their free variables. TypeScript and the instrumenter are loaded on first use.
-import { sep } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, sep } from "node:path";
 import type * as TypeScript from "typescript";
 import type { instrument as Instrument } from "../instrument";
 
@@ -12,7 +13,31 @@ let instrumentCode: typeof Instrument | undefined;
 
 /** The user's own files: not dependencies, not valence itself (`valenceDist` is its dist folder). */
 export function isUserFile(path: string, valenceDist: string): boolean {
-  return !path.includes(`${sep}node_modules${sep}`) && !(valenceDist !== "" && path.startsWith(valenceDist + sep));
+  return (
+    !path.includes(`${sep}node_modules${sep}`) &&
+    !valenceDirectories(valenceDist).some((dir) => path.startsWith(dir + sep))
+  );
+}
+
+const ownDirectories = new Map<string, string[]>();
+
+/**
+ * Valence's own files: its dist, and its contracts package — which, linked in a workspace, lives
+ * outside node_modules and would otherwise be instrumented (and load the parser) in every worker.
+ */
+function valenceDirectories(valenceDist: string): string[] {
+  let directories = ownDirectories.get(valenceDist);
+  if (!directories) {
+    directories = valenceDist ? [valenceDist] : [];
+    try {
+      const resolve = createRequire(join(valenceDist || process.cwd(), "loader.js")).resolve;
+      directories.push(dirname(resolve("@valence/schema/package.json")));
+    } catch {
+      // Not installed beside valence: nothing more to exclude.
+    }
+    ownDirectories.set(valenceDist, directories);
+  }
+  return directories;
 }
 
 /** TypeScript to JavaScript of the given module format (ES2022, source map inline), types erased. */
