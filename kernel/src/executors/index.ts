@@ -11,4 +11,4 @@ export type {
 } from "./executor";
 export { InlineExecutor, type InlineExecutorOptions } from "./inline";
 export { LocalExecutor, type LocalExecutorOptions } from "./local";
-export { executorConformance, type ConformanceOptions } from "./conformance";
+export { executorConformance, taskSpecFor, type ConformanceOptions } from "./conformance";

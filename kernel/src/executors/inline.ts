@@ -1,50 +1,76 @@
-// The inline executor: tasks run in the dispatcher's own event loop. For tests and trivial tasks —
-// no isolation, no memory limit, and a busy synchronous task cannot be stopped (cancel and timeouts
-// only settle the node; the code runs on). Logs are not captured: output goes to the dispatcher's.
+// The inline executor: tasks run in the dispatcher's own event loop, for tests and trivial tasks. No
+// isolation and no memory limit. A task's stdout/stderr writes (console included) made in its async
+// context are captured into its logs. Abort (cancel, timeout) rejects the submit at once, but cannot
+// stop the task's code: a synchronous loop blocks the whole dispatcher, and async work runs on with
+// its result discarded. Use the local executor for anything that may hang or allocate a lot.
 import { availableParallelism } from "node:os";
-import type { Executor, ExecutorCapacity, TaskOutcome, TaskSpec } from "./executor";
+import type { Executor, ExecutorCapacity, LogLine, TaskOutcome, TaskSpec } from "./executor";
+import { onAbort } from "./abort-listeners";
+import { withCapturedLogs } from "./log-capture";
+import { taskError } from "./task-error";
 import { runTask } from "./task-runtime";
 
 export interface InlineExecutorOptions {
-  /** How many tasks may be in flight at once. Default: the number of cores. */
+  /**
+   * How many tasks the dispatcher may have in flight here at once (the executor's `capacity.cpus`;
+   * a task counts its `resources.cpus`). Not enforced by the executor itself. Default:
+   * `os.availableParallelism()`. Must be positive.
+   */
   readonly concurrency?: number;
+  /**
+   * Memory, in MiB, the dispatcher may hand out to tasks here (`capacity.memoryMB`). Bookkeeping
+   * only: inline tasks share the dispatcher's heap and nothing is enforced. Default: unlimited.
+   */
+  readonly memoryMB?: number;
 }
 
 export class InlineExecutor implements Executor {
   readonly name = "inline";
   readonly capacity: ExecutorCapacity;
+  private closed = false;
+  private readonly pending = new Set<(reason: Error) => void>();
 
   constructor(options: InlineExecutorOptions = {}) {
     const cpus = options.concurrency ?? availableParallelism();
-    this.capacity = { cpus, memoryMB: Number.MAX_SAFE_INTEGER, gpus: 0 };
+    if (!(cpus > 0)) throw new RangeError(`InlineExecutor: concurrency must be positive (got ${cpus})`);
+    this.capacity = { cpus, memoryMB: options.memoryMB ?? Number.MAX_SAFE_INTEGER, gpus: 0 };
   }
 
-  async submit(task: TaskSpec, signal: AbortSignal): Promise<TaskOutcome> {
-    const startedAt = Date.now();
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  submit(task: TaskSpec, signal: AbortSignal): Promise<TaskOutcome> {
+    if (this.closed) return Promise.reject(new Error("the inline executor is closed"));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const stop = (reason: unknown): void => {
+        done();
+        reject(reason);
+      };
+      const unlisten = onAbort(signal, () => stop(signal.reason));
+      const done = (): void => {
+        unlisten();
+        this.pending.delete(stop);
+      };
+      this.pending.add(stop);
+      void this.run(task).then((outcome) => {
+        done();
+        resolve(outcome);
+      });
     });
+  }
+
+  /** Rejects every pending submit; their code, if still running, is not stopped. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const stop of [...this.pending]) stop(new Error("the inline executor was closed"));
+  }
+
+  private async run(task: TaskSpec): Promise<TaskOutcome> {
+    const logs: LogLine[] = [];
+    const startedAt = Date.now();
     try {
-      const output = await Promise.race([runTask(task), aborted]);
-      return { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
+      const output = await withCapturedLogs(logs, () => runTask(task));
+      return { ok: true, output, logs: [...logs], startedAt, endedAt: Date.now() };
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      return { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
+      return { ok: false, error: taskError(error), logs: [...logs], startedAt, endedAt: Date.now() };
     }
   }
-
-  async close(): Promise<void> {}
-}
-
-export function taskError(error: unknown): { name: string; message: string; stack?: string } {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
-  return { name: error.name, message: error.message, ...(error.stack ? { stack: userFrames(error.stack) } : {}) };
-}
-
-/** The stack without the frames of Valence's task runtime below the user's function. */
-function userFrames(stack: string): string {
-  const lines = stack.split("\n");
-  const ours = lines.findIndex((line) => /executors[\\/]task-runtime\.[jt]s/.test(line));
-  return ours > 0 ? lines.slice(0, ours).join("\n") : stack;
 }

@@ -1,55 +1,48 @@
-// The worker-thread side of the local executor: runs one task at a time, capturing what it writes to
-// stdout/stderr (console included) into the task's logs, and posts back the outcome.
+// The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs one
+// task at a time, streams what the task writes to stdout/stderr (console included) to the pool as
+// log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back the outcome.
 import { parentPort } from "node:worker_threads";
-import type { LogLine, TaskOutcome, TaskSpec } from "./executor";
-import { taskError } from "./inline";
-import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
-import { runRebuilt } from "./task-runtime";
+import type { TaskOutcome } from "./executor";
+import type { RunMessage, WorkerReply } from "./local-protocol";
+import { chunkText } from "./log-capture";
+import { taskError } from "./task-error";
+import { ElectronCache, runRebuilt } from "./task-runtime";
 
-/** What the pool sends: the task without its spec, plus the spec the first time this worker sees it. */
-export interface WorkerMessage {
-  readonly task: TaskSpec;
-  readonly specId: number;
-  readonly spec?: ElectronSpec;
-}
-
-const electrons = new Map<number, ReturnType<typeof rebuildElectron>>();
-
-let logs: LogLine[] = [];
+const port = parentPort;
+if (!port) throw new Error("local-worker.js runs in a worker thread started by the local executor");
+const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
 
 for (const stream of ["stdout", "stderr"] as const) {
-  const target = process[stream];
-  target.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    logs.push({
-      stream,
-      text: typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"),
-      at: Date.now(),
-    });
+  process[stream].write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    post({ type: "log", line: { stream, text: chunkText(chunk, rest[0]), at: Date.now() } });
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
-    callback?.();
+    if (callback) process.nextTick(callback);
     return true;
-  }) as typeof target.write;
+  }) as typeof process.stdout.write;
 }
 
-parentPort!.on("message", ({ task, specId, spec }: WorkerMessage) => {
-  logs = [];
+// The pool decides what each worker keeps (it sends `forget`), so this cache does not evict by itself.
+const electrons = new ElectronCache(Number.MAX_SAFE_INTEGER);
+
+port.on("message", (message: RunMessage) => {
   const startedAt = Date.now();
-  if (spec) {
-    // Bounded: a long-lived dispatcher sends new specs with every dispatch.
-    if (electrons.size >= 1000) electrons.delete(electrons.keys().next().value!);
-    electrons.set(specId, rebuildElectron(spec));
-  }
-  const electron = electrons.get(specId);
-  const running = electron ? runRebuilt(electron, task) : Promise.reject(new Error(`worker has no electron ${specId}`));
-  running.then(
+  for (const key of message.forget) electrons.forget(key);
+  const rebuilt = electrons.get(message.key, () => message.spec);
+  const specFailed = rebuilt.then(
+    () => false,
+    () => true,
+  );
+  runRebuilt(rebuilt, message.task).then(
     (output) => {
-      const outcome: TaskOutcome = { ok: true, output, logs, startedAt, endedAt: Date.now() };
+      const outcome: TaskOutcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
       const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
-      parentPort!.postMessage(outcome, whole ? [output.buffer as ArrayBuffer] : []);
+      post({ type: "done", outcome, specFailed: false }, whole ? [output.buffer as ArrayBuffer] : []);
     },
-    (error: unknown) => {
-      const outcome: TaskOutcome = { ok: false, error: taskError(error), logs, startedAt, endedAt: Date.now() };
-      parentPort!.postMessage(outcome);
+    async (error: unknown) => {
+      const outcome: TaskOutcome = { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
+      post({ type: "done", outcome, specFailed: await specFailed });
     },
   );
 });
+
+post({ type: "ready" });

@@ -1,6 +1,6 @@
 // Running one task wherever an executor puts it (a worker thread, the dispatcher's own loop):
-// rebuild the electron from its spec (once per spec), decode the arguments, run the hooks and the
-// function, encode the output.
+// rebuild the electron from its spec (once per spec, keyed by a hash of its JSON), decode the
+// arguments, run the hooks and the function in the task's context, encode the output.
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
 import { electronDefinition } from "../workflow/definition";
@@ -9,39 +9,71 @@ import { runInTaskContext } from "../workflow/task-context";
 import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
 import type { TaskSpec } from "./executor";
 
-const rebuilt = new Map<string, ReturnType<typeof rebuildElectron>>();
-const byObject = new WeakMap<object, ReturnType<typeof rebuildElectron>>();
-const MAX_CACHED = 500;
+export type RebuiltElectron = ReturnType<typeof rebuildElectron>;
 
-function electronFor(spec: ElectronSpec): ReturnType<typeof rebuildElectron> {
-  let found = byObject.get(spec);
-  if (found) return found;
-  const key = createHash("sha1").update(JSON.stringify(spec)).digest("base64");
-  found = rebuilt.get(key);
-  if (!found) {
-    if (rebuilt.size >= MAX_CACHED) rebuilt.clear();
-    found = rebuildElectron(spec);
-    found.catch(() => rebuilt.delete(key));
-    rebuilt.set(key, found);
+const keys = new WeakMap<object, string>();
+
+/** A spec's identity: the hash of its JSON, computed once per spec object. */
+export function specKey(spec: unknown): string {
+  if (spec === null || typeof spec !== "object") throw new TypeError("a task's electron spec must be an object");
+  let key = keys.get(spec);
+  if (key === undefined) {
+    key = createHash("sha1").update(JSON.stringify(spec)).digest("base64");
+    keys.set(spec, key);
   }
-  byObject.set(spec, found);
-  return found;
+  return key;
 }
 
-/** Runs the task and returns its serialized output; throws what the task threw. */
+/** Rebuilt electrons by spec key, oldest first; failed rebuilds are forgotten so a retry tries again. */
+export class ElectronCache {
+  private readonly rebuilt = new Map<string, RebuiltElectron>();
+
+  constructor(private readonly max = 256) {}
+
+  get(key: string, spec: () => ElectronSpec | undefined): RebuiltElectron {
+    let found = this.rebuilt.get(key);
+    if (found) return found;
+    const source = spec();
+    if (!source) return Promise.reject(new Error(`internal: the worker has no electron spec ${key}`));
+    if (this.rebuilt.size >= this.max) this.forget(this.rebuilt.keys().next().value!);
+    found = rebuildElectron(source);
+    found.catch(() => {
+      if (this.rebuilt.get(key) === found) this.rebuilt.delete(key);
+    });
+    this.rebuilt.set(key, found);
+    return found;
+  }
+
+  has(key: string): boolean {
+    return this.rebuilt.has(key);
+  }
+
+  forget(key: string): void {
+    this.rebuilt.delete(key);
+  }
+}
+
+const shared = new ElectronCache();
+
+/** Runs the task (rebuilding its electron through a shared cache) and returns its serialized output. */
 export function runTask(task: TaskSpec): Promise<Uint8Array> {
-  return runRebuilt(electronFor(task.electron as ElectronSpec), task);
+  const key = specKey(task.electron);
+  return runRebuilt(
+    shared.get(key, () => task.electron as ElectronSpec),
+    task,
+  );
 }
 
 /** Runs the task with an electron already rebuilt (or being rebuilt) from its spec. */
-export async function runRebuilt(rebuilt: ReturnType<typeof rebuildElectron>, task: TaskSpec): Promise<Uint8Array> {
-  const definition = electronDefinition(await rebuilt)!;
-  const args = deserialize(task.args) as unknown[];
+export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec): Promise<Uint8Array> {
+  const definition = electronDefinition(await rebuilt);
+  if (!definition) throw new Error(`internal: the spec of electron "${task.name}" did not rebuild an electron`);
   if (definition.sublattice) {
     throw new Error(
       `electron "${task.name}" wraps a lattice: the dispatcher runs it as a child dispatch, not an executor`,
     );
   }
+  const args = deserialize(task.args) as unknown[];
   const context = {
     dispatchId: task.dispatchId,
     nodeId: task.nodeId,
