@@ -2,6 +2,7 @@
 // serialized), and the list / dict / getitem / getattr nodes that regroup or pick from outputs.
 import type { GraphEdge } from "../workflow/graph";
 import type { TransportNode } from "../workflow/transport";
+import { callArguments, helperValue } from "../workflow/helper-values";
 import { decode, encode, fromBase64 } from "./values";
 
 export function isTask(node: TransportNode): boolean {
@@ -10,9 +11,7 @@ export function isTask(node: TransportNode): boolean {
 
 /** Arguments in call order, decoded. */
 export function decodeArguments(inputs: readonly GraphEdge[], outputOf: (node: number) => Uint8Array): unknown[] {
-  const args: unknown[] = [];
-  for (const edge of inputs) args[edge.position ?? args.length] = decode(outputOf(edge.source));
-  return args;
+  return callArguments(inputs, (n) => decode(outputOf(n)));
 }
 
 export function resolveHelper(
@@ -20,27 +19,6 @@ export function resolveHelper(
   inputs: readonly GraphEdge[],
   outputOf: (node: number) => Uint8Array,
 ): Uint8Array {
-  switch (node.kind) {
-    case "parameter":
-      return fromBase64(node.value ?? "");
-    case "list":
-      return encode(decodeArguments(inputs, outputOf));
-    case "dict": {
-      const value: Record<string, unknown> = {};
-      for (const edge of inputs) value[edge.key!] = decode(outputOf(edge.source));
-      return encode(value);
-    }
-    case "getitem":
-    case "getattr": {
-      const parent = decode(outputOf(inputs[0]!.source));
-      if (parent === null || parent === undefined) {
-        throw new TypeError(
-          `cannot read ${node.kind === "getitem" ? "index" : "property"} ${String(node.key)} of ${String(parent)}`,
-        );
-      }
-      return encode((parent as Record<string | number, unknown>)[node.key!]);
-    }
-    default:
-      throw new Error(`node ${node.id} (${node.kind}) is a task, not a helper node`);
-  }
+  if (node.kind === "parameter") return fromBase64(node.value ?? "");
+  return encode(helperValue(node, inputs, (n) => decode(outputOf(n))));
 }

@@ -3,43 +3,22 @@
 // an optional timeout and their hooks.
 import type { GraphNode, NodeInputs } from "../workflow/graph";
 import { hookList } from "../workflow/options";
+import { callArguments as argumentsInOrder, helperValue } from "../workflow/helper-values";
 
 /** Arguments in call order, from the data edges' positions. */
 export function callArguments(inputs: NodeInputs, outputOf: (node: number) => unknown): unknown[] {
-  const args: unknown[] = [];
-  for (const edge of inputs.data) args[edge.position ?? args.length] = outputOf(edge.source);
-  return args;
+  return argumentsInOrder(inputs.data, outputOf);
 }
 
-/** Output of a node that needs no executor; undefined `handled` means it is an electron. */
+/** Output of a node that needs no executor; undefined when it is an electron or a sublattice. */
 export function resolveHelperNode(
   node: GraphNode,
   inputs: NodeInputs,
   outputOf: (node: number) => unknown,
 ): { output: unknown } | undefined {
-  switch (node.kind) {
-    case "parameter":
-      return { output: node.value };
-    case "list":
-      return { output: callArguments(inputs, outputOf) };
-    case "dict": {
-      const output: Record<string, unknown> = {};
-      for (const edge of inputs.data) output[edge.key!] = outputOf(edge.source);
-      return { output };
-    }
-    case "getitem":
-    case "getattr": {
-      const parent = outputOf(inputs.data[0]!.source);
-      if (parent === null || parent === undefined) {
-        throw new TypeError(
-          `cannot read ${node.kind === "getitem" ? "index" : "property"} ${String(node.key)} of ${String(parent)}`,
-        );
-      }
-      return { output: (parent as Record<string | number, unknown>)[node.key!] };
-    }
-    default:
-      return undefined;
-  }
+  if (node.kind === "parameter") return { output: node.value };
+  if (node.kind === "electron" || node.kind === "sublattice") return undefined;
+  return { output: helperValue(node, inputs.data, outputOf) };
 }
 
 /** One attempt of an electron: hooks, the function, and the timeout if one is set. */
