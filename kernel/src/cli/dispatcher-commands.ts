@@ -1,7 +1,7 @@
 // `valence start | stop | status`: the user's long-lived dispatcher. `start` runs it in the
 // background (or in this terminal with --foreground); `stop` asks it to shut down cleanly.
 import { defaultDataDir, runtimeFile } from "../dispatcher/paths";
-import { readRuntimeFile } from "../dispatcher/runtime-file";
+import { processAlive, readRuntimeFile } from "../dispatcher/runtime-file";
 import { startDispatcher } from "../dispatcher/start";
 import { published, request, startInBackground } from "../dispatcher/client/connection";
 
@@ -56,8 +56,8 @@ export async function stop(options: { dataDir?: string }): Promise<void> {
   }
   await request(info, "POST", "/api/v1/shutdown");
   const deadline = Date.now() + 10_000;
-  while (alive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(info.pid)) process.kill(info.pid, "SIGKILL");
+  while (processAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(info.pid)) process.kill(info.pid, "SIGKILL");
   console.log(`Valence dispatcher at ${info.url} stopped`);
 }
 
@@ -83,13 +83,4 @@ export async function status(options: { dataDir?: string }): Promise<void> {
   );
   console.log(`  data: ${dataDir}`);
   console.log(`  executors: ${Object.keys(s.executors).join(", ")}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

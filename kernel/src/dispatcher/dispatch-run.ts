@@ -4,6 +4,7 @@ import type { NodeState, Status, DispatchSummary } from "@valence/schema";
 import type { ElectronOptionsDocument } from "@valence/schema";
 import { createHash } from "node:crypto";
 import type { TaskError, TaskOutcome } from "../executors/executor";
+import { taskError } from "../executors/task-error";
 import { previewValue } from "../workflow/preview";
 import type { TransportOutput } from "../workflow/transport";
 import { DEFAULT_EXECUTOR, taskNeeds, type ExecutorPool, type TaskNeeds } from "./executor-pool";
@@ -159,7 +160,7 @@ export class DispatchRun {
           resolveHelper(node, this.index.dataInputs(id), (n) => this.outputOf(n)),
         );
       } catch (error) {
-        this.fail(id, asTaskError(error));
+        this.fail(id, taskError(error));
       }
       return;
     }
@@ -171,7 +172,7 @@ export class DispatchRun {
     try {
       args = encode(decodeArguments(this.index.dataInputs(id), (n) => this.outputOf(n)));
     } catch (error) {
-      return this.fail(id, asTaskError(error));
+      return this.fail(id, taskError(error));
     }
     // The node's content key: same code and same inputs give the same key.
     const cacheKey = createHash("sha256")
@@ -227,7 +228,7 @@ export class DispatchRun {
     } catch (error) {
       outcome = controller.signal.aborted
         ? { aborted: controller.signal.reason }
-        : { ok: false, error: asTaskError(error), logs: [], startedAt: state.startedAt, endedAt: Date.now() };
+        : { ok: false, error: taskError(error), logs: [], startedAt: state.startedAt, endedAt: Date.now() };
     } finally {
       clearTimeout(timer);
       this.running.delete(id);
@@ -242,7 +243,7 @@ export class DispatchRun {
       this.env.queue.addLogs({ dispatchId: this.id, nodeId: id, attempt: state.attempts, lines: outcome.logs });
     }
     if ("ok" in outcome && outcome.ok) return this.complete(id, outcome.output);
-    const error = "aborted" in outcome ? asTaskError(outcome.aborted) : outcome.error;
+    const error = "aborted" in outcome ? taskError(outcome.aborted) : outcome.error;
     if (state.attempts <= (options.retries ?? 0)) {
       state.error = error;
       this.setNode(id, "PENDING");
@@ -265,7 +266,7 @@ export class DispatchRun {
       const electron = this.index.graph.electrons[node.electron!];
       outcome = { output: await this.env.runSublattice(id, electron, args, controller.signal) };
     } catch (error) {
-      outcome = controller.signal.reason instanceof Cancelled ? "cancelled" : { error: asTaskError(error) };
+      outcome = controller.signal.reason instanceof Cancelled ? "cancelled" : { error: taskError(error) };
     } finally {
       this.running.delete(id);
     }
@@ -337,7 +338,7 @@ export class DispatchRun {
         result = encode(this.resolve(this.index.graph.output));
         this.setDispatch("COMPLETED", result);
       } catch (error) {
-        this.error = asTaskError(error);
+        this.error = taskError(error);
         this.setDispatch("FAILED");
       }
     }
@@ -369,11 +370,4 @@ export class DispatchRun {
     this.status = status;
     this.recorder.dispatch(this.summary(), result);
   }
-}
-
-export function asTaskError(error: unknown): TaskError {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
-  }
-  return { name: "Error", message: String(error) };
 }

@@ -7,7 +7,7 @@ import { InlineExecutor, LocalExecutor } from "../executors";
 import { Engine } from "./engine";
 import { runtimeFile, defaultDataDir } from "./paths";
 import { redispatchFromStore } from "./redispatch";
-import { newToken, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "./runtime-file";
+import { newToken, processAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "./runtime-file";
 import { serve } from "./server";
 import { Store } from "./store/store";
 
@@ -84,13 +84,4 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const resumed = engine.resumeUnfinished();
   if (publish) writeRuntimeFile(runtimeFile(dataDir), { url: server.url, token, pid: process.pid, startedAt, dataDir });
   return { url: server.url, token, dataDir, engine, resumed, close };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
