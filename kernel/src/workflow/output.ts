@@ -1,6 +1,6 @@
 // The lattice's return value: checked when the dry run ends, described for the DAG document, and
 // resolved into the result by replacing each future with its node's output.
-import type { OutputStructure } from "@valence/schema";
+import type { OutputStructure, ValuePreview } from "@valence/schema";
 import { WorkflowError } from "./errors";
 import { futureOf, isFuture } from "./future";
 import { previewValue } from "./preview";
@@ -26,16 +26,31 @@ export function checkReturnValue(value: unknown, latticeName: string): void {
   }
 }
 
-export function outputStructure(value: unknown): OutputStructure {
+/** A return structure whose non-future leaves are `Leaf`s. */
+export type ReturnStructure<Leaf> =
+  | { kind: "future"; node: number }
+  | { kind: "array"; items: ReturnStructure<Leaf>[] }
+  | { kind: "object"; entries: { [key: string]: ReturnStructure<Leaf> } }
+  | Leaf;
+
+const previewLeaf = (value: unknown): { kind: "value"; value: ValuePreview } => ({
+  kind: "value",
+  value: previewValue(value),
+});
+
+/** The return structure with futures as `{ kind: "future", node }` and other values made by `leaf` (a preview by default). */
+export function outputStructure(value: unknown): OutputStructure;
+export function outputStructure<Leaf>(value: unknown, leaf: (value: unknown) => Leaf): ReturnStructure<Leaf>;
+export function outputStructure(value: unknown, leaf: (value: unknown) => unknown = previewLeaf): unknown {
   const future = futureOf(value);
   if (future) return { kind: "future", node: future.node };
-  if (Array.isArray(value)) return { kind: "array", items: value.map((item: unknown) => outputStructure(item)) };
+  if (Array.isArray(value)) return { kind: "array", items: value.map((item: unknown) => outputStructure(item, leaf)) };
   if (isPlainObject(value)) {
-    const entries: Record<string, OutputStructure> = {};
-    for (const [key, item] of Object.entries(value)) entries[key] = outputStructure(item);
+    const entries: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) entries[key] = outputStructure(item, leaf);
     return { kind: "object", entries };
   }
-  return { kind: "value", value: previewValue(value) };
+  return leaf(value);
 }
 
 /** The lattice's result: `value` with every future replaced by `outputOf(node)`. */

@@ -11,11 +11,10 @@ import type {
 import type { ElectronDefinition } from "./definition";
 import { optionsDocument } from "./dag-document";
 import { WorkflowError } from "./errors";
-import { futureOf } from "./future";
 import type { Graph } from "./graph";
+import { outputStructure } from "./output";
 import { previewValue } from "./preview";
 import { serializeElectron, type ElectronSpec } from "./serialize";
-import { isPlainObject } from "./structure";
 
 export type TransportNode = TransportNodeDocument;
 export type TransportOutput = TransportOutputDocument;
@@ -57,19 +56,11 @@ export function toTransportGraph(graph: Graph): TransportGraph {
 }
 
 function transportOutput(value: unknown, latticeName: string): TransportOutput {
-  const future = futureOf(value);
-  if (future) return { kind: "future", node: future.node };
-  if (Array.isArray(value)) return { kind: "array", items: value.map((v: unknown) => transportOutput(v, latticeName)) };
-  if (isPlainObject(value)) {
-    const entries: Record<string, TransportOutput> = {};
-    for (const [key, item] of Object.entries(value)) entries[key] = transportOutput(item, latticeName);
-    return { kind: "object", entries };
-  }
-  return {
-    kind: "value",
-    value: previewValue(value),
-    data: encodeValue(value, `the return value of lattice "${latticeName}"`),
-  };
+  return outputStructure(value, (leaf) => ({
+    kind: "value" as const,
+    value: previewValue(leaf),
+    data: encodeValue(leaf, `the return value of lattice "${latticeName}"`),
+  }));
 }
 
 /** v8-serializes a value to base64, or fails naming what could not travel. */
