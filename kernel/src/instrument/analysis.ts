@@ -73,7 +73,18 @@ export function isMethodLike(node: ParentedNode): boolean {
   return parent.type === "Property" && (parent.method || parent.kind !== "init");
 }
 
-export function freeVariablesOf(scope: Scope, externals?: (name: string) => boolean): FreeVariables {
+/**
+ * How a notebook cell compiled by tslab refers to earlier cells: `exports.name`, where `exports` is the
+ * table of every cell's declarations. Such a member travels as the variable "exports.name".
+ */
+export interface CellExports {
+  /** The table's identifier in the compiled cell ("exports"). */
+  readonly object: string;
+  /** Earlier cells' names that are bound by imports: they travel by specifier, not by value. */
+  readonly imports: (name: string) => ImportReference | undefined;
+}
+
+export function freeVariablesOf(scope: Scope, cellExports?: CellExports): FreeVariables {
   const values = new Set<string>();
   const imports: Record<string, ImportReference> = {};
   for (const reference of scope.through) {
@@ -81,7 +92,12 @@ export function freeVariablesOf(scope: Scope, externals?: (name: string) => bool
     const name = reference.identifier.name;
     const variable = reference.resolved;
     if (!variable) {
-      if (externals?.(name)) values.add(name);
+      const member = cellExports?.object === name ? exportsMember(reference.identifier as ParentedNode) : undefined;
+      if (member === undefined) continue;
+      const key = `${name}.${member}`;
+      const imported = cellExports!.imports(member);
+      if (imported) imports[key] = imported;
+      else values.add(key);
       continue;
     }
     if (variable.scope.type === "global") continue;
@@ -94,7 +110,30 @@ export function freeVariablesOf(scope: Scope, externals?: (name: string) => bool
   return { values: [...values], imports };
 }
 
-function importOf(definition: Scope["variables"][number]["defs"][number] | undefined): ImportReference | undefined {
+/** `exports.name` (not computed): the member's name. */
+function exportsMember(identifier: ParentedNode): string | undefined {
+  const parent = identifier.parent;
+  if (parent?.type !== "MemberExpression" || parent.object !== identifier || parent.computed) return undefined;
+  return parent.property.type === "Identifier" ? parent.property.name : undefined;
+}
+
+/** `require(s)`, or TypeScript's interop helpers around it: `__importStar(require(s))`, `__importDefault(…)`. */
+function requireOf(init: TSESTree.Expression | null): ImportReference | undefined {
+  if (init?.type !== "CallExpression" || init.callee.type !== "Identifier" || init.arguments.length !== 1)
+    return undefined;
+  const argument = init.arguments[0]!;
+  if (init.callee.name === "require")
+    return argument.type === "Literal" && typeof argument.value === "string"
+      ? { specifier: argument.value, export: "=" }
+      : undefined;
+  const interop = { __importStar: "=*", __importDefault: "=default" }[init.callee.name];
+  const inner = argument.type === "CallExpression" ? requireOf(argument) : undefined;
+  return interop && inner?.export === "=" ? { specifier: inner.specifier, export: interop } : undefined;
+}
+
+export function importOf(
+  definition: Scope["variables"][number]["defs"][number] | undefined,
+): ImportReference | undefined {
   if (!definition) return undefined;
   if (definition.type === "ImportBinding") {
     const node = definition.node;
@@ -110,19 +149,7 @@ function importOf(definition: Scope["variables"][number]["defs"][number] | undef
     const imported = node.imported;
     return { specifier, export: imported.type === "Identifier" ? imported.name : String(imported.value) };
   }
-  if (definition.type === "Variable") {
-    const init = definition.node.init;
-    if (
-      definition.node.id.type === "Identifier" &&
-      init?.type === "CallExpression" &&
-      init.callee.type === "Identifier" &&
-      init.callee.name === "require" &&
-      init.arguments.length === 1 &&
-      init.arguments[0]!.type === "Literal" &&
-      typeof init.arguments[0]!.value === "string"
-    ) {
-      return { specifier: init.arguments[0]!.value, export: "=" };
-    }
-  }
+  if (definition.type === "Variable" && definition.node.id.type === "Identifier")
+    return requireOf(definition.node.init);
   return undefined;
 }

@@ -2,3 +2,5 @@
 // the parser only, so the runtime never loads it unless code is being loaded or diagnosed.
 export { instrument, type InstrumentOptions } from "./instrument";
 export { freeVariables } from "./free-variables";
+export { topLevelBindings, type TopLevelBindings } from "./imports";
+export type { CellExports, ImportReference } from "./analysis";

@@ -10,6 +10,7 @@ import {
   isFunctionLike,
   isMethodLike,
   parseModule,
+  type CellExports,
   type FreeVariables,
   type ParentedNode,
 } from "./analysis";
@@ -19,8 +20,8 @@ import { pathToFileURL } from "node:url";
 export interface InstrumentOptions {
   /** The module's path, to resolve relative import specifiers to absolute file URLs. */
   readonly fileName?: string;
-  /** Names defined outside this code that still travel by value (a notebook's earlier cells). */
-  readonly externals?: (name: string) => boolean;
+  /** A notebook cell: how it refers to earlier cells' declarations, which travel too. */
+  readonly cellExports?: CellExports;
 }
 
 const CAPTURE = "__valence_capture__";
@@ -38,7 +39,7 @@ export function instrument(code: string, options: InstrumentOptions = {}): strin
     if ((scope.type !== "function" && scope.type !== "class") || !isFunctionLike(scope.block)) continue;
     const node = scope.block as ParentedNode & TSESTree.Node;
     if (isMethodLike(node)) continue;
-    const free = freeVariablesOf(scope, options.externals);
+    const free = freeVariablesOf(scope, options.cellExports);
     if (!free.values.length && !Object.keys(free.imports).length) continue;
     let depth = 0;
     for (let s = scope.upper as Scope | null; s; s = s.upper as Scope | null) depth++;
@@ -70,7 +71,8 @@ export function instrument(code: string, options: InstrumentOptions = {}): strin
 }
 
 function thunks(names: readonly string[]): string {
-  return `{ ${names.map((name) => `${name}: () => ${name}`).join(", ")} }`;
+  // A cell's `exports.name` is a member, not an identifier: quote it as a key.
+  return `{ ${names.map((name) => `${name.includes(".") ? JSON.stringify(name) : name}: () => ${name}`).join(", ")} }`;
 }
 
 function importsText(imports: FreeVariables["imports"], fileName: string | undefined): string {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freeVariables, instrument } from "../../dist/instrument/index.js";
+import { freeVariables, instrument, topLevelBindings } from "../../dist/instrument/index.js";
 import { captureOf } from "../../dist/workflow/serialize/index.js";
 
 /** Evaluates instrumented ES module code and returns its exports. */
@@ -84,13 +84,39 @@ test("relative imports are recorded as absolute file URLs; require() calls as re
   assert.match(out, /"fs":\{"specifier":"node:fs","export":"="\}/);
 });
 
-test("externals make names defined elsewhere (a notebook's earlier cells) travel", () => {
-  const code = "export const f = () => fromEarlierCell + Math.PI;";
+test("a notebook cell's references to earlier cells (exports.name) travel, imported names by specifier", () => {
+  // What tslab compiles `const f = () => fromEarlierCell(ct) + Math.PI` to, when both names come from earlier cells.
+  const code = "const f = () => exports.fromEarlierCell(exports.ct, exports['computed']) + Math.PI;\nexports.f = f;";
   assert.doesNotMatch(instrument(code), /__valence_capture__/);
-  assert.match(
-    instrument(code, { externals: (n) => n === "fromEarlierCell" }),
-    /\{ fromEarlierCell: \(\) => fromEarlierCell \}/,
+  const out = instrument(code, {
+    cellExports: {
+      object: "exports",
+      imports: (name) => (name === "ct" ? { specifier: "valence", export: "*" } : undefined),
+    },
+  });
+  assert.match(out, /\{ "exports\.fromEarlierCell": \(\) => exports\.fromEarlierCell \}/);
+  assert.match(out, /"exports\.ct":\{"specifier":"valence","export":"\*"\}/);
+  assert.doesNotMatch(out, /"exports\.computed"/, "computed members are not captured");
+});
+
+test("TypeScript's interop helpers around require are imports, and a cell's top-level imports are listed", () => {
+  const out = instrument(
+    'const path_1 = __importDefault(require("path"));\nconst ct = __importStar(require("valence"));\n' +
+      "const f = () => path_1.default.join(ct.x);",
   );
+  assert.match(out, /"path_1":\{"specifier":"path","export":"=default"\}/);
+  assert.match(out, /"ct":\{"specifier":"valence","export":"=\*"\}/);
+  const { imports, declared } = topLevelBindings(
+    'import * as ct from "valence";\nimport p, { join as j, type X } from "path";\nimport type { Y } from "y";\n' +
+      'import fs = require("fs");\nconst z = 1, { w } = { w: 2 };\nfunction g() {}\nclass K {}\ntype T = 1;',
+  );
+  assert.deepEqual([...declared].sort(), ["K", "g", "w", "z"]);
+  assert.deepEqual(Object.fromEntries(imports), {
+    ct: { specifier: "valence", export: "*" },
+    p: { specifier: "path", export: "default" },
+    j: { specifier: "path", export: "join" },
+    fs: { specifier: "fs", export: "=" },
+  });
 });
 
 test("functions keep the names JavaScript infers for them, and anonymous default exports are recorded", async () => {

@@ -6,7 +6,10 @@
 /** How an imported binding travels: by module specifier and export name, never by value. */
 export interface ImportReference {
   readonly specifier: string;
-  /** "default", "*" (namespace), a named export, or "=" for `const x = require(specifier)`. */
+  /**
+   * "default", "*" (namespace), a named export, "=" for `const x = require(specifier)`, or "=*" and
+   * "=default" for TypeScript's CommonJS interop (`__importStar(require(s))`, `__importDefault(…)`).
+   */
   readonly export: string;
 }
 

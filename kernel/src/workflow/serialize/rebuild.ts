@@ -29,13 +29,33 @@ interface Made {
   readonly bind: (values: Record<string, unknown>) => void;
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `name = values["name"]` per binding; a notebook cell's `exports.f` bindings rebuild `exports` as `{ f }`. */
+function assignments(bindings: readonly string[]): { names: string[]; code: string } {
+  const names = bindings.filter((name) => IDENTIFIER.test(name));
+  const code = names.map((n) => `${n} = values[${JSON.stringify(n)}];`);
+  const members = new Map<string, string[]>();
+  for (const binding of bindings) {
+    const [object, member] = binding.split(".", 2);
+    if (member !== undefined && IDENTIFIER.test(object!) && !names.includes(object!))
+      members.set(object!, [...(members.get(object!) ?? []), binding]);
+  }
+  for (const [object, keys] of members) {
+    names.push(object);
+    const fields = keys.map((key) => `${JSON.stringify(key.slice(object.length + 1))}: values[${JSON.stringify(key)}]`);
+    code.push(`${object} = { ${fields.join(", ")} };`);
+  }
+  return { names, code: code.join(" ") };
+}
+
 function compile(entry: SerializedFunction): Made {
-  const names = Object.keys(entry.bindings).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+  const { names, code } = assignments(Object.keys(entry.bindings));
   const body =
     `"use strict";\n${names.length ? `let ${names.join(", ")};\n` : ""}` +
     // In an array literal the function gets no name from the binding (`const x = () => …` would name it "x").
     `const __valence_fn__ = [${entry.source}\n][0];\n` +
-    `return { fn: __valence_fn__, bind(values) { ${names.map((n) => `${n} = values[${JSON.stringify(n)}];`).join(" ")} } };`;
+    `return { fn: __valence_fn__, bind(values) { ${code} } };`;
   let made: Made;
   try {
     made = new Function("__valence_capture__", "__name", body)(recordCapture, nameHelper) as Made;
@@ -122,8 +142,12 @@ class Rebuilder {
   }
 
   private async importBinding(specifier: string, name: string): Promise<unknown> {
-    if (name === "=")
-      return specifier.startsWith("file:") ? this.require(new URL(specifier).pathname) : this.require(specifier);
+    if (name.startsWith("=")) {
+      const module = (
+        specifier.startsWith("file:") ? this.require(new URL(specifier).pathname) : this.require(specifier)
+      ) as Record<string, unknown> | null;
+      return name === "=" ? module : interop(module, name === "=*");
+    }
     let url = specifier;
     if (!/^(node:|file:|data:)/.test(specifier)) {
       try {
@@ -135,6 +159,12 @@ class Rebuilder {
     const namespace = (await import(url)) as Record<string, unknown>;
     return name === "*" ? namespace : namespace[name];
   }
+}
+
+/** What TypeScript's `__importStar` / `__importDefault` make of a CommonJS module. */
+function interop(module: Record<string, unknown> | null, star: boolean): unknown {
+  if (module?.__esModule) return module;
+  return star && module !== null && typeof module === "object" ? { ...module, default: module } : { default: module };
 }
 
 async function rebuilder(functions: readonly SerializedFunction[]): Promise<Rebuilder> {
