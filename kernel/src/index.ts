@@ -40,6 +40,8 @@ export {
   type RedispatchOptions,
 } from "./dispatcher/client/api";
 export { Result, type NodeResult } from "./dispatcher/client/result";
+export { Dispatch, type DispatchRef } from "./dispatcher/client/dispatch-handle";
+export { display, clearOutput, type DisplayOptions, type MimeBundle } from "./display";
 export { DispatcherError } from "./dispatcher/client/connection";
 export { startDispatcher, type DispatcherOptions, type RunningDispatcher } from "./dispatcher/start";
 export { DAG_MIME_TYPE, type DagDocument, type DagNode, type DagEdge, type Status } from "@valence/schema";

@@ -5,12 +5,13 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { volumeNameProblem } from "../workflow/volume";
-import type { DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
+import type { DagDocument, DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
 import { toTransportGraph, type TransportGraph } from "../workflow/transport";
 import { buildGraph } from "../workflow/lattice";
 import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
+import { dagView } from "./dag-view";
 import { DispatchRun, ShuttingDown } from "./dispatch-run";
 import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
@@ -151,6 +152,13 @@ export class Engine {
       seq: this.store.lastSeq(id),
       ...(result ? { result: toBase64(result) } : {}),
     };
+  }
+
+  /** The dispatch's DAG document with every node's current status (for drawing it). */
+  graph(id: string): DagDocument {
+    const detail = this.detail(id);
+    const graph = JSON.parse(this.store.getGraph(id)) as TransportGraph;
+    return dagView(graph, detail.nodes, { id, status: detail.dispatch.status });
   }
 
   nodeDetail(id: string, nodeId: number): NodeDetail {

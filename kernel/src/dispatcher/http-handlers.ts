@@ -78,6 +78,11 @@ const routes: Array<[string, RegExp, Route]> = [
   ],
   [
     "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/graph$/,
+    (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.graph(id!) }),
+  ],
+  [
+    "GET",
     /^\/api\/v1\/dispatches\/([^/]+)\/nodes\/(\d+)$/,
     (ctx, _req, [id, node]) => ({ status: 200, body: ctx.engine.nodeDetail(id!, Number(node)) }),
   ],

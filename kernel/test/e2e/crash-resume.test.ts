@@ -101,7 +101,7 @@ test("a graceful stop during a sublattice resumes parent and child at the next s
   resetConnection();
   let child = await startForeground(dataDir);
   try {
-    const id = await ct.dispatch(parent)(1000);
+    const { id } = await ct.dispatch(parent)(1000);
     const childDispatch = await eventually(async () =>
       (await ct.listDispatches()).find((d) => d.parentId === id && d.status === "RUNNING"),
     );

@@ -10,7 +10,7 @@ const dispatcher = useDispatcher();
 
 // The seed example itself, as users run it.
 test("the seed example runs end to end through a running dispatcher and every node result is stored", async () => {
-  const id = await ct.dispatch(dataProcessing)(10);
+  const { id } = await ct.dispatch(dataProcessing)(10);
   const result = await ct.getResult<number[]>(id, { wait: true });
   assert.equal(result.status, "COMPLETED", String(result));
   assert.equal(result.result!.length, 10);

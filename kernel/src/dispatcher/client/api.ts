@@ -1,6 +1,6 @@
 // The client API users dispatch with, the same in a notebook kernel and in a script: dispatch,
 // dispatchSync, getResult, cancel, listDispatches, redispatch.
-import type { DispatchDetail, DispatchSummary, NodeDetail, NodeState } from "@valence/schema";
+import type { DagDocument, DispatchDetail, DispatchSummary, NodeDetail, NodeState } from "@valence/schema";
 import { emitRunEvent } from "../run-events";
 import type { TransportGraph } from "../../workflow/transport";
 import { watchDispatch } from "./watch";
@@ -10,6 +10,7 @@ import { serializeLattice } from "../../workflow/serialize";
 import { encodeValue, toTransportGraph } from "../../workflow/transport";
 import { call, connect, type Connection } from "./connection";
 import { Result, isFinal } from "./result";
+import { Dispatch, dispatchIdOf, type DispatchRef } from "./dispatch-handle";
 
 export interface GetResultOptions {
   /** Wait until the dispatch has finished. Default false: the state right now. */
@@ -28,12 +29,18 @@ export interface DispatchOptions {
   readonly volume?: Volume;
 }
 
-/** `await dispatch(lattice)(...args)`: runs the dry run here, sends the graph, returns the dispatch id. */
+/**
+ * `await dispatch(lattice)(...args)`: runs the dry run here, sends the graph, returns a handle on the
+ * dispatch (it stands for the dispatch id: `${handle}`, getResult(handle), redispatch(handle)).
+ */
 export function dispatch<A extends unknown[], R>(
   lattice: Lattice<A, R>,
   options: DispatchOptions = {},
-): (...args: A) => Promise<string> {
-  return async (...args: A) => (await submit(lattice, args, options)).dispatchId;
+): (...args: A) => Promise<Dispatch<R>> {
+  return async (...args: A) => {
+    const { dispatchId, graph } = await submit(lattice, args, options);
+    return new Dispatch<R>(dispatchId, lattice.latticeName, graph.document);
+  };
 }
 
 /** Dispatches and waits for the result, reporting progress as run events (`valence run` draws bars). */
@@ -43,7 +50,7 @@ export function dispatchSync<A extends unknown[], R>(
 ): (...args: A) => Promise<Result<R>> {
   return async (...args: A) => {
     const { dispatchId, graph, connection } = await submit(lattice, args, options);
-    await follow(connection, dispatchId, graph).catch(() => undefined); // getResult waits regardless
+    await follow(connection, dispatchId, graph.transport).catch(() => undefined); // getResult waits regardless
     return getResult<R>(dispatchId, { wait: true });
   };
 }
@@ -52,10 +59,15 @@ async function submit(
   lattice: Lattice<unknown[], unknown>,
   args: unknown[],
   options: DispatchOptions,
-): Promise<{ dispatchId: string; graph: TransportGraph; connection: Connection }> {
-  const graph = toTransportGraph(lattice.build(...args));
+): Promise<{
+  dispatchId: string;
+  graph: { transport: TransportGraph; document: DagDocument };
+  connection: Connection;
+}> {
+  const built = lattice.build(...args);
+  const graph = { transport: toTransportGraph(built), document: built.toJSON() };
   const body = {
-    graph,
+    graph: graph.transport,
     lattice: serializeLattice(lattice),
     inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
     ...(options.volume ? { volume: options.volume.name } : {}),
@@ -85,7 +97,11 @@ async function follow(connection: Connection, dispatchId: string, graph: Transpo
   }
 }
 
-export async function getResult<R = unknown>(dispatchId: string, options: GetResultOptions = {}): Promise<Result<R>> {
+export async function getResult<R = unknown>(
+  dispatch: string | Dispatch<R>,
+  options: GetResultOptions = {},
+): Promise<Result<R>> {
+  const dispatchId = dispatchIdOf(dispatch);
   const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
   let detail = await call<DispatchDetail>("GET", path);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
@@ -93,11 +109,16 @@ export async function getResult<R = unknown>(dispatchId: string, options: GetRes
     const slice = Math.max(1, Math.min(30_000, deadline - Date.now()));
     detail = await call<DispatchDetail>("GET", `${path}/wait?timeoutMs=${Math.ceil(slice)}`);
   }
-  return new Result<R>(detail, (nodeId) => nodeDetail(dispatchId, nodeId));
+  return new Result<R>(
+    detail,
+    (nodeId) => nodeDetail(dispatchId, nodeId),
+    () => call<DagDocument>("GET", `${path}/graph`),
+  );
 }
 
 /** Cancels a dispatch, or only the given nodes and what depends on them. */
-export async function cancel(dispatchId: string, nodeIds?: readonly number[]): Promise<void> {
+export async function cancel(dispatch: DispatchRef, nodeIds?: readonly number[]): Promise<void> {
+  const dispatchId = dispatchIdOf(dispatch);
   await call("POST", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`, nodeIds ? { nodeIds } : {});
 }
 
@@ -114,16 +135,19 @@ export async function listDispatches(options: { limit?: number } = {}): Promise<
  * (or, with no arguments, the original ones). Needs neither the source nor this kernel.
  */
 export function redispatch(
-  dispatchId: string,
+  dispatch: DispatchRef,
   options: RedispatchOptions = {},
-): (...args: unknown[]) => Promise<string> {
+): (...args: unknown[]) => Promise<Dispatch> {
+  const dispatchId = dispatchIdOf(dispatch);
   return async (...args: unknown[]) => {
     const body = {
       ...(args.length ? { inputs: encodeValue(args, `the arguments of redispatch ${dispatchId}`) } : {}),
       ...(options.reusePreviousResults ? { reusePreviousResults: true } : {}),
     };
     const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/redispatch`;
-    return (await call<{ dispatchId: string }>("POST", path, body)).dispatchId;
+    const { dispatchId: newId } = await call<{ dispatchId: string }>("POST", path, body);
+    const latticeName = typeof dispatch === "string" ? (await getResult(dispatchId)).latticeName : dispatch.latticeName;
+    return new Dispatch(newId, latticeName);
   };
 }
 

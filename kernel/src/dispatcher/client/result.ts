@@ -1,6 +1,7 @@
 // What a dispatch produced, as users read it: status, the result typed as the lattice's return type,
 // the error, timings, and every node's state; a node's output and logs are fetched on demand.
-import type { DispatchDetail, NodeDetail, NodeState, Status, TaskErrorDocument } from "@valence/schema";
+import { inspect } from "node:util";
+import type { DagDocument, DispatchDetail, NodeDetail, NodeState, Status, TaskErrorDocument } from "@valence/schema";
 import { decode, fromBase64 } from "../values";
 
 export interface NodeResult {
@@ -36,6 +37,7 @@ export class Result<R = unknown> {
   constructor(
     detail: DispatchDetail,
     private readonly fetchNode: (nodeId: number) => Promise<NodeDetail>,
+    private readonly fetchGraph?: () => Promise<DagDocument>,
   ) {
     const d = detail.dispatch;
     this.dispatchId = d.id;
@@ -68,6 +70,15 @@ export class Result<R = unknown> {
       ...(n.endedAt !== undefined ? { endTime: new Date(n.endedAt) } : {}),
       reused: n.reused ?? false,
     };
+  }
+
+  /** In a notebook: the DAG with final statuses, and the summary with the result's value. */
+  async [Symbol.for("Jupyter.display")](): Promise<Record<string, unknown>> {
+    const value =
+      this.status === "COMPLETED" ? `\nresult: ${inspect(this.result, { depth: 3, maxArrayLength: 20 })}` : "";
+    const text = { "text/plain": `${this.toString()}${value}` };
+    const graph = await this.fetchGraph?.().catch(() => undefined);
+    return graph ? { "application/vnd.valence.dag+json": graph, ...text } : text;
   }
 
   toString(): string {

@@ -1,0 +1,59 @@
+// A dispatch as the DAG document the notebook draws: the stored transport graph (values as previews,
+// never the values) with every node's current status. Serves GET /api/v1/dispatches/{id}/graph, so a
+// Result, a redispatch or a reopened notebook can draw a graph its kernel never built.
+import type {
+  DagDocument,
+  DagNode,
+  NodeState,
+  OutputStructure,
+  Status,
+  TransportOutputDocument,
+} from "@valence/schema";
+import { previewValue } from "../workflow/preview";
+import type { TransportGraph } from "../workflow/transport";
+import { decode, fromBase64 } from "./values";
+
+export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
+  const statuses = new Map(nodes.map((node) => [node.id, node.status]));
+  const document: DagDocument = {
+    version: 1,
+    lattice: { name: graph.latticeName },
+    nodes: graph.nodes.map((node): DagNode => {
+      const doc: DagNode = { id: node.id, kind: node.kind, name: node.name };
+      if (node.options) doc.options = node.options;
+      if (node.key !== undefined) doc.key = node.key;
+      if (node.value !== undefined) doc.value = preview(node.value);
+      const status = statuses.get(node.id);
+      if (status) doc.status = status;
+      return doc;
+    }),
+    edges: graph.edges.map((edge) => ({ ...edge })),
+    output: outputView(graph.output),
+    dispatch,
+  };
+  return document;
+}
+
+function preview(data: string): DagNode["value"] {
+  try {
+    return previewValue(decode(fromBase64(data)));
+  } catch {
+    return { type: "unknown", preview: "(cannot be read)" };
+  }
+}
+
+function outputView(output: TransportOutputDocument): OutputStructure {
+  switch (output.kind) {
+    case "future":
+      return output;
+    case "array":
+      return { kind: "array", items: output.items.map(outputView) };
+    case "object":
+      return {
+        kind: "object",
+        entries: Object.fromEntries(Object.entries(output.entries).map(([key, item]) => [key, outputView(item)])),
+      };
+    case "value":
+      return { kind: "value", value: output.value };
+  }
+}
