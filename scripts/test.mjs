@@ -16,6 +16,15 @@ function find(dir) {
   });
 }
 
+// The kernel tests drive the Valence kernel with Jupyter's own Python tools (Debian packages; PyPI is
+// not reachable from CI).
+const apt = spawnSync(
+  process.execPath,
+  [join(root, "scripts", "apt.mjs"), "python3-jupyter-client", "python3-jupyter-kernel-test", "python3-nbclient"],
+  { stdio: "inherit" },
+);
+if (apt.status !== 0) process.exit(apt.status ?? 1);
+
 const files = testDirs.flatMap((dir) => find(join(root, dir))).map((f) => relative(root, f));
 const args = [
   "--import",

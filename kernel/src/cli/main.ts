@@ -44,6 +44,31 @@ program
   .option("--data-dir <dir>", "data directory of the dispatcher")
   .action(status);
 
+program
+  .command("kernel")
+  .description("run the Jupyter kernel (Jupyter starts this through the kernel spec)")
+  .requiredOption("--connection-file <file>", "the connection file Jupyter wrote")
+  .action(async (options: { connectionFile: string }) => {
+    const { startKernel } = await import("../notebook/index.js");
+    await startKernel(options.connectionFile);
+  });
+
+program
+  .command("install")
+  .description('register the "TypeScript (Valence)" kernel and the JupyterLab extension with Jupyter')
+  .option("--data-dir <dir>", "Jupyter data directory (default: $JUPYTER_DATA_DIR, `jupyter --data-dir`)")
+  .option("--no-extension", "install only the kernel spec")
+  .action(async (options: { dataDir?: string; extension: boolean }) => {
+    const { install } = await import("../notebook/index.js");
+    const installed = install({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.extension ? {} : { extension: false }),
+    });
+    console.log(`kernel spec: ${installed.kernelDir}`);
+    if (installed.extensionDir) console.log(`JupyterLab extension: ${installed.extensionDir}`);
+    for (const warning of installed.warnings) console.warn(`warning: ${warning}`);
+  });
+
 program.parseAsync().catch((error: unknown) => {
   if (!(error instanceof Error) || process.env.VALENCE_DEBUG === "1") console.error(error);
   else {

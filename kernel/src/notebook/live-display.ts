@@ -1,0 +1,62 @@
+// Keeps a dispatch's output in the notebook current: while it runs, the kernel redraws the cell's
+// DAG (update_display_data, at most a few times a second) and, when the dispatch is final, sends the
+// final statuses — so a saved notebook shows the outcome even where the extension is not installed.
+import type { ServerMessage } from "@valence/schema";
+import { connect } from "../dispatcher/client/connection";
+import { Dispatch } from "../dispatcher/client/dispatch-handle";
+import { Result, isFinal } from "../dispatcher/client/result";
+import { watchDispatch, type Watch } from "../dispatcher/client/watch";
+import { bundleOf } from "./display";
+import type { JupyterMessage } from "./wire";
+
+const REDRAW_EVERY_MS = 500;
+
+type Update = (parent: JupyterMessage, bundle: Record<string, unknown>, displayId: string) => Promise<void>;
+
+export class LiveDisplays {
+  private readonly watches = new Set<Watch>();
+
+  constructor(private readonly update: Update) {}
+
+  /** A value whose display should follow a running dispatch. */
+  wants(value: unknown): value is Dispatch | Result {
+    return value instanceof Dispatch || (value instanceof Result && !value.isFinal);
+  }
+
+  follow(parent: JupyterMessage, value: unknown, displayId: string): void {
+    if (!this.wants(value)) return;
+    const handle = value instanceof Dispatch ? value : new Dispatch(value.dispatchId, value.latticeName);
+    void this.watch(parent, handle, displayId);
+  }
+
+  private async watch(parent: JupyterMessage, handle: Dispatch, displayId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let drawing = Promise.resolve();
+    const redraw = (): void => {
+      timer = undefined;
+      drawing = drawing.then(async () => this.update(parent, await bundleOf(handle), displayId)).catch(() => {});
+    };
+    const schedule = (message: ServerMessage): void => {
+      if (message.type === "update" && message.dispatch && isFinal(message.dispatch.status)) return;
+      timer ??= setTimeout(redraw, REDRAW_EVERY_MS);
+    };
+    let watch: Watch | undefined;
+    try {
+      watch = watchDispatch(await connect(), handle.id, schedule);
+      this.watches.add(watch);
+      await watch.done;
+    } catch {
+      // The dispatcher went away: the last drawing stays, and the extension marks it as stale.
+    } finally {
+      if (watch) this.watches.delete(watch);
+      clearTimeout(timer);
+    }
+    redraw();
+    await drawing;
+  }
+
+  close(): void {
+    for (const watch of this.watches) watch.close();
+    this.watches.clear();
+  }
+}

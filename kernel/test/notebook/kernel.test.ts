@@ -1,0 +1,159 @@
+// The Valence kernel as Jupyter runs it: Jupyter's own conformance suite, then what users do in
+// cells — electrons across cells, dispatch from a cell with functions travelling by value, live
+// display updates, a responsive kernel while a dispatch runs, interrupts and kernel restarts.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { KernelClient, outputData } from "../support/kernel-client.js";
+import { temporaryDir, useDispatcher } from "../support/dispatcher.js";
+import { validateDag } from "../support/schema.js";
+
+useDispatcher();
+let kernel: KernelClient;
+
+before(async () => {
+  kernel = await KernelClient.start();
+});
+after(async () => {
+  await kernel?.close();
+});
+
+test("Jupyter's kernel conformance suite (jupyter_kernel_test) passes against the Valence kernel", () => {
+  const dataDir = temporaryDir("valence-jupyter-");
+  const cli = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+  const installed = spawnSync(process.execPath, [cli, "install", "--data-dir", dataDir, "--no-extension"], {
+    encoding: "utf8",
+  });
+  assert.equal(installed.status, 0, installed.stderr);
+  const run = spawnSync("/usr/bin/python3", ["-m", "unittest", "-v", "kernel_conformance"], {
+    cwd: import.meta.dirname,
+    env: { ...process.env, JUPYTER_PATH: dataDir, JUPYTER_DATA_DIR: dataDir, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /Ran 12 tests/);
+  assert.match(run.stderr, /OK \(skipped=1\)/, "only the pager is skipped");
+});
+
+test("a cell's last value is an execute_result; a lattice drawn in a cell is a DAG bundle with an SVG", async () => {
+  const sum = await kernel.execute("const a: number = 20;\na + 22");
+  assert.equal(sum.reply.status, "ok");
+  assert.equal(outputData(sum, "execute_result"), "42");
+  const drawn = await kernel.execute(
+    'import * as ct from "valence";\n' +
+      "const double = ct.electron(function double(x: number) { return x * 2; });\n" +
+      "const pair = ct.lattice(function pair(n: number) { return [double(n), double(double(n))]; });\n" +
+      "pair.draw(3)",
+  );
+  assert.equal(drawn.reply.status, "ok", JSON.stringify(drawn.reply));
+  const dag = outputData(drawn, "execute_result", "application/vnd.valence.dag+json") as {
+    nodes: Array<{ kind: string }>;
+  };
+  validateDag(dag);
+  assert.equal(dag.nodes.filter((n) => n.kind === "electron").length, 3);
+  assert.match(String(outputData(drawn, "execute_result", "image/svg+xml")), /^<svg[\s\S]*<\/svg>\s*$/);
+  assert.match(String(outputData(drawn, "execute_result")), /pair/);
+});
+
+test("errors: a type error names the cell line; a thrown error keeps its name and message", async () => {
+  const typeError = await kernel.execute("const ok = 1;\nconst s: string = 5;");
+  assert.equal(typeError.reply.status, "error");
+  assert.equal(typeError.reply.ename, "TypeScript");
+  assert.match(String(typeError.reply.evalue), /line 2, column 7: Type 'number' is not assignable to type 'string'/);
+  const error = typeError.outputs.find((m) => m.header.msg_type === "error");
+  assert.ok(error, "an iopub error message is published");
+  const thrown = await kernel.execute('class Oops extends Error { name = "Oops" }\nthrow new Oops("it broke")');
+  assert.equal(thrown.reply.ename, "Oops");
+  assert.equal(thrown.reply.evalue, "it broke");
+  const traceback = thrown.reply.traceback as string[];
+  assert.ok(!traceback.some((line) => /node:internal|node:vm|tslab/.test(line)), traceback.join("\n"));
+  // The next cell still runs (no silent abort after an error).
+  assert.equal(outputData(await kernel.execute("1 + 1"), "execute_result"), "2");
+});
+
+test("dispatch from cells: functions from earlier cells travel by value, and the display follows the run", async () => {
+  await kernel.execute(
+    'import * as ct from "valence";\nconst base = 10;\nfunction scale(x: number) { return x * base; }',
+  );
+  await kernel.execute("const work = ct.electron(function work(x: number) { return scale(x) + 1; });");
+  await kernel.execute("const flow = ct.lattice(function flow(n: number) { return [work(n), work(n + 1)]; });");
+  const dispatched = await kernel.execute("const run = await ct.dispatch(flow)(2);\nrun");
+  assert.equal(dispatched.reply.status, "ok", JSON.stringify(dispatched.reply));
+  const shown = dispatched.outputs.find((m) => m.header.msg_type === "display_data");
+  assert.ok(shown, "a dispatch handle displays as display_data (it is updated later)");
+  const displayId = (shown.content.transient as { display_id: string }).display_id;
+  assert.ok(displayId);
+  const data = shown.content.data as Record<string, unknown>;
+  validateDag(data["application/vnd.valence.dag+json"]);
+  const result = await kernel.execute("(await ct.getResult(run, { wait: true })).result");
+  assert.equal(outputData(result, "execute_result"), "[ 21, 31 ]");
+  // The kernel redraws the output with the final statuses, so a saved notebook shows the outcome.
+  const final = await kernel.waitFor(
+    (m) =>
+      m.header.msg_type === "update_display_data" &&
+      (m.content.transient as { display_id?: string }).display_id === displayId &&
+      (m.content.data as Record<string, { dispatch?: { status: string } }>)["application/vnd.valence.dag+json"]
+        ?.dispatch?.status === "COMPLETED",
+  );
+  const dag = (final.content.data as Record<string, { nodes: Array<{ kind: string; status?: string }> }>)[
+    "application/vnd.valence.dag+json"
+  ]!;
+  validateDag(dag);
+  assert.ok(dag.nodes.filter((n) => n.kind === "electron").every((n) => n.status === "COMPLETED"));
+
+  // Redefining an electron in a later cell: a lattice built afterwards uses the new definition.
+  await kernel.execute("const work = ct.electron(function work(x: number) { return -x; });");
+  const again = await kernel.execute("(await ct.getResult(await ct.dispatch(flow)(2), { wait: true })).result");
+  assert.equal(outputData(again, "execute_result"), "[ -2, -3 ]");
+});
+
+test("the kernel stays responsive while a dispatch runs, and an interrupt ends a waiting cell", async () => {
+  await kernel.execute(
+    'import * as ct from "valence";\n' +
+      "const slow = ct.electron(async function slow() { await new Promise((r) => setTimeout(r, 2000)); return 1; });\n" +
+      "const slowFlow = ct.lattice(function slowFlow() { return slow(); });\n" +
+      "const slowRun = await ct.dispatch(slowFlow)();",
+  );
+  const started = Date.now();
+  assert.equal(outputData(await kernel.execute("1 + 2"), "execute_result"), "3");
+  assert.ok(Date.now() - started < 1500, "another cell ran while the dispatch was running");
+  const waiting = kernel.execute("await new Promise((r) => setTimeout(r, 60_000))");
+  await new Promise((r) => setTimeout(r, 500));
+  kernel.process.kill("SIGINT");
+  const interrupted = await waiting;
+  assert.equal(interrupted.reply.status, "error");
+  assert.equal(interrupted.reply.ename, "Interrupted");
+  assert.equal(
+    outputData(await kernel.execute("(await ct.getResult(slowRun, { wait: true })).status"), "execute_result"),
+    "'COMPLETED'",
+  );
+});
+
+test("a kernel restart does not lose a dispatch; the extension learns the dispatcher through a comm", async () => {
+  const first = await KernelClient.start();
+  const dispatched = await first.execute(
+    'import * as ct from "valence";\n' +
+      "const nap = ct.electron(async function nap(x: number) { await new Promise((r) => setTimeout(r, 800)); return x * 3; });\n" +
+      "`${await ct.dispatch(ct.lattice(function napping(x: number) { return nap(x); }))(7)}`",
+  );
+  const id = String(outputData(dispatched, "execute_result")).replace(/'/g, "");
+  first.process.kill("SIGKILL");
+  await first.close();
+  const second = await KernelClient.start();
+  try {
+    const result = await second.execute(`(await (await import("valence")).getResult("${id}", { wait: true })).result`);
+    assert.equal(outputData(result, "execute_result"), "21", JSON.stringify(result));
+    const commId = "c0ffee";
+    await second.send("comm_open", { comm_id: commId, target_name: "valence.dispatcher", data: {} });
+    const message = await second.waitFor(
+      (m) => m.header.msg_type === "comm_msg" && (m.content as { comm_id?: string }).comm_id === commId,
+    );
+    const data = message.content.data as { url: string; token: string };
+    assert.equal(data.url, process.env.VALENCE_DISPATCHER_URL);
+    assert.equal(data.token, process.env.VALENCE_DISPATCHER_TOKEN);
+  } finally {
+    await second.close();
+  }
+});
