@@ -11,6 +11,7 @@ import { OutputRouter } from "./output";
 import { replyTo, type JupyterMessage } from "./wire";
 import { CommTargets } from "./comms";
 import { LiveDisplays } from "./live-display";
+import { Result } from "../dispatcher/client/result";
 
 interface ExecuteRequest {
   code: string;
@@ -48,9 +49,13 @@ export class Kernel {
     this.runner = new CellRunner(rootDir);
     this.output = new OutputRouter((message) => this.channels.publish(message));
     this.comms = new CommTargets((message) => this.channels.publish(message));
-    this.live = new LiveDisplays((parent: JupyterMessage, bundle: Record<string, unknown>, displayId: string) =>
+    this.live = new LiveDisplays((bundle, displayId) =>
       this.channels.publish(
-        replyTo(parent, "update_display_data", { data: bundle, metadata: {}, transient: { display_id: displayId } }),
+        replyTo(this.output.current, "update_display_data", {
+          data: bundle,
+          metadata: {},
+          transient: { display_id: displayId },
+        }),
       ),
     );
   }
@@ -159,6 +164,7 @@ export class Kernel {
     if (outcome.status === "ok" && outcome.value && !silent) {
       const value = outcome.value.current;
       try {
+        if (value instanceof Result && value.isFinal) await this.live.settle(value.dispatchId);
         // A live value (a running dispatch) needs a display_id to be updated later: execute_result has none.
         if (this.live.wants(value)) await this.display(value, {});
         else {
@@ -188,7 +194,7 @@ export class Kernel {
     const data = await bundleOf(value, options.raw);
     const displayId = options.displayId ?? (this.live.wants(value) ? randomUUID() : undefined);
     const transient = displayId ? { display_id: displayId } : {};
-    if (displayId && parent) this.live.follow(parent, value, displayId);
+    if (displayId) this.live.follow(value, displayId);
     await this.output.flush();
     const type = options.update ? "update_display_data" : "display_data";
     await this.channels.publish(replyTo(parent, type, { data, metadata: {}, transient }));

@@ -7,14 +7,16 @@ import { Dispatch } from "../dispatcher/client/dispatch-handle";
 import { Result, isFinal } from "../dispatcher/client/result";
 import { watchDispatch, type Watch } from "../dispatcher/client/watch";
 import { bundleOf } from "./display";
-import type { JupyterMessage } from "./wire";
 
 const REDRAW_EVERY_MS = 500;
 
-type Update = (parent: JupyterMessage, bundle: Record<string, unknown>, displayId: string) => Promise<void>;
+/** Sends an update for `displayId`; the kernel parents it to the cell running now, as IPython does. */
+type Update = (bundle: Record<string, unknown>, displayId: string) => Promise<void>;
 
 export class LiveDisplays {
   private readonly watches = new Set<Watch>();
+  /** Per dispatch id: the final redraw of its displays, once the dispatch is final. */
+  private readonly finals = new Map<string, Array<Promise<void>>>();
 
   constructor(private readonly update: Update) {}
 
@@ -23,18 +25,30 @@ export class LiveDisplays {
     return value instanceof Dispatch || (value instanceof Result && !value.isFinal);
   }
 
-  follow(parent: JupyterMessage, value: unknown, displayId: string): void {
+  follow(value: unknown, displayId: string): void {
     if (!this.wants(value)) return;
     const handle = value instanceof Dispatch ? value : new Dispatch(value.dispatchId, value.latticeName);
-    void this.watch(parent, handle, displayId);
+    const final = this.watch(handle, displayId);
+    this.finals.set(handle.id, [...(this.finals.get(handle.id) ?? []), final]);
+    void final.finally(() => this.finals.delete(handle.id));
   }
 
-  private async watch(parent: JupyterMessage, handle: Dispatch, displayId: string): Promise<void> {
+  /**
+   * Waits (briefly) for the final redraw of a dispatch's displays: a cell showing the dispatch's final
+   * Result then ends after them, so a notebook run headlessly saves the final state too.
+   */
+  async settle(dispatchId: string, timeoutMs = 2000): Promise<void> {
+    const pending = this.finals.get(dispatchId);
+    if (!pending) return;
+    await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+  }
+
+  private async watch(handle: Dispatch, displayId: string): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     let drawing = Promise.resolve();
     const redraw = (): void => {
       timer = undefined;
-      drawing = drawing.then(async () => this.update(parent, await bundleOf(handle), displayId)).catch(() => {});
+      drawing = drawing.then(async () => this.update(await bundleOf(handle), displayId)).catch(() => {});
     };
     const schedule = (message: ServerMessage): void => {
       if (message.type === "update" && message.dispatch && isFinal(message.dispatch.status)) return;
