@@ -1,20 +1,18 @@
-// Runs every test file with node's test runner, through Valence's own loader (valence/register), so
-// test files are transpiled and instrumented exactly as a user's script is.
+// `npm test` after setup: every node test file (kernel/test/**, through Valence's own loader, so test
+// files are transpiled and instrumented exactly as a user's script is), then the UI suite (Playwright
+// in Debian's Chromium against the real JupyterLab host). Ends with one line: "N passed, N failed".
+// `node scripts/test.mjs --no-ui` runs only the node tests; other arguments go to node's runner.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const testDirs = ["kernel/test"];
-
-function find(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "fixtures" || entry.name === "typing" ? [] : find(path);
-    return entry.name.endsWith(".test.ts") ? [path] : [];
-  });
-}
+const args = process.argv.slice(2);
+const ui = !args.includes("--no-ui");
+const nodeArgs = args.filter((a) => a !== "--no-ui");
 
 // The kernel tests drive the Valence kernel with Jupyter's own Python tools (Debian packages; PyPI is
 // not reachable from CI).
@@ -25,14 +23,55 @@ const apt = spawnSync(
 );
 if (apt.status !== 0) process.exit(apt.status ?? 1);
 
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === "fixtures" || entry.name === "typing" ? [] : find(path);
+    return entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+const reports = mkdtempSync(join(tmpdir(), "valence-test-report-"));
+const tap = join(reports, "node.tap");
 const files = testDirs.flatMap((dir) => find(join(root, dir))).map((f) => relative(root, f));
-const args = [
-  "--import",
-  "./kernel/dist/register.js",
-  "--test",
-  "--test-reporter=spec",
-  ...process.argv.slice(2),
-  ...files,
-];
-const { status } = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
-process.exit(status ?? 1);
+const nodeRun = spawnSync(
+  process.execPath,
+  [
+    "--import",
+    "./kernel/dist/register.js",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    "--test-reporter=tap",
+    `--test-reporter-destination=${tap}`,
+    ...nodeArgs,
+    ...files,
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+const tapText = readFileSync(tap, "utf8");
+const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(tapText)?.[1] ?? 0);
+let passed = count("pass");
+let failed = count("fail") + count("cancelled");
+if (nodeRun.status !== 0 && failed === 0) failed = 1; // the runner itself failed
+
+let uiStatus = 0;
+if (ui) {
+  const json = join(reports, "ui.json");
+  const run = spawnSync(process.execPath, [join(root, "ui-tests", "run.mjs")], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: json },
+  });
+  uiStatus = run.status ?? 1;
+  try {
+    const { stats } = JSON.parse(readFileSync(json, "utf8"));
+    passed += stats.expected + stats.flaky;
+    failed += stats.unexpected;
+  } catch {
+    failed += 1; // the suite did not get as far as a report
+  }
+}
+rmSync(reports, { recursive: true, force: true });
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(nodeRun.status || uiStatus || (failed ? 1 : 0));

@@ -9,9 +9,12 @@ import { PACKAGE_ROOT } from "./valence-module";
 
 export const KERNEL_NAME = "valence";
 export const DISPLAY_NAME = "TypeScript (Valence)";
-/** Where a built prebuilt extension sits inside this package (copied there by the extension build). */
-export const EXTENSION_DIR = join(PACKAGE_ROOT, "labextension");
-export const EXTENSION_NAME = "@valence/jupyterlab";
+export const EXTENSION_NAME = "@valence/jupyterlab-extension";
+/** The prebuilt extension: shipped inside the package, or built by extension/ in the repository. */
+const EXTENSION_DIRS = [
+  join(PACKAGE_ROOT, "labextension"),
+  join(PACKAGE_ROOT, "..", "extension", "dist", "labextensions", ...EXTENSION_NAME.split("/")),
+];
 
 export interface InstallOptions {
   readonly dataDir?: string;
@@ -67,12 +70,13 @@ export function install(options: InstallOptions = {}): Installed {
   cpSync(join(PACKAGE_ROOT, "assets", "logo.svg"), join(kernelDir, "logo-svg.svg"));
   let extensionDir: string | undefined;
   if (options.extension !== false) {
-    if (existsSync(join(EXTENSION_DIR, "package.json"))) {
+    const built = EXTENSION_DIRS.find((dir) => existsSync(join(dir, "package.json")));
+    if (built) {
       extensionDir = join(dataDir, "labextensions", ...EXTENSION_NAME.split("/"));
       rmSync(extensionDir, { recursive: true, force: true });
-      cpSync(EXTENSION_DIR, extensionDir, { recursive: true });
+      cpSync(built, extensionDir, { recursive: true });
     } else if (options.extension === true) {
-      throw new Error(`the JupyterLab extension is not built (${EXTENSION_DIR} is missing)`);
+      throw new Error(`the JupyterLab extension is not built (run \`node extension/scripts/build.mjs\`)`);
     } else warnings.push("the JupyterLab extension is not built; only the kernel was installed");
   }
   return { kernelDir, ...(extensionDir ? { extensionDir } : {}), warnings };
