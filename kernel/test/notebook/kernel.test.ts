@@ -69,6 +69,15 @@ test("errors: a type error names the cell line; a thrown error keeps its name an
   assert.equal(thrown.reply.evalue, "it broke");
   const traceback = thrown.reply.traceback as string[];
   assert.ok(!traceback.some((line) => /node:internal|node:vm|tslab/.test(line)), traceback.join("\n"));
+  // valence's own types reach the cell: a future used as a value is a type error naming it.
+  const futureMisuse = await kernel.execute(
+    'import * as ct from "valence";\nconst inc = ct.electron((n: number) => n + 1);\n' +
+      "ct.lattice((n: number) => { const x: number = inc(n); return x; });",
+  );
+  assert.match(String(futureMisuse.reply.evalue), /line 3, column \d+: Type 'FutureHandle<number>' is not assignable/);
+  const code = 'import * as ct from "valence";\nct.elec';
+  const completion = await kernel.request("complete_request", { code, cursor_pos: code.length });
+  assert.ok((completion.content.matches as string[]).includes("electron"));
   // The next cell still runs (no silent abort after an error).
   assert.equal(outputData(await kernel.execute("1 + 1"), "execute_result"), "2");
 });
