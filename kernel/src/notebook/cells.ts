@@ -50,7 +50,8 @@ export class CellRunner {
     return this.ts.version;
   }
 
-  async run(code: string): Promise<CellOutcome> {
+  /** Runs one cell; `label` names it in stack traces ("cell [3]"). */
+  async run(code: string, label = "cell"): Promise<CellOutcome> {
     const converted = this.converter.convert(this.declarations, code);
     if (converted.sideOutputs) this.modules.update(converted.sideOutputs);
     if (converted.diagnostics.length) return { status: "error", error: compileError(converted.diagnostics) };
@@ -69,7 +70,7 @@ export class CellRunner {
     // still runs within runInThisContext, where SIGINT can stop it.
     const wrapped = `(async function (exports, require) { ${body}\n})(${TABLE}.exports, ${TABLE}.require)`;
     try {
-      const completion = runInThisContext(wrapped, { filename: "cell", breakOnSigint: true }) as Promise<unknown>;
+      const completion = runInThisContext(wrapped, { filename: label, breakOnSigint: true }) as Promise<unknown>;
       await this.interruptible(completion);
     } catch (error) {
       return { status: "error", error: runtimeError(error) };
@@ -146,6 +147,9 @@ export function runtimeError(error: unknown): CellError {
     .split("\n")
     .filter((line) => /^\s+at /.test(line))
     .filter((line) => !/node:internal|node:vm|\/tslab\/|kernel\/dist\/notebook\//.test(line));
+  // Line numbers of a compiled cell do not match its source (the compiler adds and moves lines):
+  // name the cell, not a misleading line.
+  for (let i = 0; i < frames.length; i++) frames[i] = frames[i]!.replace(/(cell(?: \[\d+\])?):\d+:\d+/, "$1");
   const head = `${error.name}: ${error.message}`;
   const cause = error.cause instanceof Error ? [`caused by: ${error.cause.stack ?? error.cause.message}`] : [];
   return { ename: error.name, evalue: error.message, traceback: [head, ...frames, ...cause] };

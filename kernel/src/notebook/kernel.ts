@@ -159,7 +159,7 @@ export class Kernel {
     const entry: HistoryEntry = { line: count, input: code, output: null };
     if (store) this.history.push(entry);
     this.output.attach(message, silent);
-    const outcome = await this.runner.run(code);
+    const outcome = await this.runner.run(code, `cell [${count}]`);
     let error: CellError | undefined = outcome.status === "error" ? outcome.error : undefined;
     if (outcome.status === "ok" && outcome.value && !silent) {
       const value = outcome.value.current;
