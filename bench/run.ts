@@ -6,6 +6,7 @@ import { benchDryRun } from "./dry-run.ts";
 import { benchDispatcher, benchEngine, type DispatcherFigures } from "./dispatcher.ts";
 import { benchSerializer } from "./serializer.ts";
 import { benchMemory } from "./memory.ts";
+import { benchKernels, type KernelFigures } from "./kernel.ts";
 
 const rows: string[][] = [["measure", "value", "target / peer"]];
 const us = (seconds: number, tasks: number) => (seconds * 1e6) / tasks;
@@ -78,6 +79,42 @@ function daskFigures(): DispatcherFigures | undefined {
       "Dask distributed",
       "not measured",
       `python3-distributed missing? (${(error as Error).message.split("\n")[0]})`,
+    ]);
+    return undefined;
+  }
+}
+
+const kernels = await kernelFigures();
+if (kernels) {
+  const { valence, tslab } = kernels;
+  const versus = (mine: number, peer: number, unit: string, digits: number) =>
+    `tslab ${peer.toFixed(digits)} ${unit} → ${(mine / peer).toFixed(2)}× (≤ 1.2×: ${mine / peer <= 1.2 ? "met" : "MISSED"})`;
+  rows.push([
+    `kernel start to first cell done (median of ${valence.starts} starts, alternating with tslab)`,
+    `${valence.startMedianS.toFixed(2)} s (kernel_info reply at ${valence.kernelInfoMedianS.toFixed(2)} s)`,
+    versus(valence.startMedianS, tslab.startMedianS, "s", 2) +
+      `; tslab kernel_info at ${tslab.kernelInfoMedianS.toFixed(2)} s`,
+  ]);
+  for (const [label, cell, median, p90] of [
+    ["trivial cell round trip, `1 + 1`", "trivialCells", "trivialMedianMs", "trivialP90Ms"],
+    ["declaring cell round trip, `const xN = N;`", "declareCells", "declareMedianMs", "declareP90Ms"],
+  ] as const) {
+    rows.push([
+      `kernel ${label} (median of ${valence[cell]})`,
+      `${valence[median].toFixed(1)} ms (p90 ${valence[p90].toFixed(1)} ms)`,
+      versus(valence[median], tslab[median], "ms", 1) + `; tslab p90 ${tslab[p90].toFixed(1)} ms`,
+    ]);
+  }
+}
+
+async function kernelFigures(): Promise<KernelFigures | undefined> {
+  try {
+    return await benchKernels();
+  } catch (error) {
+    rows.push([
+      "kernel latency (Valence beside tslab)",
+      "not measured",
+      `python3-jupyter-client missing? (${(error as Error).message.split("\n")[0]})`,
     ]);
     return undefined;
   }

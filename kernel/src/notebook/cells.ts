@@ -5,7 +5,7 @@ import { runInThisContext } from "node:vm";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Converter, Diagnostic } from "tslab/dist/converter";
-import { instrument, topLevelBindings, type ImportReference } from "../instrument";
+import type { ImportReference } from "../instrument";
 import { installCaptureGlobal } from "../workflow/serialize/capture";
 import { CellModules } from "./cell-require";
 import { exposeTypesTo } from "./valence-module";
@@ -59,13 +59,23 @@ export class CellRunner {
       this.declarations = converted.declOutput ?? "";
       return { status: "ok" };
     }
-    const bindings = topLevelBindings(code);
-    for (const name of bindings.declared) this.imports.delete(name);
-    for (const [name, reference] of bindings.imports) this.imports.set(name, resolveRelative(reference, this.rootDir));
-    const body = instrument(converted.output, {
-      fileName: join(this.rootDir, "cell.ts"),
-      cellExports: { object: "exports", imports: (name) => this.imports.get(name) },
-    });
+    // The parser (and the TypeScript it loads) is needed only by cells that import, redeclare an
+    // imported name, or define functions: a trivial cell, and the kernel's start, skip it.
+    const mentionsImport = [...this.imports.keys()].some((name) =>
+      new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code),
+    );
+    if (/\bimport\b/.test(code) || mentionsImport) {
+      const bindings = instrumenter().topLevelBindings(code);
+      for (const name of bindings.declared) this.imports.delete(name);
+      for (const [name, reference] of bindings.imports)
+        this.imports.set(name, resolveRelative(reference, this.rootDir));
+    }
+    const body = /=>|\bfunction\b|\bclass\b/.test(converted.output)
+      ? instrumenter().instrument(converted.output, {
+          fileName: join(this.rootDir, "cell.ts"),
+          cellExports: { object: "exports", imports: (name) => this.imports.get(name) },
+        })
+      : converted.output;
     // Always async: tslab misses some top-level awaits (`(await import("x")).y`); synchronous code
     // still runs within runInThisContext, where SIGINT can stop it.
     const wrapped = `(async function (exports, require) { ${body}\n})(${TABLE}.exports, ${TABLE}.require)`;
@@ -110,6 +120,11 @@ export class CellRunner {
       this.interruption = undefined;
     }
   }
+}
+
+function instrumenter(): typeof import("../instrument") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("../instrument") as typeof import("../instrument");
 }
 
 /** tslab's table semantics: `Object.defineProperty(exports, …)` (named imports) stores the value, rewritable. */
