@@ -3,6 +3,7 @@
 // the heartbeat echo. Malformed frames are reported and dropped; they never stop a channel.
 import { readFileSync } from "node:fs";
 import * as zmq from "zeromq";
+import { kernelLog } from "./log";
 import { Signer, WireError, decode, encode, type JupyterMessage } from "./wire";
 
 export interface ConnectionInfo {
@@ -71,13 +72,13 @@ export class Channels {
             message = decode(frames, this.signer);
           } catch (error) {
             if (!(error instanceof WireError)) throw error;
-            process.stderr.write(`valence kernel: dropped a ${channel} message: ${error.message}\n`);
+            kernelLog(`dropped a ${channel} message: ${error.message}`);
             continue;
           }
           handle(message);
         }
       } catch (error) {
-        if (!this.closed) process.stderr.write(`valence kernel: ${channel} channel failed: ${String(error)}\n`);
+        if (!this.closed) kernelLog(`${channel} channel failed: ${String(error)}`);
       }
     })();
   }
@@ -96,7 +97,7 @@ export class Channels {
     const next = previous
       .then(() => (this.closed ? undefined : socket.send(frames)))
       .catch((error: unknown) => {
-        if (!this.closed) process.stderr.write(`valence kernel: send failed: ${String(error)}\n`);
+        if (!this.closed) kernelLog(`send failed: ${String(error)}`);
       });
     this.queues.set(socket, next);
     return next;

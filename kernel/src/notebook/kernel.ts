@@ -11,6 +11,7 @@ import { OutputRouter } from "./output";
 import { replyTo, type JupyterMessage } from "./wire";
 import { CommTargets } from "./comms";
 import { LiveDisplays } from "./live-display";
+import { kernelLog } from "./log";
 import { Result } from "../dispatcher/client/result";
 
 interface ExecuteRequest {
@@ -86,7 +87,7 @@ export class Kernel {
       return;
     }
     void this.busy(message, () => this.answer(channel, message)).catch((error: unknown) =>
-      process.stderr.write(`valence kernel: ${type} failed: ${String(error)}\n`),
+      kernelLog(`${type} failed: ${String(error)}`),
     );
   }
 
@@ -139,7 +140,7 @@ export class Kernel {
         await reply("shutdown_reply", { status: "ok", restart: Boolean(content.restart) });
         return this.shutdown();
       default:
-        process.stderr.write(`valence kernel: unsupported request ${message.header.msg_type}\n`);
+        kernelLog(`unsupported request ${message.header.msg_type}`);
     }
   }
 

@@ -1,7 +1,7 @@
 // stdout and stderr of cells as Jupyter `stream` messages. Writes are batched briefly (a loop
 // printing 10,000 lines sends a few messages, not 10,000) and go to the cell that ran last — as in
 // IPython, a timer's late output lands in the newest cell. The kernel's own diagnostics keep the
-// real stderr.
+// real stderr (log.ts).
 import type { CellError } from "./cells";
 import { replyTo, type JupyterMessage } from "./wire";
 
@@ -65,10 +65,5 @@ export class OutputRouter {
     const batch = this.pending.splice(0);
     this.pendingChars = 0;
     for (const { name, text } of batch) await this.publish(replyTo(this.current, "stream", { name, text }));
-  }
-
-  /** The kernel's own messages, never routed into a cell. */
-  diagnostic(text: string): void {
-    (this.originals.get("stderr") ?? process.stderr.write.bind(process.stderr))(text);
   }
 }
