@@ -1,16 +1,9 @@
 // A dispatch as the DAG document the notebook draws: the stored transport graph (values as previews,
 // never the values) with every node's current status. Serves GET /api/v1/dispatches/{id}/graph, so a
 // Result, a redispatch or a reopened notebook can draw a graph its kernel never built.
-import type {
-  DagDocument,
-  DagNode,
-  NodeState,
-  OutputStructure,
-  Status,
-  TransportOutputDocument,
-} from "@valence/schema";
+import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
 import { previewValue } from "../workflow/preview";
-import type { TransportGraph } from "../workflow/transport";
+import { outputPreview, type TransportGraph } from "../workflow/transport";
 import { decode, fromBase64 } from "./values";
 
 export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
@@ -28,7 +21,7 @@ export function dagView(graph: TransportGraph, nodes: readonly NodeState[], disp
       return doc;
     }),
     edges: graph.edges.map((edge) => ({ ...edge })),
-    output: outputView(graph.output),
+    output: outputPreview(graph.output),
     dispatch,
   };
   return document;
@@ -39,21 +32,5 @@ function preview(data: string): DagNode["value"] {
     return previewValue(decode(fromBase64(data)));
   } catch {
     return { type: "unknown", preview: "(cannot be read)" };
-  }
-}
-
-function outputView(output: TransportOutputDocument): OutputStructure {
-  switch (output.kind) {
-    case "future":
-      return output;
-    case "array":
-      return { kind: "array", items: output.items.map(outputView) };
-    case "object":
-      return {
-        kind: "object",
-        entries: Object.fromEntries(Object.entries(output.entries).map(([key, item]) => [key, outputView(item)])),
-      };
-    case "value":
-      return { kind: "value", value: output.value };
   }
 }

@@ -39,7 +39,7 @@ export function dispatch<A extends unknown[], R>(
 ): (...args: A) => Promise<Dispatch<R>> {
   return async (...args: A) => {
     const { dispatchId, graph } = await submit(lattice, args, options);
-    return new Dispatch<R>(dispatchId, lattice.latticeName, graph.document);
+    return new Dispatch<R>(dispatchId, lattice.latticeName, () => graph.document());
   };
 }
 
@@ -61,11 +61,12 @@ async function submit(
   options: DispatchOptions,
 ): Promise<{
   dispatchId: string;
-  graph: { transport: TransportGraph; document: DagDocument };
+  graph: { transport: TransportGraph; document: () => DagDocument };
   connection: Connection;
 }> {
   const built = lattice.build(...args);
-  const graph = { transport: toTransportGraph(built), document: built.toJSON() };
+  // The document is drawn only if the dispatcher cannot be asked: no second walk of the graph per dispatch.
+  const graph = { transport: toTransportGraph(built), document: () => built.toJSON() };
   const body = {
     graph: graph.transport,
     lattice: serializeLattice(lattice),

@@ -1,7 +1,7 @@
 // What `await dispatch(lattice)(...args)` returns: a handle on the running dispatch. It stands for
 // its id wherever a string is expected (`${handle}`, JSON, getResult(handle)), and in a notebook it
 // displays as the dispatch's DAG, which the kernel keeps updating until the dispatch is final.
-import type { DagDocument } from "@valence/schema";
+import { DAG_MIME_TYPE, type DagDocument } from "@valence/schema";
 import { call } from "./connection";
 
 /** A dispatch id, or the handle `dispatch` returned for it. */
@@ -18,8 +18,8 @@ export class Dispatch<R = unknown> {
   constructor(
     readonly id: string,
     readonly latticeName: string,
-    /** The dry-run graph, drawn while the dispatcher cannot be asked. */
-    private readonly dryRun?: DagDocument,
+    /** The dry-run graph, drawn while the dispatcher cannot be asked (made only then). */
+    private readonly dryRun?: () => DagDocument,
   ) {}
 
   /** The DAG with every node's current status, from the dispatcher. */
@@ -28,7 +28,7 @@ export class Dispatch<R = unknown> {
       return await call<DagDocument>("GET", `/api/v1/dispatches/${encodeURIComponent(this.id)}/graph`);
     } catch (error) {
       if (!this.dryRun) throw error;
-      return { ...this.dryRun, dispatch: { id: this.id, status: "PENDING" } };
+      return { ...this.dryRun(), dispatch: { id: this.id, status: "PENDING" } };
     }
   }
 
@@ -52,7 +52,7 @@ export class Dispatch<R = unknown> {
     const graph = await this.graph();
     const status = graph.dispatch?.status ?? "PENDING";
     return {
-      "application/vnd.valence.dag+json": graph,
+      [DAG_MIME_TYPE]: graph,
       "text/plain": `Dispatch ${this.id} of "${this.latticeName}": ${status} (${graph.nodes.length} nodes)`,
     };
   }

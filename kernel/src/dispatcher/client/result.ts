@@ -1,7 +1,15 @@
 // What a dispatch produced, as users read it: status, the result typed as the lattice's return type,
 // the error, timings, and every node's state; a node's output and logs are fetched on demand.
 import { inspect } from "node:util";
-import type { DagDocument, DispatchDetail, NodeDetail, NodeState, Status, TaskErrorDocument } from "@valence/schema";
+import {
+  DAG_MIME_TYPE,
+  type DagDocument,
+  type DispatchDetail,
+  type NodeDetail,
+  type NodeState,
+  type Status,
+  type TaskErrorDocument,
+} from "@valence/schema";
 import { decode, fromBase64 } from "../values";
 
 export interface NodeResult {
@@ -78,7 +86,7 @@ export class Result<R = unknown> {
       this.status === "COMPLETED" ? `\nresult: ${inspect(this.result, { depth: 3, maxArrayLength: 20 })}` : "";
     const text = { "text/plain": `${this.toString()}${value}` };
     const graph = await this.fetchGraph?.().catch(() => undefined);
-    return graph ? { "application/vnd.valence.dag+json": graph, ...text } : text;
+    return graph ? { [DAG_MIME_TYPE]: graph, ...text } : text;
   }
 
   toString(): string {
