@@ -1,6 +1,6 @@
 // The runtime file tells clients where the running dispatcher is and the token it wants. Written
 // atomically with mode 0600 (only this user can read the token) and removed on a clean stop.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -14,6 +14,16 @@ export interface RuntimeInfo {
 
 export function newToken(): string {
   return randomBytes(24).toString("base64url");
+}
+
+/**
+ * The read credential of a dispatcher whose token is `token`: it lets a browser watch dispatches
+ * (GET requests, websocket subscriptions) but not start, cancel or stop anything. Derived, not
+ * stored, so it dies with the token when the dispatcher restarts and the kernel can hand it out
+ * without a round trip.
+ */
+export function readTokenFor(token: string): string {
+  return createHmac("sha256", token).update("valence-read-v1").digest("base64url");
 }
 
 export function writeRuntimeFile(path: string, info: RuntimeInfo): void {

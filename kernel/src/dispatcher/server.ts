@@ -1,13 +1,14 @@
 // The dispatcher's network face: HTTP JSON and a websocket, on 127.0.0.1 by default. Every request
-// needs the token (Authorization: Bearer, or ?token= for browsers' websockets); a browser Origin
-// must be allowed; bodies are size-limited; no input can crash the process.
+// needs the token (Authorization: Bearer, or ?token= for browsers); the derived read credential
+// allows only GET and the websocket. A browser Origin must be allowed (and gets CORS headers);
+// bodies are size-limited; no input can crash the process.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
 import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
-import { tokensMatch } from "./runtime-file";
+import { readTokenFor, tokensMatch } from "./runtime-file";
 import { attachSession } from "./ws-session";
 
 export interface ServerOptions {
@@ -39,10 +40,14 @@ export async function serve(
   const maxBody = options.maxBodyBytes ?? 256 * 1024 * 1024;
   const originAllowed = (origin: string | undefined): boolean =>
     origin === undefined || LOOPBACK_ORIGIN.test(origin) || (options.allowedOrigins ?? []).includes(origin);
-  const authorized = (req: IncomingMessage, url: URL): boolean => {
+  const readToken = readTokenFor(options.token);
+  /** "write" for the token, "read" for the read credential, undefined for anything else. */
+  const access = (req: IncomingMessage, url: URL): "write" | "read" | undefined => {
     const header = req.headers.authorization;
-    const bearer = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
-    return tokensMatch(bearer ?? url.searchParams.get("token") ?? undefined, options.token);
+    const given =
+      (header?.startsWith("Bearer ") ? header.slice(7) : undefined) ?? url.searchParams.get("token") ?? undefined;
+    if (tokensMatch(given, options.token)) return "write";
+    return tokensMatch(given, readToken) ? "read" : undefined;
   };
 
   const http: Server = createServer((req, res) => {
@@ -53,9 +58,15 @@ export async function serve(
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://dispatcher");
-    if (!originAllowed(req.headers.origin))
-      return reply(res, 403, { error: `origin ${req.headers.origin} is not allowed` });
-    if (!authorized(req, url)) return reply(res, 401, { error: "missing or wrong token" });
+    const origin = req.headers.origin;
+    if (!originAllowed(origin)) return reply(res, 403, { error: `origin ${origin} is not allowed` });
+    if (origin !== undefined) allowCrossOrigin(res, origin);
+    // A browser's preflight carries no credentials; it only learns what it may send.
+    if (req.method === "OPTIONS") return reply(res, 204, undefined);
+    const granted = access(req, url);
+    if (!granted) return reply(res, 401, { error: "missing or wrong token" });
+    if (granted === "read" && req.method !== "GET")
+      return reply(res, 403, { error: "the read credential only allows GET requests" });
     let body: unknown;
     if (req.method === "POST") {
       const text = await readBody(req, maxBody).catch((error: Error) => error);
@@ -88,7 +99,7 @@ export async function serve(
     };
     if (url.pathname !== "/api/v1/events") return refuse(404, "Not Found");
     if (!originAllowed(req.headers.origin)) return refuse(403, "Forbidden");
-    if (!authorized(req, url)) return refuse(401, "Unauthorized");
+    if (!access(req, url)) return refuse(401, "Unauthorized");
     sockets.handleUpgrade(req, socket, head, (ws) => {
       sockets.emit("connection", ws, req);
       attachSession(ws, engine);
@@ -130,8 +141,20 @@ export async function serve(
   };
 }
 
+function allowCrossOrigin(res: ServerResponse, origin: string): void {
+  res.setHeader("access-control-allow-origin", origin);
+  res.setHeader("access-control-allow-methods", "GET, POST");
+  res.setHeader("access-control-allow-headers", "authorization, content-type");
+  res.setHeader("access-control-max-age", "600");
+  res.setHeader("vary", "origin");
+}
+
 function reply(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);

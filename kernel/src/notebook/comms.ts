@@ -1,7 +1,10 @@
 // Jupyter comms the kernel serves. One target, "valence.dispatcher": the JupyterLab extension opens
-// it to learn where the dispatcher is and how to authenticate, so the notebook file never holds a
-// secret — the credential lives only in the browser's memory while the kernel runs.
+// it to learn where the dispatcher is and gets its read credential (watch, never change), so the
+// notebook file holds no secret and the browser never holds the token. Cancelling goes back through
+// this comm: the kernel, which has the token, does it.
+import { cancel } from "../dispatcher/client/api";
 import { connect } from "../dispatcher/client/connection";
+import { readTokenFor } from "../dispatcher/runtime-file";
 import { replyTo, type JupyterMessage } from "./wire";
 
 export const DISPATCHER_TARGET = "valence.dispatcher";
@@ -31,9 +34,12 @@ export class CommTargets {
         this.open.set(commId, target);
         return this.sendConnection(message, commId);
       }
-      case "comm_msg":
-        if (this.open.has(commId)) return this.sendConnection(message, commId);
-        return;
+      case "comm_msg": {
+        if (!this.open.has(commId)) return;
+        const data = (message.content.data ?? {}) as Record<string, unknown>;
+        if (data.type === "cancel") return this.cancel(message, commId, data);
+        return this.sendConnection(message, commId);
+      }
       case "comm_close":
         this.open.delete(commId);
         return;
@@ -44,10 +50,31 @@ export class CommTargets {
     let data: Record<string, unknown>;
     try {
       const { url, token } = await connect();
-      data = { type: "connection", url, token };
+      data = { type: "connection", url, readToken: readTokenFor(token) };
     } catch (error) {
       data = { type: "error", message: `the dispatcher cannot be reached: ${(error as Error).message}` };
     }
     await this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
   }
+
+  /** `{type: "cancel", dispatchId, nodeIds?, requestId?}` → `{type: "cancelled" | "error", requestId}`. */
+  private async cancel(parent: JupyterMessage, commId: string, request: Record<string, unknown>): Promise<void> {
+    const { dispatchId, nodeIds, requestId } = request;
+    let data: Record<string, unknown>;
+    if (typeof dispatchId !== "string" || (nodeIds !== undefined && !isIdList(nodeIds))) {
+      data = { type: "error", requestId, message: "cancel needs a dispatchId string and optional nodeIds integers" };
+    } else {
+      try {
+        await cancel(dispatchId, nodeIds);
+        data = { type: "cancelled", requestId, dispatchId };
+      } catch (error) {
+        data = { type: "error", requestId, message: `cannot cancel ${dispatchId}: ${(error as Error).message}` };
+      }
+    }
+    await this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
+  }
+}
+
+function isIdList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((id) => Number.isInteger(id) && id >= 0);
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import * as ct from "valence";
 import { useDispatcher } from "../support/dispatcher.ts";
+import { readTokenFor } from "../../src/dispatcher/runtime-file.ts";
 
 const dispatcher = useDispatcher();
 
@@ -75,6 +76,38 @@ test("a browser origin that is not allowed is refused; loopback origins are allo
   assert.equal((await http("/api/v1/status", { headers: { origin: "https://evil.example" } })).status, 403);
   assert.equal((await http("/api/v1/status", { headers: { origin: "http://127.0.0.1:8888" } })).status, 200);
   await assert.rejects(openSocket(undefined, { origin: "https://evil.example" }), /HTTP 403/);
+});
+
+test("the read credential watches (GET, websocket) but cannot change anything", async () => {
+  const read = readTokenFor(dispatcher.current().token);
+  const id = String(await ct.dispatch(chain)(2));
+  assert.equal((await http(`/api/v1/dispatches/${id}/graph`, {}, read)).status, 200);
+  const cancel = await http(`/api/v1/dispatches/${id}/cancel`, { method: "POST", body: "{}" }, read);
+  assert.equal(cancel.status, 403);
+  assert.match(((await cancel.json()) as { error: string }).error, /read credential only allows GET/);
+  assert.equal((await http("/api/v1/shutdown", { method: "POST" }, read)).status, 403);
+  const ws = await openSocket(`?token=${read}`);
+  const messages = collect(ws);
+  ws.send(JSON.stringify({ type: "subscribe", dispatchId: id }));
+  await until(messages, finished);
+  ws.close();
+  assert.equal((await ct.getResult(id, { wait: true })).result, 2);
+});
+
+test("browsers on loopback origins get CORS headers and an answer to their preflight", async () => {
+  const origin = "http://127.0.0.1:8888";
+  // A preflight carries no credentials.
+  const preflight = await fetch(`${dispatcher.current().url}/api/v1/dispatches`, {
+    method: "OPTIONS",
+    headers: { origin },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), origin);
+  assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /authorization/);
+  const listed = await http("/api/v1/dispatches", { headers: { origin } });
+  assert.equal(listed.headers.get("access-control-allow-origin"), origin);
+  const plain = await http("/api/v1/dispatches");
+  assert.equal(plain.headers.get("access-control-allow-origin"), null);
 });
 
 test("a subscriber gets a snapshot, then every update in order with dense sequence numbers", async () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { KernelClient, outputData } from "../support/kernel-client.js";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
+import { readTokenFor } from "../../src/dispatcher/runtime-file.js";
 
 useDispatcher();
 let kernel: KernelClient;
@@ -160,9 +161,18 @@ test("a kernel restart does not lose a dispatch; the extension learns the dispat
     const message = await second.waitFor(
       (m) => m.header.msg_type === "comm_msg" && (m.content as { comm_id?: string }).comm_id === commId,
     );
-    const data = message.content.data as { url: string; token: string };
+    const data = message.content.data as { url: string; readToken: string; token?: string };
     assert.equal(data.url, process.env.VALENCE_DISPATCHER_URL);
-    assert.equal(data.token, process.env.VALENCE_DISPATCHER_TOKEN);
+    // The browser gets the read credential, never the token that can start or cancel work.
+    assert.equal(data.token, undefined);
+    assert.equal(data.readToken, readTokenFor(process.env.VALENCE_DISPATCHER_TOKEN!));
+    const watch = await fetch(`${data.url}/api/v1/dispatches/${id}?token=${data.readToken}`);
+    assert.equal(watch.status, 200);
+    await second.send("comm_msg", { comm_id: commId, data: { type: "cancel", dispatchId: "no-such", requestId: 1 } });
+    const refused = await second.waitFor(
+      (m) => m.header.msg_type === "comm_msg" && (m.content.data as { requestId?: number }).requestId === 1,
+    );
+    assert.match(String((refused.content.data as { message: string }).message), /cannot cancel no-such/);
   } finally {
     await second.close();
   }
