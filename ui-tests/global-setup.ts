@@ -1,13 +1,15 @@
 // Starts the JupyterLab host once for the suite: a fresh temporary notebooks folder, Jupyter data dir
-// (holding the test kernel's spec) and config dir, on a free loopback port. Tests read where it runs
-// from the environment; the returned function stops it and removes the folders.
+// (holding the test kernel's spec), config dir and Valence data dir (the dispatcher the kernels start
+// lives there), on a free loopback port. Tests read where it runs from the environment; the returned
+// function stops the lab and the dispatcher and removes the folders.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { startLab } from "../lab/scripts/serve.mjs";
-import { installKernelSpec, KERNEL } from "./kernel-spec.mjs";
+import { installKernelSpec, KERNEL, VALENCE_CLI } from "./kernel-spec.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,17 +18,26 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const rootDir = join(scratch, "notebooks");
   const dataDir = join(scratch, "jupyter-data");
   const configDir = join(scratch, "jupyter-config");
-  for (const dir of [rootDir, dataDir, configDir]) mkdirSync(dir, { recursive: true });
+  const valenceDir = join(scratch, "valence");
+  for (const dir of [rootDir, dataDir, configDir, valenceDir]) mkdirSync(dir, { recursive: true });
+  // Inherited by the Jupyter server and so by every kernel: their dispatcher is the suite's own.
+  process.env.VALENCE_DATA_DIR = valenceDir;
   installKernelSpec(dataDir);
 
   const log = join(here, "test-results", "jupyter-server.log");
   mkdirSync(dirname(log), { recursive: true });
-  const lab = await startLab({ rootDir, dataDir, configDir, defaultKernel: KERNEL.name, log });
+  // window.jupyterapp lets tests run commands (change the theme) as Galata does.
+  const lab = await startLab({ rootDir, dataDir, configDir, defaultKernel: KERNEL.name, log, exposeApp: true });
   process.env.VALENCE_LAB_BASE_URL = lab.baseUrl;
   process.env.VALENCE_LAB_TOKEN = lab.token;
 
   return async () => {
     await lab.stop();
+    try {
+      execFileSync(process.execPath, [VALENCE_CLI, "stop"], { stdio: "ignore" });
+    } catch {
+      // No test started a dispatcher: nothing to stop.
+    }
     rmSync(scratch, { recursive: true, force: true });
   };
 }

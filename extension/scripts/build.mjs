@@ -16,7 +16,7 @@ const extension = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(extension, "package.json"), "utf8"));
 const output = join(extension, pkg.jupyterlab.outputDir);
 const stamp = join(extension, "dist", ".build-stamp");
-const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", "src", "style", "scripts"];
+const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", "src", "schema", "style", "scripts"];
 
 /** Bytes of the JavaScript a browser loads for the extension (remote entry and chunks). */
 export function extensionJsBytes() {

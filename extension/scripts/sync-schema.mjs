@@ -1,5 +1,5 @@
 // Copies what the extension shares with the repository into the package, where the builder reaches
-// it: the DAG contract from schema/ (generated types, the JSON Schema whose enums the renderer
+// it: the DAG and protocol contracts from schema/ (generated types, the JSON Schema whose enums the renderer
 // checks) into src/schema/, and the CSS from style/ into style/. Copies are build artefacts
 // (gitignored); run before tsc.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
@@ -11,6 +11,7 @@ const schema = join(extension, "..", "schema");
 const target = join(extension, "src", "schema");
 const FILES = [
   ["src/dag.generated.ts", "dag.generated.ts"],
+  ["src/protocol.generated.ts", "protocol.generated.ts"],
   ["dag.schema.json", "dag.schema.json"],
 ];
 

@@ -1,5 +1,6 @@
 // What each node shows: a short label and a tooltip, by node kind (see NodeKind in the schema).
 import type { DagNode } from "./schema/dag.generated";
+import type { GroupCounts } from "./shape";
 
 /** Longest label drawn in full; longer ones end in an ellipsis (the tooltip has the whole text). */
 export const MAX_LABEL_CHARS = 28;
@@ -29,7 +30,27 @@ export function nodeLabel(node: DagNode): string {
   return truncate(fullLabel(node));
 }
 
-export function nodeTooltip(node: DagNode): string {
+/** "1.24 s", "320 ms", "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** Hover text: what the node is, its status and timings (a folded group: its members' progress). */
+export function nodeTooltip(node: DagNode, counts?: GroupCounts): string {
   const status = node.status ?? "NEW_OBJECT";
-  return `${fullLabel(node)}\n${node.kind} · ${status} · node ${node.id}`;
+  if (counts) {
+    const { total, completed, running, failed } = counts;
+    return `${node.name}\n${completed}/${total} completed · ${running} running · ${failed} failed\nclick to expand`;
+  }
+  const lines = [fullLabel(node), `${node.kind} · ${status} · node ${node.id}`];
+  if (node.startedAt !== undefined) {
+    const ran = node.endedAt !== undefined ? formatDuration(node.endedAt - node.startedAt) : "running";
+    lines.push(
+      `${ran}${node.attempts && node.attempts > 1 ? ` · ${node.attempts} attempts` : ""}${node.reused ? " · reused" : ""}`,
+    );
+  }
+  if (node.error) lines.push(`${node.error.name}: ${node.error.message}`);
+  return lines.join("\n");
 }

@@ -1,17 +1,23 @@
-// Places the nodes of a DAG document in layers with dagre (longest-path ranker: linear time, so
-// large fan-outs stay fast) and returns plain coordinates for drawing.
+// Places the drawn nodes in layers with dagre (longest-path ranker: linear time, so large fan-outs
+// stay fast), left→right or top→down, and returns plain coordinates for drawing.
 import dagre from "@dagrejs/dagre";
 
 import { nodeLabel } from "./labels";
-import type { DagDocument, DagEdge, DagNode } from "./schema/dag.generated";
+import type { DagNode } from "./schema/dag.generated";
+import type { ShapedEdge, ShapedGraph, ShapedNode } from "./shape";
 
 /** Approximate width of one label character in px (the UI font at 12px); no DOM measuring. */
 const CHAR_WIDTH = 7;
 /** Heights in px: tasks are taller than the helper nodes (parameters, collections, accessors). */
 const TASK_HEIGHT = 30;
 const HELPER_HEIGHT = 22;
+/** Room for the status glyph at a task's left, and for a folded group's progress bar. */
+export const GLYPH_SPACE = 18;
+
+export type Direction = "LR" | "TB";
 
 export interface PlacedNode {
+  shaped: ShapedNode;
   node: DagNode;
   label: string;
   /** Top-left corner and size, in px. */
@@ -22,7 +28,7 @@ export interface PlacedNode {
 }
 
 export interface PlacedEdge {
-  edge: DagEdge;
+  edge: ShapedEdge;
   points: { x: number; y: number }[];
 }
 
@@ -35,26 +41,29 @@ export interface DagLayout {
 
 export const isTask = (node: DagNode): boolean => node.kind === "electron" || node.kind === "sublattice";
 
-export function layoutDag(document: DagDocument): DagLayout {
+export function layoutDag(shaped: ShapedGraph, direction: Direction = "LR"): DagLayout {
   const graph = new dagre.graphlib.Graph({ multigraph: true });
-  graph.setGraph({ rankdir: "TB", ranker: "longest-path", nodesep: 18, ranksep: 36, marginx: 8, marginy: 8 });
+  graph.setGraph({ rankdir: direction, ranker: "longest-path", nodesep: 14, ranksep: 36, marginx: 8, marginy: 8 });
   const labels = new Map<number, string>();
-  for (const node of document.nodes) {
+  for (const { id, node } of shaped.nodes) {
     const label = nodeLabel(node);
-    labels.set(node.id, label);
-    const height = isTask(node) ? TASK_HEIGHT : HELPER_HEIGHT;
-    graph.setNode(String(node.id), { width: Math.max(height, label.length * CHAR_WIDTH + 20), height });
+    labels.set(id, label);
+    const task = isTask(node);
+    const height = task ? TASK_HEIGHT : HELPER_HEIGHT;
+    const width = label.length * CHAR_WIDTH + 20 + (task ? GLYPH_SPACE : 0);
+    graph.setNode(String(id), { width: Math.max(height, width), height });
   }
-  document.edges.forEach((edge, index) => {
+  shaped.edges.forEach((edge, index) => {
     graph.setEdge(String(edge.source), String(edge.target), {}, String(index));
   });
   dagre.layout(graph);
 
-  const nodes = document.nodes.map((node): PlacedNode => {
-    const { x, y, width, height } = graph.node(String(node.id));
-    return { node, label: labels.get(node.id) ?? node.name, x: x - width / 2, y: y - height / 2, width, height };
+  const nodes = shaped.nodes.map((placed): PlacedNode => {
+    const { x, y, width, height } = graph.node(String(placed.id));
+    const label = labels.get(placed.id) ?? placed.node.name;
+    return { shaped: placed, node: placed.node, label, x: x - width / 2, y: y - height / 2, width, height };
   });
-  const edges = document.edges.map((edge, index): PlacedEdge => ({
+  const edges = shaped.edges.map((edge, index): PlacedEdge => ({
     edge,
     points: graph.edge(String(edge.source), String(edge.target), String(index))?.points ?? [],
   }));

@@ -70,6 +70,24 @@ export interface DagNode {
    */
   key?: string | number;
   status?: Status;
+  /**
+   * Runs started so far (retries included).
+   */
+  attempts?: number;
+  /**
+   * When the last attempt started, ms since the epoch.
+   */
+  startedAt?: number;
+  /**
+   * When the node finished, ms since the epoch.
+   */
+  endedAt?: number;
+  output?: ValuePreview;
+  error?: NodeError;
+  /**
+   * Output taken from an earlier dispatch or the cache, not computed.
+   */
+  reused?: boolean;
 }
 /**
  * The electron options that matter outside the kernel. Hooks are listed by function name.
@@ -91,6 +109,14 @@ export interface Resources {
   cpus?: number;
   memoryMB?: number;
   gpus?: number;
+}
+/**
+ * Why a node failed: the error's name, message and stack.
+ */
+export interface NodeError {
+  name: string;
+  message: string;
+  stack?: string;
 }
 /**
  * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.

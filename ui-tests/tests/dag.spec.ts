@@ -28,7 +28,9 @@ test("a saved DAG output renders as SVG and a cell that displays a DAG renders o
   await expect(savedDag.locator('.valence-node[data-node-id="4"]')).toHaveClass(/valence-status-failed/);
   await expect(savedDag.locator(".valence-node.valence-status-completed")).toHaveCount(3);
   await expect(savedDag.locator(".valence-edge")).toHaveCount(9);
-  await expect(cells.nth(0).locator(".valence-dag-summary")).toHaveText("dataProcessing3/6 tasks completedFAILED");
+  await expect(cells.nth(0).locator(".valence-dag-summary")).toHaveText(
+    "dataProcessing3/6 done · 1 running · 1 failedFAILED",
+  );
 
   await lab.waitForKernelIdle(KERNEL.spec.display_name);
   await cells.nth(1).locator(".jp-InputArea-editor").click();

@@ -1,13 +1,14 @@
 // A dispatch as the DAG document the notebook draws: the stored transport graph (values as previews,
-// never the values) with every node's current status. Serves GET /api/v1/dispatches/{id}/graph, so a
-// Result, a redispatch or a reopened notebook can draw a graph its kernel never built.
+// never the values) with every node's current state (status, timings, output preview, error).
+// Serves GET /api/v1/dispatches/{id}/graph, so a Result, a redispatch or a reopened notebook can draw
+// a graph its kernel never built.
 import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
 import { previewValue } from "../workflow/preview";
 import { outputPreview, type TransportGraph } from "../workflow/transport";
 import { decode, fromBase64 } from "./values";
 
 export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
-  const statuses = new Map(nodes.map((node) => [node.id, node.status]));
+  const states = new Map(nodes.map((node) => [node.id, node]));
   const document: DagDocument = {
     version: 1,
     lattice: { name: graph.latticeName },
@@ -16,15 +17,26 @@ export function dagView(graph: TransportGraph, nodes: readonly NodeState[], disp
       if (node.options) doc.options = node.options;
       if (node.key !== undefined) doc.key = node.key;
       if (node.value !== undefined) doc.value = preview(node.value);
-      const status = statuses.get(node.id);
-      if (status) doc.status = status;
-      return doc;
+      const state = states.get(node.id);
+      return state ? withState(doc, state) : doc;
     }),
     edges: graph.edges.map((edge) => ({ ...edge })),
     output: outputPreview(graph.output),
     dispatch,
   };
   return document;
+}
+
+/** What a node panel shows of a run, kept in the document so a saved notebook still shows it. */
+function withState(doc: DagNode, state: NodeState): DagNode {
+  doc.status = state.status;
+  if (state.attempts) doc.attempts = state.attempts;
+  if (state.startedAt !== undefined) doc.startedAt = state.startedAt;
+  if (state.endedAt !== undefined) doc.endedAt = state.endedAt;
+  if (state.output) doc.output = state.output;
+  if (state.error) doc.error = state.error;
+  if (state.reused) doc.reused = true;
+  return doc;
 }
 
 function preview(data: string): DagNode["value"] {
