@@ -57,7 +57,14 @@ function activate(
 ): void {
   const link = new DispatcherLink();
   let current: ViewSettings = DEFAULT_SETTINGS;
-  const services: ViewServices = { link, rendermime, settings: () => current };
+  // Filled in below, once the main-area tabs exist.
+  let openDispatch = (_dispatchId: string): void => undefined;
+  const services: ViewServices = {
+    link,
+    rendermime,
+    settings: () => current,
+    openDispatch: (dispatchId) => openDispatch(dispatchId),
+  };
   const factory: IRenderMime.IRendererFactory = {
     safe: true,
     mimeTypes: [DAG_MIME_TYPE],
@@ -84,7 +91,7 @@ function activate(
   }
 
   const panels = new Map<string, MainAreaWidget<DispatchPanel>>();
-  const openDispatch = (dispatchId: string): void => {
+  openDispatch = (dispatchId: string): void => {
     let panel = panels.get(dispatchId);
     if (!panel || panel.isDisposed) {
       panel = new MainAreaWidget({ content: new DispatchPanel(dispatchId, link, services) });

@@ -6,7 +6,7 @@ import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import { formatDuration, nodeLabel } from "./labels";
 import type { DispatcherLink } from "./link";
 import type { DagDocument, DagNode } from "./schema/dag.generated";
-import type { NodeDetail } from "./schema/protocol.generated";
+import type { DispatchSummary, NodeDetail } from "./schema/protocol.generated";
 import { statusClass } from "./draw";
 
 export interface PanelContext {
@@ -16,6 +16,8 @@ export interface PanelContext {
   readonly rendermime: IRenderMimeRegistry | undefined;
   /** True while the dispatch can still be cancelled. */
   readonly cancellable: boolean;
+  /** Opens a dispatch's DAG in a main-area tab (a sublattice's child dispatch). */
+  readonly openDispatch: ((dispatchId: string) => void) | undefined;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
@@ -106,6 +108,31 @@ async function logs(node: DagNode, context: PanelContext): Promise<HTMLElement> 
   return box;
 }
 
+/** A sublattice node's child dispatch(es): the graph it built at run time, opened live in a tab. */
+async function children(node: DagNode, context: PanelContext): Promise<HTMLElement> {
+  const box = el("div", "valence-panel-children");
+  const dispatchId = context.document.dispatch?.id;
+  if (!dispatchId || !context.link?.current) {
+    box.textContent = "the child graph needs the dispatcher (run a Valence kernel)";
+    return box;
+  }
+  try {
+    const { dispatches } = await context.link.get<{ dispatches: DispatchSummary[] }>(
+      `/api/v1/dispatches?parentId=${encodeURIComponent(dispatchId)}&limit=1000`,
+    );
+    const mine = dispatches.filter((child) => child.parentNode === node.id);
+    if (!mine.length) box.textContent = "not built yet: it is built when the node runs";
+    for (const child of mine) {
+      const open = context.openDispatch;
+      const label = `${child.latticeName} · ${child.status} · ${child.id.slice(0, 8)}`;
+      box.append(open ? button(`Open ${label}`, () => open(child.id)) : el("span", "", label));
+    }
+  } catch (error) {
+    box.textContent = `cannot list the child dispatch: ${(error as Error).message}`;
+  }
+  return box;
+}
+
 /** Fills `panel` with the details of `node`; resolves once logs and preview are in. */
 export async function renderNodePanel(
   panel: HTMLElement,
@@ -152,6 +179,8 @@ export async function renderNodePanel(
     const [output, log] = await Promise.all([preview(node, context.rendermime), logs(node, context)]);
     if (!panel.contains(header)) return; // another node was chosen meanwhile
     panel.insertBefore(section("Output", output), parts[2]!);
+    if (node.kind === "sublattice")
+      panel.insertBefore(section("Child graph", await children(node, context)), parts[2]!);
     panel.append(section("Logs", log));
   }
 }

@@ -27,6 +27,8 @@ export interface ViewServices {
   readonly link?: DispatcherLink;
   readonly rendermime?: IRenderMimeRegistry;
   readonly settings: () => ViewSettings;
+  /** Opens a dispatch in a main-area tab; absent where there is no shell (tests, benches). */
+  readonly openDispatch?: (dispatchId: string) => void;
 }
 
 function div(className: string): HTMLDivElement {
@@ -261,6 +263,7 @@ export class DagView {
         link: this.services.link,
         rendermime: this.services.rendermime,
         cancellable: status !== undefined && !isFinal(status),
+        openDispatch: this.services.openDispatch,
       },
       () => {
         this.openNode = undefined;

@@ -17,6 +17,8 @@ const total = ct.electron(function total(xs: number[]) { return xs.reduce((a, b)
 const boom = ct.electron(function boom(x: number): number { throw new Error(\`boom at \${x}\`); });
 const squares = ct.lattice(function squares(n: number) { return total(Array.from({ length: n }, (_, i) => square(i))); });
 const failing = ct.lattice(function failing(n: number) { return total([square(n), boom(n)]); });
+const fanOut = ct.electron(ct.lattice(function fanOut(n: number) { return Array.from({ length: n }, (_, i) => square(i)); }));
+const nested = ct.lattice(function nested(n: number) { return fanOut(n); });
 "defined"`;
 
 const KERNEL_INFO = { name: KERNEL.name, display_name: KERNEL.spec.display_name };
@@ -95,6 +97,22 @@ test("a failing electron shows FAILED and its error in the node panel; the sideb
   const tab = lab.page.locator(".valence-dispatch-panel");
   await expect(tab.locator("svg.valence-dag .valence-node.valence-status-failed")).toHaveCount(1);
   await lab.page.screenshot({ path: test.info().outputPath("dispatches-sidebar.png") });
+  expect(lab.unexpectedErrors).toEqual([]);
+});
+
+test("a sublattice node opens its child dispatch, live, in a main-area tab", async ({ lab }) => {
+  await notebookWith(lab, "nested.ipynb", ["await ct.dispatch(nested)(3)"]);
+  await runCell(lab, 1);
+  const output = cellsOf(lab).nth(1);
+  await output.locator("svg.valence-dag .valence-kind-sublattice .valence-node-shape").click();
+  const open = output.locator(".valence-panel-children button", { hasText: "Open fanOut" });
+  await expect(open).toBeVisible();
+  await open.click();
+  const tab = lab.page.locator(".valence-dispatch-panel");
+  await expect(tab.locator("svg.valence-dag .valence-kind-electron")).toHaveCount(3);
+  await expect(tab.locator("svg.valence-dag .valence-kind-electron.valence-status-completed")).toHaveCount(3);
+  await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
+  await lab.page.screenshot({ path: test.info().outputPath("sublattice-child.png") });
   expect(lab.unexpectedErrors).toEqual([]);
 });
 
