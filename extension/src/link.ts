@@ -57,6 +57,26 @@ export class DispatcherLink {
     if (this.request === request) this.request = undefined;
   }
 
+  private refreshing: Promise<void> | undefined;
+
+  /**
+   * Asks the kernel for the dispatcher's address again (the websocket keeps failing: the dispatcher
+   * may have restarted with a new token, or elsewhere). One request at a time; `changed` fires when
+   * the answer differs.
+   */
+  refresh(): Promise<void> {
+    const request = this.request;
+    if (!request) return Promise.resolve();
+    this.refreshing ??= request({ type: "connection" })
+      .then((answer) => {
+        if (answer.type === "connection" && typeof answer.url === "string" && typeof answer.readToken === "string")
+          this.connect({ url: answer.url, readToken: answer.readToken }, request);
+      })
+      .catch((error: unknown) => console.warn("Valence: the kernel could not say where the dispatcher is", error))
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
   /** A GET on the dispatcher's HTTP API with the read credential. */
   async get<T>(path: string): Promise<T> {
     const address = this.current;

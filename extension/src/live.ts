@@ -90,6 +90,9 @@ export class DispatchWatch {
         this.failures > OFFLINE_AFTER ? "offline" : "reconnecting",
         this.failures > OFFLINE_AFTER ? "the dispatcher does not answer; showing the last known state" : undefined,
       );
+      // From the second failure on, ask the kernel whether the dispatcher moved (a restart has a new
+      // address and token); a changed address reconnects at once through onAddress.
+      if (this.failures >= 2) void this.link.refresh();
       this.timer = setTimeout(() => this.open(), backoffMs(this.failures));
     };
   }

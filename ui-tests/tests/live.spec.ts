@@ -2,6 +2,9 @@
 // pending to completed live (over the dispatcher's websocket), a failure shows its error in the node
 // panel, a reload shows the final state, a 1,000-node lattice stays interactive, the Dispatches
 // sidebar opens a dispatch in the main area, and the dark theme stays readable.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 import type { Page } from "@playwright/test";
 
 import { dataProcessingDag } from "../fixtures/dags";
@@ -114,6 +117,31 @@ test("a sublattice node opens its child dispatch, live, in a main-area tab", asy
   await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
   await lab.page.screenshot({ path: test.info().outputPath("sublattice-child.png") });
   expect(lab.unexpectedErrors).toEqual([]);
+});
+
+test("when the dispatcher dies mid-dispatch the DAG says so, then follows the restarted one to the end", async ({
+  lab,
+}) => {
+  await notebookWith(lab, "restart.ipynb", ["await ct.dispatch(squares)(24)"]);
+  await runCell(lab, 1);
+  const output = cellsOf(lab).nth(1);
+  await expect(output.locator(".valence-live-live")).toBeVisible();
+  await expect(output.locator("svg.valence-dag .valence-kind-electron.valence-status-completed").first()).toBeVisible();
+  const runtime = join(process.env.VALENCE_DATA_DIR!, "dispatcher.json");
+  const { pid } = JSON.parse(readFileSync(runtime, "utf8")) as { pid: number };
+  process.kill(pid, "SIGKILL");
+  await expect(output.locator(".valence-live-reconnecting, .valence-live-offline")).toBeVisible();
+  await lab.page.screenshot({ path: test.info().outputPath("dispatcher-gone.png") });
+  // The kernel finds no dispatcher, starts one, which resumes the dispatch; the page asks the kernel
+  // for the new address and credential and is live again before the end.
+  await expect(output.locator(".valence-live-live")).toBeVisible();
+  await expect(output.locator("svg.valence-dag .valence-kind-electron.valence-status-completed")).toHaveCount(25, {
+    timeout: 60_000,
+  });
+  await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
+  await expect(output.locator(".valence-live")).toHaveCount(0);
+  expect(JSON.parse(readFileSync(runtime, "utf8")).pid).not.toBe(pid);
+  expect(lab.unexpectedErrors.filter((error) => !/WebSocket|ERR_CONNECTION_REFUSED|401/.test(error))).toEqual([]);
 });
 
 test("a 1,000-node lattice renders folded, expands on click and stays interactive", async ({ lab }) => {

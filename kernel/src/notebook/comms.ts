@@ -3,7 +3,7 @@
 // notebook file holds no secret and the browser never holds the token. Cancelling goes back through
 // this comm: the kernel, which has the token, does it.
 import { cancel } from "../dispatcher/client/api";
-import { connect } from "../dispatcher/client/connection";
+import { call, connect } from "../dispatcher/client/connection";
 import { readTokenFor } from "../dispatcher/runtime-file";
 import { replyTo, type JupyterMessage } from "./wire";
 
@@ -38,7 +38,7 @@ export class CommTargets {
         if (!this.open.has(commId)) return;
         const data = (message.content.data ?? {}) as Record<string, unknown>;
         if (data.type === "cancel") return this.cancel(message, commId, data);
-        return this.sendConnection(message, commId);
+        return this.sendConnection(message, commId, data.requestId);
       }
       case "comm_close":
         this.open.delete(commId);
@@ -46,13 +46,28 @@ export class CommTargets {
     }
   }
 
-  private async sendConnection(parent: JupyterMessage, commId: string): Promise<void> {
+  /**
+   * The dispatcher's address and read credential. The page asks again when its websocket keeps
+   * failing: a dispatcher that died is found again (or started, resuming its dispatches), so the
+   * answer carries the new address and the credential of the new token.
+   */
+  private async sendConnection(parent: JupyterMessage, commId: string, requestId?: unknown): Promise<void> {
     let data: Record<string, unknown>;
     try {
+      await call("GET", "/api/v1/status");
       const { url, token } = await connect();
-      data = { type: "connection", url, readToken: readTokenFor(token) };
+      data = {
+        type: "connection",
+        url,
+        readToken: readTokenFor(token),
+        ...(requestId !== undefined ? { requestId } : {}),
+      };
     } catch (error) {
-      data = { type: "error", message: `the dispatcher cannot be reached: ${(error as Error).message}` };
+      data = {
+        type: "error",
+        message: `the dispatcher cannot be reached: ${(error as Error).message}`,
+        ...(requestId !== undefined ? { requestId } : {}),
+      };
     }
     await this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
   }
