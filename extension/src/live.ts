@@ -1,7 +1,7 @@
-// Live status of one dispatch over the dispatcher's websocket: a snapshot, then node updates, handed
-// to the view at most once per animation frame. A dropped connection reconnects with backoff and
+// Live status of one dispatch over the dispatcher's websocket: a snapshot, then node updates (single
+// or in batches), handed to the view at most once per animation frame. A dropped connection reconnects with backoff and
 // resubscribes after the last sequence number seen, so nothing is missed or applied twice.
-import type { DispatchSummary, NodeState, ServerMessage } from "./schema/protocol.generated";
+import type { DispatchSummary, NodeState, ServerMessage, UpdateMessage } from "./schema/protocol.generated";
 import type { DispatcherLink } from "./link";
 
 /**
@@ -112,12 +112,9 @@ export class DispatchWatch {
         if (isFinal(message.dispatch.status)) this.finish();
         return;
       case "update":
-        if (this.lastSeq !== undefined && message.seq <= this.lastSeq) return;
-        this.lastSeq = message.seq;
-        if (message.node) this.pending.set(message.node.id, message.node);
-        if (message.dispatch) this.pendingDispatch = message.dispatch;
-        this.schedule();
-        return;
+        return this.queue([message]);
+      case "batch":
+        return this.queue(message.updates);
       case "error":
         // The dispatcher knows no such dispatch (another data directory, a deleted store): say so.
         this.done = true;
@@ -125,6 +122,16 @@ export class DispatchWatch {
         this.socket?.close();
         return;
     }
+  }
+
+  private queue(updates: readonly UpdateMessage[]): void {
+    for (const update of updates) {
+      if (this.lastSeq !== undefined && update.seq <= this.lastSeq) continue;
+      this.lastSeq = update.seq;
+      if (update.node) this.pending.set(update.node.id, update.node);
+      if (update.dispatch) this.pendingDispatch = update.dispatch;
+    }
+    this.schedule();
   }
 
   private schedule(): void {

@@ -22,6 +22,7 @@ export type {
   CancelRequest,
   ClientMessage,
   ServerMessage,
+  UpdateMessage,
   DispatchSummary,
   DispatchDetail,
   NodeDetail,

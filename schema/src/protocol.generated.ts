@@ -53,12 +53,16 @@ export type ServerMessage =
       dispatch: DispatchSummary;
       nodes: NodeState[];
     }
+  | UpdateMessage
   | {
-      type: "update";
+      type: "batch";
       dispatchId: string;
-      seq: number;
-      node?: NodeState;
-      dispatch?: DispatchSummary;
+      /**
+       * Updates that were ready at once, in seq order: one frame instead of many, so a burst does not flood the client.
+       *
+       * @minItems 1
+       */
+      updates: [UpdateMessage, ...UpdateMessage[]];
     }
   | {
       type: "error";
@@ -206,6 +210,13 @@ export interface NodeState {
   error?: TaskErrorDocument;
   output?: ValuePreview;
   reused?: boolean;
+}
+export interface UpdateMessage {
+  type: "update";
+  dispatchId: string;
+  seq: number;
+  node?: NodeState;
+  dispatch?: DispatchSummary;
 }
 /**
  * GET /api/v1/dispatches/{id}: the dispatch, every node's state, and the result once completed.

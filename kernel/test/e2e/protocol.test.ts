@@ -47,9 +47,17 @@ interface Message {
   message?: string;
 }
 
-function collect(ws: WebSocket): Message[] {
-  const messages: Message[] = [];
-  ws.on("message", (data) => messages.push(JSON.parse(data.toString()) as Message));
+/** Every message received, a batch unpacked into its updates; `frames` counts what came over the wire. */
+function collect(ws: WebSocket): Message[] & { frames: number; batches: number } {
+  const messages = Object.assign([] as Message[], { frames: 0, batches: 0 });
+  ws.on("message", (data) => {
+    const message = JSON.parse(data.toString()) as Message & { updates?: Message[] };
+    messages.frames += 1;
+    if (message.type === "batch") {
+      messages.batches += 1;
+      messages.push(...message.updates!);
+    } else messages.push(message);
+  });
   return messages;
 }
 
@@ -122,6 +130,24 @@ test("a subscriber gets a snapshot, then every update in order with dense sequen
   assert.deepEqual(
     seqs,
     seqs.map((_, i) => messages[0]!.seq! + 1 + i),
+  );
+});
+
+test("updates ready at once arrive as one batch frame, still dense and in order", async () => {
+  const id = await ct.dispatch(chain)(30);
+  await ct.getResult(id, { wait: true });
+  const ws = await openSocket();
+  const messages = collect(ws);
+  // Replaying everything after seq 0 makes every update ready in the same turn.
+  ws.send(JSON.stringify({ type: "subscribe", dispatchId: id, afterSeq: 0 }));
+  await until(messages, finished);
+  ws.close();
+  assert.ok(messages.length >= 60, `${messages.length} updates`);
+  assert.equal(messages.frames, 1, `${messages.frames} frames for ${messages.length} updates`);
+  assert.equal(messages.batches, 1);
+  assert.deepEqual(
+    messages.map((m) => m.seq),
+    messages.map((_, i) => i + 1),
   );
 });
 

@@ -1,4 +1,5 @@
-// Following a dispatch live over the dispatcher's websocket: a snapshot, then ordered updates; on a
+// Following a dispatch live over the dispatcher's websocket: a snapshot, then ordered updates (a
+// `batch` frame is unpacked, so callers only see snapshots and updates); on a
 // dropped connection it reconnects with backoff and resumes from the last sequence number it saw,
 // so no update is missed or seen twice. Ends when the dispatch reaches a final status.
 import WebSocket from "ws";
@@ -46,14 +47,17 @@ export function watchDispatch(
         JSON.stringify({ type: "subscribe", dispatchId, ...(lastSeq !== undefined ? { afterSeq: lastSeq } : {}) }),
       );
     });
-    socket.on("message", (data) => {
-      const message = JSON.parse(data.toString()) as ServerMessage;
+    const receive = (message: ServerMessage): void => {
+      if (closed) return;
       if (message.type === "error") return finish(new Error(message.message));
-      if (message.type === "snapshot" || message.type === "update") lastSeq = message.seq;
+      // A batch is its updates, one after the other.
+      if (message.type === "batch") return message.updates.forEach(receive);
+      lastSeq = message.seq;
       onMessage(message);
       const status = message.type === "snapshot" ? message.dispatch.status : message.dispatch?.status;
       if (status && isFinal(status)) finish();
-    });
+    };
+    socket.on("message", (data) => receive(JSON.parse(data.toString()) as ServerMessage));
     socket.on("error", () => undefined); // "close" follows and decides
     socket.on("close", () => {
       if (closed) return;
