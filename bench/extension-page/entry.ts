@@ -55,6 +55,9 @@ async function draw(document: DagDocument): Promise<DrawSample> {
   host.append(view.node);
   const start = performance.now();
   view.show(document);
+  // Laid out in a worker in JupyterLab; this bundle has no worker chunk, so layout runs here, as a
+  // page that cannot start workers would do it.
+  await view.rendered;
   view.node.getBoundingClientRect();
   const shown = performance.now();
   await afterPaint();
@@ -92,6 +95,7 @@ async function live(document: DagDocument, address: DispatcherAddress, lastId: n
   host.append(view.node);
   // Drawn and painted first, so the figures are the live path's alone, not the first drawing's.
   view.show(document);
+  await view.rendered;
   await afterPaint();
   await afterPaint();
   const last = view.node.querySelector(`g.valence-node[data-node-id="${lastId}"]`);

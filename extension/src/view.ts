@@ -5,7 +5,8 @@ import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 
 import { drawDag, type DrawnDag } from "./draw";
 import { nodeTooltip } from "./labels";
-import { layoutDag, type Direction } from "./layout";
+import type { Direction } from "./layout";
+import { layoutGraph, WORKER_THRESHOLD } from "./layout-async";
 import type { DispatcherLink } from "./link";
 import { DispatchWatch, isFinal, type LiveState } from "./live";
 import { renderNodePanel } from "./panel";
@@ -68,6 +69,7 @@ export class DagView {
   private live: { state: LiveState; detail?: string } | undefined;
   private openNode: number | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private generation = 0;
 
   constructor(private readonly services: ViewServices) {
     this.panel.hidden = true;
@@ -91,6 +93,8 @@ export class DagView {
     this.document = { ...document, nodes: [...this.nodes.values()] };
     this.dispatch = undefined;
     this.live = undefined;
+    this.shaped = undefined;
+    this.drawn = undefined;
     this.redraw();
     const dispatch = document.dispatch;
     if (dispatch && !isFinal(dispatch.status)) {
@@ -126,17 +130,36 @@ export class DagView {
     this.restyle(document.nodes.map((node) => node.id));
   }
 
-  /** Draws again with the current settings and expanded groups, keeping the live state. */
+  /**
+   * Draws again with the current settings and expanded groups, keeping the live state. Large graphs
+   * are laid out in a worker, so the drawing may come a moment later: `rendered` settles then.
+   */
   redraw(): void {
     if (!this.document) return;
+    const document = this.document;
+    const generation = ++this.generation;
     const settings = this.services.settings();
-    this.shaped = shapeGraph(this.document, { ...settings, expanded: this.expanded });
-    const layout = layoutDag(this.shaped, settings.direction);
-    this.drawn = drawDag(layout, `DAG of ${this.document.lattice.name}: ${this.document.nodes.length} nodes`);
-    this.zoom = enableZoom(this.drawn.svg);
-    this.frame.replaceChildren(this.drawn.svg);
+    const shaped = shapeGraph(document, { ...settings, expanded: this.expanded });
     this.renderProgress();
+    if (shaped.nodes.length >= WORKER_THRESHOLD && !this.drawn) {
+      const note = div("valence-dag-laying-out");
+      note.textContent = `Laying out ${shaped.nodes.length.toLocaleString()} nodes…`;
+      this.frame.replaceChildren(note);
+    }
+    this.rendered = layoutGraph(shaped, settings.direction).then(({ layout, place }) => {
+      if (generation !== this.generation) return; // a newer drawing was asked for meanwhile
+      this.frame.dataset.layout = place;
+      this.shaped = shaped;
+      this.drawn = drawDag(layout, `DAG of ${document.lattice.name}: ${document.nodes.length} nodes`);
+      this.zoom = enableZoom(this.drawn.svg);
+      this.frame.replaceChildren(this.drawn.svg);
+      // Updates that arrived while the layout ran are not in its copy of the nodes: apply them now.
+      this.restyle([...this.nodes.keys()]);
+    });
   }
+
+  /** Settles when the latest drawing is on screen. */
+  rendered: Promise<void> = Promise.resolve();
 
   resetZoom(): void {
     this.zoom?.reset();

@@ -154,6 +154,8 @@ test("a 1,000-node lattice renders folded, expands on click and stays interactiv
   const started = Date.now();
   await group.locator(".valence-node-shape").click();
   await expect(output.locator("svg.valence-dag .valence-node")).toHaveCount(1_000);
+  // Laid out off the main thread, in the extension's worker.
+  await expect(output.locator(".valence-dag-frame")).toHaveAttribute("data-layout", "worker");
   console.log(`expanding 1,000 nodes took ${Date.now() - started} ms (click to drawn)`);
   const node = output.locator('svg.valence-dag .valence-node[data-node-id="600"]');
   await node.scrollIntoViewIfNeeded();
