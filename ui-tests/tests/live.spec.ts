@@ -103,6 +103,24 @@ test("a failing electron shows FAILED and its error in the node panel; the sideb
   expect(lab.unexpectedErrors).toEqual([]);
 });
 
+test("the node panel cancels a running dispatch through the kernel", async ({ lab }) => {
+  await notebookWith(lab, "cancel.ipynb", ["await ct.dispatch(squares)(40)"]);
+  await runCell(lab, 1);
+  const output = cellsOf(lab).nth(1);
+  await expect(output.locator(".valence-live-live")).toBeVisible();
+  await output
+    .locator("svg.valence-dag .valence-kind-electron.valence-status-running .valence-node-shape")
+    .first()
+    .click();
+  await output.locator(".valence-node-panel button", { hasText: "Cancel dispatch" }).click();
+  await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("CANCELLED");
+  await expect(output.locator("svg.valence-dag .valence-kind-electron.valence-status-cancelled").first()).toBeVisible();
+  const completed = await output.locator("svg.valence-dag .valence-kind-electron.valence-status-completed").count();
+  expect(completed).toBeLessThan(41);
+  await output.screenshot({ path: test.info().outputPath("cancelled.png") });
+  expect(lab.unexpectedErrors).toEqual([]);
+});
+
 test("a sublattice node opens its child dispatch, live, in a main-area tab", async ({ lab }) => {
   await notebookWith(lab, "nested.ipynb", ["await ct.dispatch(nested)(3)"]);
   await runCell(lab, 1);
