@@ -70,12 +70,12 @@ async function preview(node: DagNode, rendermime: IRenderMimeRegistry | undefine
   const text = node.output ? `${node.output.preview}  (${node.output.type})` : "";
   const box = el("div", "valence-panel-output");
   if (!node.output) {
-    box.textContent =
-      node.status === "COMPLETED"
-        ? "(no preview)"
-        : node.status === "FAILED"
-          ? "none: the task failed"
-          : "not computed yet";
+    const why: Partial<Record<string, string>> = {
+      COMPLETED: "(no preview)",
+      FAILED: "none: the task failed",
+      CANCELLED: "none: cancelled",
+    };
+    box.textContent = why[node.status ?? ""] ?? "not computed yet";
     return box;
   }
   if (!rendermime) {
