@@ -1,5 +1,7 @@
 // How a thrown value becomes a task's error: name, message and the stack without Valence's own
-// frames below the user's function, so an error points at the user's code. Shared by every executor.
+// frames below the user's function, so an error points at the user's code (frames of functions
+// written in a notebook cell at that cell's lines). Shared by every executor.
+import { mapStack } from "../workflow/serialize/origins";
 import type { TaskError } from "./executor";
 
 export function taskError(error: unknown): TaskError {
@@ -7,7 +9,7 @@ export function taskError(error: unknown): TaskError {
   return {
     name: error.name,
     message: error.message,
-    ...(error.stack ? { stack: userFrames(error.stack) } : {}),
+    ...(error.stack ? { stack: mapStack(userFrames(error.stack)) } : {}),
   };
 }
 

@@ -26,13 +26,25 @@ export interface InstrumentOptions {
 
 const CAPTURE = "__valence_capture__";
 
+/** Text added at an offset of the original code (records never hold a newline). */
+export type Insert = readonly [at: number, length: number];
+
 /** Returns `code` with capture records added; code that does not parse is returned unchanged. */
 export function instrument(code: string, options: InstrumentOptions = {}): string {
+  return instrumentWithInserts(code, options).code;
+}
+
+/** `instrument`, and where it added text: what maps a position in its output back to `code`. */
+export function instrumentWithInserts(
+  code: string,
+  options: InstrumentOptions = {},
+): { code: string; inserts: Insert[] } {
+  const inserts: Insert[] = [];
   let parsed;
   try {
     parsed = parseModule(code);
   } catch {
-    return code; // let Node report the syntax error with its own message
+    return { code, inserts }; // let Node report the syntax error with its own message
   }
   const targets: Array<{ node: ParentedNode & TSESTree.Node; free: FreeVariables; depth: number }> = [];
   for (const scope of parsed.scopes) {
@@ -45,10 +57,20 @@ export function instrument(code: string, options: InstrumentOptions = {}): strin
     for (let s = scope.upper as Scope | null; s; s = s.upper as Scope | null) depth++;
     targets.push({ node, free, depth });
   }
-  if (!targets.length) return code;
+  if (!targets.length) return { code, inserts };
   // Innermost first: at a shared end position, the inner call must close before the outer one.
   targets.sort((a, b) => b.depth - a.depth);
-  const out = new MagicString(code);
+  const magic = new MagicString(code);
+  const out = {
+    appendLeft(at: number, text: string): void {
+      magic.appendLeft(at, text);
+      inserts.push([at, text.length]);
+    },
+    prependLeft(at: number, text: string): void {
+      magic.prependLeft(at, text);
+      inserts.push([at, text.length]);
+    },
+  };
   const moduleStart = programStart(parsed.ast);
   for (const { node, free } of targets) {
     const record = `${thunks(free.values)}, ${importsText(free.imports, options.fileName)}`;
@@ -67,7 +89,7 @@ export function instrument(code: string, options: InstrumentOptions = {}): strin
       out.appendLeft(end, `${inferred === undefined ? "" : ` }[${key}]`}, ${record})`);
     }
   }
-  return out.toString();
+  return { code: magic.toString(), inserts: inserts.sort((a, b) => a[0] - b[0]) };
 }
 
 function thunks(names: readonly string[]): string {
@@ -91,7 +113,7 @@ const DEFAULT_NAME = "__valence_default__";
 
 /** `export default function () {}` has no name to record it by: give it one (its `.name` is restored). */
 function nameDefaultExport(
-  out: MagicString,
+  out: { appendLeft(at: number, text: string): void },
   code: string,
   node: TSESTree.FunctionDeclaration | TSESTree.ClassDeclaration,
 ): string | undefined {

@@ -4,27 +4,34 @@
 import { runInThisContext } from "node:vm";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Converter, Diagnostic } from "tslab/dist/converter";
-import type { ImportReference } from "../instrument";
+import type { Converter } from "tslab/dist/converter";
+import type { ImportReference, Insert } from "../instrument";
 import { installCaptureGlobal } from "../workflow/serialize/capture";
+import { setOriginLocator } from "../workflow/serialize/origins";
 import { CellModules } from "./cell-require";
+import { CellScript, withoutSourceMaps } from "./cell-maps";
+import { createMappedConverter, type MappedConverter } from "./converter";
+import { compileError, runtimeError, type CellError, type CellFrames } from "./tracebacks";
 import { exposeTypesTo } from "./valence-module";
 
-export interface CellError {
-  readonly ename: string;
-  readonly evalue: string;
-  readonly traceback: string[];
-}
+export type { CellError } from "./tracebacks";
 
 export type CellOutcome =
   | { readonly status: "ok"; readonly value?: { readonly current: unknown } }
   | { readonly status: "error"; readonly error: CellError };
 
 const TABLE = "__valence_cells__";
+const PREFIX = "(async function (exports, require) { ";
 
 export class CellRunner {
-  private readonly converter: Converter;
+  private readonly converter: MappedConverter;
   private readonly modules: CellModules;
+  /** Every cell that ran, by the name its stack frames carry: the way back to its source. */
+  private readonly scripts = new Map<string, CellScript>();
+  private readonly frames: CellFrames = {
+    isCell: (file) => this.scripts.has(file),
+    map: (file, line, column) => this.scripts.get(file)?.original(line, column),
+  };
   private declarations = "";
   /** Earlier cells' names bound by imports (they travel by specifier). */
   private readonly imports = new Map<string, ImportReference>();
@@ -38,12 +45,19 @@ export class CellRunner {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     this.ts = require("@tslab/typescript-for-tslab") as typeof import("@tslab/typescript-for-tslab");
     exposeTypesTo(this.ts, rootDir);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
-    this.converter = createConverter({ isJS: false, isBrowser: false });
+    this.converter = createMappedConverter();
     this.modules = new CellModules(rootDir);
     this.locals = cellTable();
     (globalThis as Record<string, unknown>)[TABLE] = { exports: this.locals, require: this.modules.requireFrom() };
+    // A function a dispatch sends away carries where in which cell it was written (the latest cell
+    // holding its text), so its failure's stack points there.
+    setOriginLocator((_fn, source) => {
+      for (const script of [...this.scripts.values()].reverse()) {
+        const at = script.code.indexOf(source);
+        if (at !== -1) return script.originOf(at, source.length);
+      }
+      return undefined;
+    });
   }
 
   get typescriptVersion(): string {
@@ -52,6 +66,7 @@ export class CellRunner {
 
   /** Runs one cell; `label` names it in stack traces ("cell [3]"). */
   async run(code: string, label = "cell"): Promise<CellOutcome> {
+    label = this.uniqueLabel(label);
     const converted = this.converter.convert(this.declarations, code);
     if (converted.sideOutputs) this.modules.update(converted.sideOutputs);
     if (converted.diagnostics.length) return { status: "error", error: compileError(converted.diagnostics) };
@@ -70,20 +85,27 @@ export class CellRunner {
       for (const [name, reference] of bindings.imports)
         this.imports.set(name, resolveRelative(reference, this.rootDir));
     }
-    const body = /=>|\bfunction\b|\bclass\b/.test(converted.output)
-      ? instrumenter().instrument(converted.output, {
+    const compiled = withoutSourceMaps(converted.output);
+    const { code: body, inserts } = /=>|\bfunction\b|\bclass\b/.test(compiled)
+      ? instrumenter().instrumentWithInserts(compiled, {
           fileName: join(this.rootDir, "cell.ts"),
           cellExports: { object: "exports", imports: (name) => this.imports.get(name) },
         })
-      : converted.output;
+      : { code: compiled, inserts: [] as Insert[] };
     // Always async: tslab misses some top-level awaits (`(await import("x")).y`); synchronous code
     // still runs within runInThisContext, where SIGINT can stop it.
-    const wrapped = `(async function (exports, require) { ${body}\n})(${TABLE}.exports, ${TABLE}.require)`;
+    const wrapped = `${PREFIX}${body}\n})(${TABLE}.exports, ${TABLE}.require)`;
+    const { esOutput, transpileTarget } = converted;
+    const parts =
+      esOutput === undefined || transpileTarget === undefined
+        ? undefined
+        : { compiled, esOutput, transpileTarget, inserts, prefix: PREFIX.length, sourceLines: code.split("\n").length };
+    this.scripts.set(label, new CellScript(label, wrapped, parts, this.ts));
     try {
       const completion = runInThisContext(wrapped, { filename: label, breakOnSigint: true }) as Promise<unknown>;
       await this.interruptible(completion);
     } catch (error) {
-      return { status: "error", error: runtimeError(error) };
+      return { status: "error", error: this.errorOf(error) };
     }
     this.declarations = converted.declOutput ?? "";
     const last = converted.lastExpressionVar;
@@ -91,6 +113,11 @@ export class CellRunner {
     const current = this.locals[last];
     delete this.locals[last];
     return current === undefined ? { status: "ok" } : { status: "ok", value: { current } };
+  }
+
+  /** A thrown value as the notebook shows it: cell frames at the cells' own lines and columns. */
+  errorOf(error: unknown): CellError {
+    return runtimeError(error, this.frames);
   }
 
   /** Ends the running cell's wait with an error (synchronous code is stopped by SIGINT itself). */
@@ -108,6 +135,14 @@ export class CellRunner {
 
   close(): void {
     this.converter.close();
+  }
+
+  /** Executions that do not count (silent ones) reuse the last count: their frames need a name of their own. */
+  private uniqueLabel(label: string): string {
+    let unique = label;
+    for (let n = 2; this.scripts.has(unique); n++)
+      unique = label.endsWith("]") ? `${label.slice(0, -1)}.${n}]` : `${label}.${n}`;
+    return unique;
   }
 
   private async interruptible(promise: Promise<unknown>): Promise<void> {
@@ -142,30 +177,4 @@ function cellTable(): Record<string, unknown> {
 function resolveRelative(reference: ImportReference, rootDir: string): ImportReference {
   if (!reference.specifier.startsWith(".")) return reference;
   return { ...reference, specifier: pathToFileURL(join(rootDir, reference.specifier)).href };
-}
-
-function compileError(diagnostics: readonly Diagnostic[]): CellError {
-  const lines = diagnostics.map((d) => {
-    const where = `${d.fileName ? `${d.fileName} ` : ""}line ${d.start.line + 1}, column ${d.start.character + 1}`;
-    return `${where}: ${d.messageText}`;
-  });
-  return { ename: "TypeScript", evalue: lines[0] ?? "the cell does not compile", traceback: lines };
-}
-
-/** The error as a notebook shows it: name, message, and only the user's frames of its stack. */
-export function runtimeError(error: unknown): CellError {
-  if (!(error instanceof Error)) {
-    const text = String(error);
-    return { ename: "Error", evalue: `uncaught value: ${text}`, traceback: [`Uncaught ${text}`] };
-  }
-  const frames = (error.stack ?? "")
-    .split("\n")
-    .filter((line) => /^\s+at /.test(line))
-    .filter((line) => !/node:internal|node:vm|\/tslab\/|kernel\/dist\/notebook\//.test(line));
-  // Line numbers of a compiled cell do not match its source (the compiler adds and moves lines):
-  // name the cell, not a misleading line.
-  for (let i = 0; i < frames.length; i++) frames[i] = frames[i]!.replace(/(cell(?: \[\d+\])?):\d+:\d+/, "$1");
-  const head = `${error.name}: ${error.message}`;
-  const cause = error.cause instanceof Error ? [`caused by: ${error.cause.stack ?? error.cause.message}`] : [];
-  return { ename: error.name, evalue: error.message, traceback: [head, ...frames, ...cause] };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { installDisplayHook, type DisplayOptions } from "../display";
 import { Channels, type ChannelName, type ConnectionInfo } from "./channels";
-import { CellRunner, runtimeError, type CellError } from "./cells";
+import { CellRunner, type CellError } from "./cells";
 import { bundleOf } from "./display";
 import { kernelInfo, isComplete, inspectReply } from "./requests";
 import { OutputRouter } from "./output";
@@ -75,8 +75,8 @@ export class Kernel {
     this.channels.listen("control", (message) => this.receive("control", message));
     process.on("SIGINT", () => this.runner.interrupt());
     // A dispatch or timer failing in the background must not take the kernel (and every cell's state) down.
-    process.on("uncaughtException", (error) => this.output.background(runtimeError(error)));
-    process.on("unhandledRejection", (reason) => this.output.background(runtimeError(reason)));
+    process.on("uncaughtException", (error) => this.output.background(this.runner.errorOf(error)));
+    process.on("unhandledRejection", (reason) => this.output.background(this.runner.errorOf(reason)));
   }
 
   private receive(channel: ChannelName, message: JupyterMessage): void {
@@ -177,7 +177,7 @@ export class Kernel {
           );
         }
       } catch (displayError) {
-        error = runtimeError(displayError);
+        error = this.runner.errorOf(displayError);
       }
     }
     await this.output.flush();

@@ -1,6 +1,6 @@
 // Replies that need no kernel state: kernel_info, is_complete and the text of an inspection.
 import type * as TypeScript from "@tslab/typescript-for-tslab";
-import { isCompleteCode } from "tslab/dist/converter";
+import { isCompleteCode } from "./converter";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { PROTOCOL_VERSION } from "./wire";
 

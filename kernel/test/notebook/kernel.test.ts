@@ -70,7 +70,7 @@ test("errors: a type error names the cell line; a thrown error keeps its name an
   assert.equal(thrown.reply.evalue, "it broke");
   const traceback = thrown.reply.traceback as string[];
   assert.ok(!traceback.some((line) => /node:internal|node:vm|tslab/.test(line)), traceback.join("\n"));
-  assert.match(traceback[1]!, /^\s+at cell \[\d+\]$/, "frames name the cell");
+  assert.match(traceback[1]!, /^\s+at cell \[\d+\]:2:7$/, "frames name the cell, at its own line and column");
   // valence's own types reach the cell: a future used as a value is a type error naming it.
   const futureMisuse = await kernel.execute(
     'import * as ct from "valence";\nconst inc = ct.electron((n: number) => n + 1);\n' +

@@ -2,6 +2,7 @@
 // rebuild them in another thread or process.
 export { serializeElectron, serializeLattice, serializeFunction } from "./serialize";
 export { rebuildElectron, rebuildLattice, rebuildFunction } from "./rebuild";
+export { setOriginLocator, mapStack, type SourceOrigin } from "./origins";
 export { installCaptureGlobal, captureOf, type Capture, type ImportReference } from "./capture";
 export type {
   Binding,

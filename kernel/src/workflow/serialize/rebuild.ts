@@ -10,6 +10,7 @@ import { lattice, type Lattice } from "../lattice";
 import type { AnyFunction } from "../definition";
 import type { ElectronOptions, Hook } from "../options";
 import { recordCapture, type ImportReference } from "./capture";
+import { scriptName } from "./origins";
 import type {
   Binding,
   ElectronReference,
@@ -49,16 +50,20 @@ function assignments(bindings: readonly string[]): { names: string[]; code: stri
   return { names, code: code.join(" ") };
 }
 
+type Factory = (capture: typeof recordCapture, name: typeof nameHelper) => Made;
+
 function compile(entry: SerializedFunction): Made {
   const { names, code } = assignments(Object.keys(entry.bindings));
+  // In an array literal the function gets no name from the binding (`const x = () => …` would name it "x").
+  // The preamble is one line, so the function's own lines start on the body's second line; a function
+  // with a known origin gets a script name its stack frames carry, which `mapStack` resolves.
   const body =
-    `"use strict";\n${names.length ? `let ${names.join(", ")};\n` : ""}` +
-    // In an array literal the function gets no name from the binding (`const x = () => …` would name it "x").
-    `const __valence_fn__ = [${entry.source}\n][0];\n` +
-    `return { fn: __valence_fn__, bind(values) { ${code} } };`;
+    `"use strict"; ${names.length ? `let ${names.join(", ")}; ` : ""}const __valence_fn__ = [\n${entry.source}` +
+    `\n][0];\nreturn { fn: __valence_fn__, bind(values) { ${code} } };` +
+    (entry.origin ? `\n//# sourceURL=${scriptName(entry.origin)}` : "");
   let made: Made;
   try {
-    made = new Function("__valence_capture__", "__name", body)(recordCapture, nameHelper) as Made;
+    made = (new Function("__valence_capture__", "__name", body) as Factory)(recordCapture, nameHelper);
   } catch (error) {
     throw new Error(`cannot rebuild function "${entry.name}": ${(error as Error).message}`, { cause: error });
   }

@@ -14,6 +14,7 @@ import { WorkflowError } from "../errors";
 import { optionsDocument } from "../dag-document";
 import { hookList } from "../options";
 import { captureOf } from "./capture";
+import { originOf } from "./origins";
 import { functionSource } from "./source";
 import type {
   Binding,
@@ -93,10 +94,12 @@ class Serializer {
     }
     const index = this.functions.length;
     this.indexes.set(fn, index);
-    const entry: { name: string; source: string; bindings: Record<string, Binding> } = {
+    const origin = originOf(fn, found.source);
+    const entry: SerializedFunction & { bindings: Record<string, Binding> } = {
       name: fn.name || name,
       source: found.source,
       bindings: {},
+      ...(origin ? { origin } : {}),
     };
     this.functions.push(entry);
     const capture = captureOf(fn);

@@ -3,6 +3,7 @@
 import type { ElectronOptionsDocument } from "@valence/schema";
 import type { LatticeOptions } from "../options";
 import type { ImportReference } from "./capture";
+import type { SourceOrigin } from "./origins";
 
 /** A free variable of a serialized function, and how it is restored. */
 export type Binding =
@@ -18,6 +19,8 @@ export interface SerializedFunction {
   /** An expression that evaluates to the function. */
   readonly source: string;
   readonly bindings: Readonly<Record<string, Binding>>;
+  /** Where it was written (a notebook cell), so a failure's stack points there. */
+  readonly origin?: SourceOrigin;
 }
 
 export interface LatticeReference {
