@@ -1,6 +1,7 @@
 // Running one task wherever an executor puts it (a worker thread, the dispatcher's own loop):
 // rebuild the electron from its spec (once per spec, keyed by a hash of its JSON), decode the
-// arguments, run the hooks and the function in the task's context, encode the output.
+// arguments, run the hooks and the function in the task's context, encode the output. An electron
+// with `deps.npm` is rebuilt in its npm environment, installed here first if this machine has none.
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
 import { electronDefinition } from "../workflow/definition";
@@ -36,7 +37,7 @@ export class ElectronCache {
     const source = spec();
     if (!source) return Promise.reject(new Error(`internal: the worker has no electron spec ${key}`));
     if (this.rebuilt.size >= this.max) this.forget(this.rebuilt.keys().next().value!);
-    found = rebuildElectron(source);
+    found = rebuild(source);
     found.catch(() => {
       if (this.rebuilt.get(key) === found) this.rebuilt.delete(key);
     });
@@ -51,6 +52,16 @@ export class ElectronCache {
   forget(key: string): void {
     this.rebuilt.delete(key);
   }
+}
+
+/** The electron of a spec, with its npm environment when it has `deps.npm` (a failed install fails the rebuild). */
+function rebuild(spec: ElectronSpec): RebuiltElectron {
+  const npm = spec.electron.options.deps?.npm;
+  if (!npm?.length || spec.electron.sublattice) return rebuildElectron(spec);
+  // Loaded on first need: tasks without deps do exactly what they did before.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { npmEnvironment } = require("./npm-env") as typeof import("./npm-env");
+  return npmEnvironment(npm).then((modules) => rebuildElectron(spec, modules));
 }
 
 const shared = new ElectronCache();

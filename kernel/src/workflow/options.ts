@@ -1,7 +1,10 @@
 // The options users give to electron() and lattice(): declared and documented here, validated once
 // when the electron or lattice is defined, so a typo fails at the definition, not at dispatch.
-import { z } from "zod";
+// zod (~5 MB of heap) loads only for options that are not plainly valid: rebuilding an electron in a
+// worker or the dispatcher checks options that were valid when written, and needs no zod.
+import type { z as Zod } from "zod";
 import { WorkflowError } from "./errors";
+import { npmSpecProblem } from "./npm-specs";
 
 /** A function run on the worker before or after an electron (Covalent's call_before / call_after). */
 export type Hook = () => unknown;
@@ -49,46 +52,59 @@ export interface LatticeOptions {
   cache?: boolean;
 }
 
-const hook = z.custom<Hook>((v) => typeof v === "function", { message: "expected a function" });
-const hooks = z.union([hook, z.array(hook)]);
+type Schemas = ReturnType<typeof makeSchemas>;
+let schemas: Schemas | undefined;
 
-const resourcesSchema = z.strictObject({
-  cpus: z.number().positive().optional(),
-  memoryMB: z.number().positive().optional(),
-  gpus: z.number().int().nonnegative().optional(),
-});
+function makeSchemas() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first need (see above)
+  const { z } = require("zod") as { z: typeof Zod };
+  const hook = z.custom<Hook>((v) => typeof v === "function", { message: "expected a function" });
+  const hooks = z.union([hook, z.array(hook)]);
+  const resources = z.strictObject({
+    cpus: z.number().positive().optional(),
+    memoryMB: z.number().positive().optional(),
+    gpus: z.number().int().nonnegative().optional(),
+  });
+  return {
+    z,
+    electron: z.strictObject({
+      name: z.string().min(1).optional(),
+      executor: z.string().min(1).optional(),
+      resources: resources.optional(),
+      retries: z.number().int().nonnegative().optional(),
+      timeoutMs: z.number().positive().optional(),
+      deps: z.strictObject({ npm: z.array(z.string().superRefine(npmSpecIssue)).optional() }).optional(),
+      callBefore: hooks.optional(),
+      callAfter: hooks.optional(),
+      cache: z.boolean().optional(),
+      outputLength: z.number().int().nonnegative().optional(),
+    }),
+    lattice: z.strictObject({
+      name: z.string().min(1).optional(),
+      executor: z.string().min(1).optional(),
+      cache: z.boolean().optional(),
+    }),
+  };
+}
 
-const electronOptionsSchema = z.strictObject({
-  name: z.string().min(1).optional(),
-  executor: z.string().min(1).optional(),
-  resources: resourcesSchema.optional(),
-  retries: z.number().int().nonnegative().optional(),
-  timeoutMs: z.number().positive().optional(),
-  deps: z.strictObject({ npm: z.array(z.string().min(1)).optional() }).optional(),
-  callBefore: hooks.optional(),
-  callAfter: hooks.optional(),
-  cache: z.boolean().optional(),
-  outputLength: z.number().int().nonnegative().optional(),
-});
+function npmSpecIssue(spec: string, context: Zod.core.$RefinementCtx<string>): void {
+  const problem = npmSpecProblem(spec);
+  if (problem) context.addIssue({ code: "custom", message: problem });
+}
 
-const latticeOptionsSchema = z.strictObject({
-  name: z.string().min(1).optional(),
-  executor: z.string().min(1).optional(),
-  cache: z.boolean().optional(),
-});
-
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+function check<T>(kind: "electron" | "lattice", value: unknown, what: string): T {
+  const { z, [kind]: schema } = (schemas ??= makeSchemas());
   const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return parsed.data as T;
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.length ? `options.${issue.path.join(".")}` : "options";
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownOption(key, schema)).join("; ");
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownOption(key, schema, z)).join("; ");
     return `${path}: ${issue.message}`;
   });
   throw new WorkflowError("INVALID_OPTIONS", `${what}: ${problems.join("; ")}`);
 }
 
-function unknownOption(key: string, schema: z.ZodType): string {
+function unknownOption(key: string, schema: Zod.ZodType, z: typeof Zod): string {
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
   const close = known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= (name.length > 5 ? 3 : 2));
   return `unknown option "${key}"${close ? ` (did you mean "${close}"?)` : ""}`;
@@ -107,15 +123,67 @@ function editDistance(a: string, b: string): number {
 }
 
 export function validateElectronOptions(options: unknown, electronName: string): ElectronOptions {
-  return check(electronOptionsSchema, options, `electron "${electronName}"`);
+  return plainly(options, ELECTRON) ?? check("electron", options, `electron "${electronName}"`);
 }
 
 export function validateLatticeOptions(options: unknown, latticeName: string): LatticeOptions {
-  return check(latticeOptionsSchema, options, `lattice "${latticeName}"`);
+  return plainly(options, LATTICE) ?? check("lattice", options, `lattice "${latticeName}"`);
 }
 
 /** Hooks as an array, whichever form the user gave. */
 export function hookList(hooks: Hook | Hook[] | undefined): Hook[] {
   if (hooks === undefined) return [];
   return Array.isArray(hooks) ? hooks : [hooks];
+}
+
+// Without zod: options that the schemas above certainly accept, copied as zod copies them (keys in
+// schema order, nested objects and arrays new). Anything else — including every invalid value —
+// goes to zod, which decides and explains; these checks are only ever stricter than the schemas.
+type Check = (value: unknown) => unknown;
+const positive = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0;
+const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const text = (v: unknown): boolean => typeof v === "string" && v.length > 0;
+const isHook = (v: unknown): boolean => typeof v === "function";
+const same =
+  (test: (v: unknown) => boolean): Check =>
+  (v) =>
+    test(v) ? v : FAIL;
+const hooksCheck: Check = (v) => (isHook(v) ? v : Array.isArray(v) && v.every(isHook) ? [...v] : FAIL);
+const FAIL = Symbol("not plainly valid");
+
+function shape(fields: Record<string, Check>): Check {
+  const keys = Object.keys(fields);
+  return (value) => {
+    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return FAIL;
+    const input = value as Record<string, unknown>;
+    for (const key of Object.keys(input)) if (!(key in fields)) return FAIL;
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      if (!Object.hasOwn(input, key)) continue;
+      const v = input[key];
+      const checked = v === undefined ? undefined : fields[key]!(v);
+      if (checked === FAIL) return FAIL;
+      out[key] = checked;
+    }
+    return out;
+  };
+}
+
+const ELECTRON = shape({
+  name: same(text),
+  executor: same(text),
+  resources: shape({ cpus: same(positive), memoryMB: same(positive), gpus: same(count) }),
+  retries: same(count),
+  timeoutMs: same(positive),
+  deps: shape({ npm: (v) => (Array.isArray(v) && v.every((spec) => !npmSpecProblem(spec)) ? [...v] : FAIL) }),
+  callBefore: hooksCheck,
+  callAfter: hooksCheck,
+  cache: same((v) => typeof v === "boolean"),
+  outputLength: same(count),
+});
+const LATTICE = shape({ name: same(text), executor: same(text), cache: same((v) => typeof v === "boolean") });
+
+function plainly<T>(options: unknown, check: Check): T | undefined {
+  const checked = check(options ?? {});
+  return checked === FAIL ? undefined : (checked as T);
 }

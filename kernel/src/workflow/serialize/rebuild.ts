@@ -25,6 +25,22 @@ import type {
 const nameHelper = (target: object, value: string): object =>
   Object.defineProperty(target, "name", { value, configurable: true });
 
+/**
+ * How rebuilt code reaches modules: `require(…)` in a function body (a notebook cell or a CommonJS
+ * script compiles `import()` to it), `import(…)`, and import bindings. By default `require` resolves
+ * from the working directory; an electron with `deps.npm` gets its dependency environment's.
+ */
+export interface ModuleScope {
+  readonly require: NodeJS.Require;
+  /**
+   * `new Function` called from a file inside the environment: `import()` in code made so resolves
+   * from that file (code made by `new Function` here would resolve from Valence's own folder).
+   */
+  readonly makeFunction?: (...parameters: string[]) => unknown;
+  /** `import(specifier)` from the environment, for ES-only packages `require.resolve` cannot find. */
+  readonly importModule?: (specifier: string) => Promise<unknown>;
+}
+
 interface Made {
   readonly fn: AnyFunction;
   readonly bind: (values: Record<string, unknown>) => void;
@@ -50,9 +66,9 @@ function assignments(bindings: readonly string[]): { names: string[]; code: stri
   return { names, code: code.join(" ") };
 }
 
-type Factory = (capture: typeof recordCapture, name: typeof nameHelper) => Made;
+type Factory = (capture: typeof recordCapture, name: typeof nameHelper, require: NodeJS.Require) => Made;
 
-function compile(entry: SerializedFunction): Made {
+function compile(entry: SerializedFunction, modules: ModuleScope): Made {
   const { names, code } = assignments(Object.keys(entry.bindings));
   // In an array literal the function gets no name from the binding (`const x = () => …` would name it "x").
   // The preamble is one line, so the function's own lines start on the body's second line; a function
@@ -61,9 +77,12 @@ function compile(entry: SerializedFunction): Made {
     `"use strict"; ${names.length ? `let ${names.join(", ")}; ` : ""}const __valence_fn__ = [\n${entry.source}` +
     `\n][0];\nreturn { fn: __valence_fn__, bind(values) { ${code} } };` +
     (entry.origin ? `\n//# sourceURL=${scriptName(entry.origin)}` : "");
+  // A function that captured a variable named `require` keeps it; the others get the scope's.
+  const parameters = ["__valence_capture__", "__name", ...(names.includes("require") ? [] : ["require"])];
   let made: Made;
   try {
-    made = (new Function("__valence_capture__", "__name", body) as Factory)(recordCapture, nameHelper);
+    const factory = (modules.makeFunction?.(...parameters, body) ?? new Function(...parameters, body)) as Factory;
+    made = factory(recordCapture, nameHelper, modules.require);
   } catch (error) {
     throw new Error(`cannot rebuild function "${entry.name}": ${(error as Error).message}`, { cause: error });
   }
@@ -76,10 +95,15 @@ class Rebuilder {
   private readonly made: Made[];
   private readonly electrons = new Map<ElectronReference, Electron<unknown[], unknown>>();
   private readonly lattices = new Map<LatticeReference, Lattice<unknown[], unknown>>();
-  private readonly require = createRequire(join(process.cwd(), "noop.js"));
+  private readonly require: NodeJS.Require;
 
-  constructor(private readonly functions: readonly SerializedFunction[]) {
-    this.made = functions.map(compile);
+  constructor(
+    private readonly functions: readonly SerializedFunction[],
+    private readonly modules?: ModuleScope,
+  ) {
+    this.require = modules?.require ?? createRequire(join(process.cwd(), "noop.js"));
+    const scope = { ...modules, require: this.require };
+    this.made = functions.map((entry) => compile(entry, scope));
   }
 
   async bindAll(): Promise<void> {
@@ -154,14 +178,18 @@ class Rebuilder {
       return name === "=" ? module : interop(module, name === "=*");
     }
     let url = specifier;
+    let namespace: Record<string, unknown> | undefined;
     if (!/^(node:|file:|data:)/.test(specifier)) {
       try {
         url = pathToFileURL(this.require.resolve(specifier)).href;
       } catch {
-        url = specifier; // a builtin without the node: prefix, or resolvable only from here
+        // An ES-only package of the environment; else a builtin without the node: prefix, or
+        // something resolvable only from here.
+        if (this.modules?.importModule) namespace = (await this.modules.importModule(specifier)) as typeof namespace;
+        url = specifier;
       }
     }
-    const namespace = (await import(url)) as Record<string, unknown>;
+    namespace ??= (await import(url)) as Record<string, unknown>;
     return name === "*" ? namespace : namespace[name];
   }
 }
@@ -172,8 +200,8 @@ function interop(module: Record<string, unknown> | null, star: boolean): unknown
   return star && module !== null && typeof module === "object" ? { ...module, default: module } : { default: module };
 }
 
-async function rebuilder(functions: readonly SerializedFunction[]): Promise<Rebuilder> {
-  const rebuilt = new Rebuilder(functions);
+async function rebuilder(functions: readonly SerializedFunction[], modules?: ModuleScope): Promise<Rebuilder> {
+  const rebuilt = new Rebuilder(functions, modules);
   await rebuilt.bindAll();
   return rebuilt;
 }
@@ -182,8 +210,12 @@ export async function rebuildFunction(spec: FunctionSpec): Promise<AnyFunction> 
   return (await rebuilder(spec.functions)).fn(spec.root);
 }
 
-export async function rebuildElectron(spec: ElectronSpec): Promise<Electron<unknown[], unknown>> {
-  return (await rebuilder(spec.functions)).electron(spec.electron);
+/** `modules`: where its code finds packages (an electron with `deps.npm`: its environment). */
+export async function rebuildElectron(
+  spec: ElectronSpec,
+  modules?: ModuleScope,
+): Promise<Electron<unknown[], unknown>> {
+  return (await rebuilder(spec.functions, modules)).electron(spec.electron);
 }
 
 export async function rebuildLattice(spec: LatticeSpec): Promise<Lattice<unknown[], unknown>> {

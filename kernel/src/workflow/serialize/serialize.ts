@@ -181,6 +181,7 @@ function uncloneablePath(
 // often it is serialized (every dispatch serializes every electron of the graph).
 const sources = new WeakMap<AnyFunction, ReturnType<typeof functionSource>>();
 const verdicts = new WeakMap<AnyFunction, string[]>();
+const PROVIDED = new Set(["__name", "__valence_capture__", "require"]);
 
 function sourceOf(fn: AnyFunction): ReturnType<typeof functionSource> {
   let found = sources.get(fn);
@@ -196,7 +197,8 @@ function undeclaredVariables(fn: AnyFunction, source: string): string[] {
     const { freeVariables } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("../../instrument/free-variables") as typeof import("../../instrument/free-variables");
-    free = freeVariables(source).filter((name) => name !== "__name" && name !== "__valence_capture__");
+    // `require` is given to every rebuilt function (see rebuild.ts): it does not need to travel.
+    free = freeVariables(source).filter((name) => !PROVIDED.has(name));
     verdicts.set(fn, free);
   }
   return free;
