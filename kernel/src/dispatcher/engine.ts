@@ -4,9 +4,11 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { NodeKind } from "@valence/schema";
 import { volumeNameProblem } from "../workflow/volume";
-import type { DagDocument, DispatchDetail, NodeDetail, NodeState, ServerMessage } from "@valence/schema";
+import type { DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
+import { registerLoaderFor } from "../executors/loader-on-demand";
 import { toTransportGraph, type TransportGraph } from "../workflow/transport";
 import { buildGraph } from "../workflow/lattice";
 import { latticeDefinition } from "../workflow/definition";
@@ -15,8 +17,7 @@ import { dagView } from "./dag-view";
 import { DispatchRun, ShuttingDown } from "./dispatch-run";
 import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
-import { isTask } from "./helper-nodes";
-import type { DispatchEvent, NodeRecord } from "./store/records";
+import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
 import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
@@ -60,7 +61,11 @@ export class Engine {
     executors: Readonly<Record<string, Executor>>,
   ) {
     this.pool = new ExecutorPool(executors);
-    this.queue = new WriteQueue(store, (events) => this.publish(events));
+    this.queue = new WriteQueue(
+      store,
+      (dispatchId, messages) => this.publish(dispatchId, messages),
+      (dispatchId) => (this.subscribers.get(dispatchId)?.size ?? 0) > 0,
+    );
   }
 
   /** Restarts every dispatch a previous process left unfinished; completed nodes are not rerun. */
@@ -71,7 +76,7 @@ export class Engine {
         latticeName: record.latticeName,
         createdAt: record.createdAt,
         seq: this.store.lastSeq(record.id),
-        restored: this.store.getNodes(record.id),
+        restored: this.store.iterateNodes(record.id),
         ...(record.volume !== undefined ? { volume: this.volume(record.volume) } : {}),
       }),
     );
@@ -84,21 +89,21 @@ export class Engine {
     const volume = request.volume === undefined ? undefined : this.volume(request.volume);
     const id = randomUUID();
     const createdAt = Date.now();
-    this.queue.addDispatch({
-      id,
-      latticeName: request.graph.latticeName,
-      graph: JSON.stringify(request.graph),
-      lattice: JSON.stringify(request.lattice),
-      inputs: request.inputs,
-      nodes: request.graph.nodes.map((n) =>
-        n.kind === "parameter"
-          ? { nodeId: n.id, kind: n.kind, name: n.name, status: "COMPLETED" as const }
-          : { nodeId: n.id, kind: n.kind, name: n.name },
-      ),
-      createdAt,
-      ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
-      ...(request.volume !== undefined ? { volume: request.volume } : {}),
-    });
+    // Stored at once, not at the next commit: the graph's JSON text (MBs for a big dispatch) is let
+    // go of now, and what the run records later always finds its rows.
+    this.store.transaction((writer) =>
+      writer.insertDispatch({
+        id,
+        latticeName: request.graph.latticeName,
+        graph: JSON.stringify(request.graph),
+        lattice: JSON.stringify(request.lattice),
+        inputs: request.inputs,
+        nodes: newNodeRows(index),
+        createdAt,
+        ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
+        ...(request.volume !== undefined ? { volume: request.volume } : {}),
+      }),
+    );
     this.createRun(id, index, {
       latticeName: request.graph.latticeName,
       createdAt,
@@ -140,15 +145,19 @@ export class Engine {
   }
 
   detail(id: string): DispatchDetail {
-    // A run that just reached its final status is answered from the store, with its result: commit it now.
-    if (this.runs.get(id)?.isFinished) this.queue.flush();
+    // Commit what is queued: the store then agrees with the run (a running dispatch's output previews
+    // are read from it), and a run that just finished is answered from the store, with its result.
+    this.queue.flush();
     const run = this.runs.get(id);
-    if (run) return { dispatch: run.summary(), nodes: [...run.nodeStates()], seq: run.lastSeq };
+    if (run) {
+      const nodes = run.nodeStates(previewsById(this.store.outputPreviewRows(id)));
+      return { dispatch: run.summary(), nodes, seq: run.lastSeq };
+    }
     const dispatch = this.record(id);
     const result = dispatch.status === "COMPLETED" ? this.store.getResult(id) : undefined;
     return {
       dispatch,
-      nodes: this.store.getNodes(id).map(nodeState),
+      nodes: storedNodeStates(this.store.nodeStateRows(id)),
       seq: this.store.lastSeq(id),
       ...(result ? { result: toBase64(result) } : {}),
     };
@@ -163,12 +172,13 @@ export class Engine {
 
   nodeDetail(id: string, nodeId: number): NodeDetail {
     this.record(id);
+    this.queue.flush(); // the stored row then agrees with the run
     const node = this.store.getNode(id, nodeId);
     if (!node) throw new UnknownDispatch(`${id}/nodes/${nodeId}`);
-    const live = this.runs.get(id)?.nodeStates()[nodeId];
+    const run = this.runs.get(id);
     const output = this.store.getNodeOutput(id, nodeId);
     return {
-      node: live ? { ...live } : nodeState(node),
+      node: run ? run.nodeState(nodeId, node.outputPreview) : nodeState(node),
       name: node.name,
       logs: this.store
         .getLogs(id, nodeId)
@@ -224,7 +234,8 @@ export class Engine {
         queue: this.queue,
         executors: this.pool,
         storedOutput: (dispatchId, nodeId) => this.store.getNodeOutput(dispatchId, nodeId),
-        findReusable: (cacheKey, dispatchId) => this.store.findOutputByKey(cacheKey, dispatchId),
+        findCached: (cacheKey) => this.store.findOutputByKey(cacheKey),
+        contentKeys: (dispatchId) => this.store.contentKeys(dispatchId),
         runSublattice: (parentNode, electron, args, signal) =>
           this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal),
         finished: (finished) => {
@@ -258,6 +269,7 @@ export class Engine {
     if (!childId) {
       if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
       const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
+      registerLoaderFor(spec.functions);
       const definition = latticeDefinition(await rebuildLattice(lattice))!;
       const graph = toTransportGraph(buildGraph(definition, args));
       const volume = this.store.getDispatch(parentId)?.volume;
@@ -315,13 +327,20 @@ export class Engine {
     }
     graph.nodes.forEach((node, i) => {
       if (node.id !== i) throw new DispatchRejected(`node ids must be 0…n-1 in order; found ${node.id} at ${i}`);
-      if (isTask(node) && graph.electrons[node.electron ?? -1] === undefined) {
-        throw new DispatchRejected(`node ${i} ("${node.name}") has no electron spec`);
-      }
-      if (!isTask(node)) return;
-      const why = this.pool.impossible(node.options?.executor ?? DEFAULT_EXECUTOR, taskNeeds(node.options));
-      if (why) throw new DispatchRejected(`electron "${node.name}" (node ${i}) ${why}`);
     });
+    // Checked once per distinct options document, not once per node.
+    const checked = new Set<number>();
+    for (let i = 0; i < index.size; i++) {
+      if (!index.isTask(i)) continue;
+      if (graph.electrons[index.electronIndex(i) ?? -1] === undefined) {
+        throw new DispatchRejected(`node ${i} ("${index.name(i)}") has no electron spec`);
+      }
+      if (checked.has(index.optionsIndex(i))) continue;
+      checked.add(index.optionsIndex(i));
+      const options = index.optionsOfNode(i);
+      const why = this.pool.impossible(options?.executor ?? DEFAULT_EXECUTOR, taskNeeds(options));
+      if (why) throw new DispatchRejected(`electron "${index.name(i)}" (node ${i}) ${why}`);
+    }
     return index;
   }
 
@@ -331,24 +350,30 @@ export class Engine {
     return record;
   }
 
-  private publish(events: readonly DispatchEvent[]): void {
-    for (const event of events) {
-      const set = this.subscribers.get(event.dispatchId);
-      if (!set) continue;
-      for (const send of set) send(event.body as ServerMessage);
-    }
+  private publish(dispatchId: string, messages: readonly ServerMessage[]): void {
+    const set = this.subscribers.get(dispatchId);
+    if (!set) return;
+    const sends = [...set];
+    for (const message of messages) for (const send of sends) send(message);
   }
 }
 
-function nodeState(record: NodeRecord): NodeState {
-  return {
-    id: record.nodeId,
-    status: record.status,
-    attempts: record.attempts,
-    ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
-    ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
-    ...(record.error ? { error: record.error } : {}),
-    ...(record.outputPreview ? { output: record.outputPreview } : {}),
-    ...(record.reused ? { reused: true } : {}),
+/** The rows a new dispatch stores for its nodes, one reused object at a time. */
+function* newNodeRows(
+  index: GraphIndex,
+): Generator<{ nodeId: number; kind: NodeKind; name: string; status?: "COMPLETED" }> {
+  const row: { nodeId: number; kind: NodeKind; name: string; status?: "COMPLETED" } = {
+    nodeId: 0,
+    kind: "electron",
+    name: "",
   };
+  for (let i = 0; i < index.size; i++) {
+    row.nodeId = i;
+    row.kind = index.kind(i);
+    row.name = index.name(i);
+    // Parameters hold their value from the start: complete at creation.
+    if (row.kind === "parameter") row.status = "COMPLETED";
+    else delete row.status;
+    yield row;
+  }
 }

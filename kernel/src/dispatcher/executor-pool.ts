@@ -1,5 +1,8 @@
 // The executors a dispatcher knows, by name, and what each has free: a task starts only when its
-// cpus and memory fit (never overcommitting), in the order tasks became ready.
+// cpus and memory fit (never overcommitting), in the order tasks became ready. An executor that
+// queues tasks itself and reports when each starts (`lookahead`) is handed that many CPUs' worth of
+// tasks beyond its capacity, so it can start the next ones without a round trip to the dispatcher;
+// it enforces its capacity on its own. Waiting tasks are kept as (owner, node id) pairs, not closures.
 import type { ElectronOptionsDocument } from "@valence/schema";
 import type { Executor } from "../executors/executor";
 
@@ -9,12 +12,22 @@ export interface TaskNeeds {
   readonly gpus: number;
 }
 
+/** Whoever queued a task: called back when it may start. */
+export interface TaskOwner {
+  startTask(nodeId: number, needs: TaskNeeds): void;
+}
+
 interface Slot {
   readonly executor: Executor;
+  readonly lookahead: number;
   cpus: number;
   memoryMB: number;
   gpus: number;
-  readonly waiting: Array<{ needs: TaskNeeds; start: () => void }>;
+  /** The waiting tasks from `head` on, as parallel columns. */
+  owners: Array<TaskOwner | undefined>;
+  ids: number[];
+  needs: Array<TaskNeeds | undefined>;
+  head: number;
 }
 
 export const DEFAULT_EXECUTOR = "local";
@@ -26,11 +39,14 @@ export function taskNeeds(options: ElectronOptionsDocument | undefined): TaskNee
 
 export class ExecutorPool {
   private readonly slots = new Map<string, Slot>();
+  /** Controllers of submits that settled unaborted, for the next ones (see `Executor.submit`). */
+  private readonly controllers: AbortController[] = [];
 
   constructor(executors: Readonly<Record<string, Executor>>) {
     for (const [name, executor] of Object.entries(executors)) {
       const { cpus, memoryMB, gpus } = executor.capacity;
-      this.slots.set(name, { executor, cpus, memoryMB, gpus, waiting: [] });
+      const lookahead = Math.max(0, Math.floor(executor.lookahead ?? 0));
+      this.slots.set(name, { executor, lookahead, cpus, memoryMB, gpus, owners: [], ids: [], needs: [], head: 0 });
     }
   }
 
@@ -40,6 +56,11 @@ export class ExecutorPool {
 
   executor(name: string): Executor {
     return this.slot(name).executor;
+  }
+
+  /** True when the executor reports task starts itself (see `Executor.lookahead`). */
+  reportsStarts(name: string): boolean {
+    return this.slot(name).lookahead > 0;
   }
 
   /** Why a task can never run here (unknown executor, needs more than it has), or undefined. */
@@ -54,19 +75,36 @@ export class ExecutorPool {
     return undefined;
   }
 
-  /** Calls `start` as soon as the task's needs fit; tasks start in the order they asked. */
-  acquire(name: string, needs: TaskNeeds, start: () => void): void {
+  /** Calls `owner.startTask(nodeId)` as soon as the task's needs fit; tasks start in the order queued. */
+  acquire(name: string, needs: TaskNeeds, owner: TaskOwner, nodeId: number): void {
     const slot = this.slot(name);
-    slot.waiting.push({ needs, start });
+    slot.owners.push(owner);
+    slot.ids.push(nodeId);
+    slot.needs.push(needs);
     this.drain(slot);
   }
 
   release(name: string, needs: TaskNeeds): void {
     const slot = this.slot(name);
     slot.cpus += needs.cpus;
-    slot.memoryMB += needs.memoryMB;
-    slot.gpus += needs.gpus;
+    if (!slot.lookahead) {
+      slot.memoryMB += needs.memoryMB;
+      slot.gpus += needs.gpus;
+    }
     this.drain(slot);
+  }
+
+  /**
+   * An AbortController for one submit. A signal costs ~2 KB and a listener registration; one per
+   * task was a third of a no-op task's garbage, so a submit that settles unaborted gives its back.
+   */
+  controller(): AbortController {
+    return this.controllers.pop() ?? new AbortController();
+  }
+
+  /** The submit given `controller` has settled: it may serve another unless it was aborted. */
+  recycle(controller: AbortController): void {
+    if (!controller.signal.aborted && this.controllers.length < 1024) this.controllers.push(controller);
   }
 
   async close(): Promise<void> {
@@ -74,14 +112,33 @@ export class ExecutorPool {
   }
 
   private drain(slot: Slot): void {
-    while (slot.waiting.length) {
-      const { needs, start } = slot.waiting[0]!;
-      if (needs.cpus > slot.cpus || needs.memoryMB > slot.memoryMB || needs.gpus > slot.gpus) return;
-      slot.waiting.shift();
+    while (slot.head < slot.ids.length) {
+      const at = slot.head;
+      const needs = slot.needs[at]!;
+      if (slot.lookahead) {
+        // The executor checks memory and GPUs itself; here only how much is handed to it.
+        if (needs.cpus > slot.cpus + slot.lookahead) return;
+      } else {
+        if (needs.cpus > slot.cpus || needs.memoryMB > slot.memoryMB || needs.gpus > slot.gpus) return;
+        slot.memoryMB -= needs.memoryMB;
+        slot.gpus -= needs.gpus;
+      }
       slot.cpus -= needs.cpus;
-      slot.memoryMB -= needs.memoryMB;
-      slot.gpus -= needs.gpus;
-      start();
+      const owner = slot.owners[at]!;
+      const id = slot.ids[at]!;
+      slot.owners[at] = undefined;
+      slot.needs[at] = undefined;
+      slot.head++;
+      if (slot.head === slot.ids.length) {
+        slot.owners.length = slot.ids.length = slot.needs.length = slot.head = 0;
+      } else if (slot.head >= 1024 && slot.head * 2 >= slot.ids.length) {
+        // Drop the started prefix now and then, not on every start (shift() is O(n) on big queues).
+        slot.owners.splice(0, slot.head);
+        slot.ids.splice(0, slot.head);
+        slot.needs.splice(0, slot.head);
+        slot.head = 0;
+      }
+      owner.startTask(id, needs);
     }
   }
 

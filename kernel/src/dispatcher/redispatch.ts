@@ -1,5 +1,6 @@
 // Redispatch: rebuild the graph from a stored dispatch's lattice — no source, no kernel — with new
 // inputs (or the stored ones), and submit it as a new dispatch.
+import { registerLoaderFor } from "../executors/loader-on-demand";
 import { buildGraph } from "../workflow/lattice";
 import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type LatticeSpec } from "../workflow/serialize";
@@ -20,6 +21,7 @@ export async function redispatchFromStore(
   const args = inputs ?? store.getInputs(dispatchId);
   const decoded = decode(args);
   if (!Array.isArray(decoded)) throw new DispatchRejected("redispatch inputs must be an array of arguments");
+  registerLoaderFor(spec.functions);
   const lattice = await rebuildLattice(spec);
   const definition = latticeDefinition(lattice);
   if (!definition) throw new DispatchRejected(`dispatch ${dispatchId} has no stored lattice`);

@@ -1,18 +1,72 @@
-// What a running dispatch records: every change to a node or to the dispatch becomes a store patch
-// and an event with the next sequence number, queued together so they commit — and reach
-// subscribers — in order.
-import type { DispatchSummary, NodeState, ServerMessage } from "@valence/schema";
-import type { WriteQueue } from "./write-queue";
+// What a running dispatch has changed since the write queue's last commit: which node rows to
+// update, the dispatch row patch, and the events — numbered densely from the last one stored — kept
+// as compact records until the commit turns them into one event block (JSON text) and, only when
+// someone subscribes, into messages. No object per event or per node update on the hot path.
+import type { DispatchSummary, NodeState, ServerMessage, ValuePreview } from "@valence/schema";
+import type { TaskError } from "../executors/executor";
+import { STATUSES, type NodeTable } from "./node-table";
+import type { OutputCache } from "./output-cache";
+import type { DispatchPatch } from "./store/records";
+import type { NodeRowUpdate, StoreWriter } from "./store/store";
+import type { PendingWrites } from "./write-queue";
 
-export class RunRecorder {
+/** Events per stored block: a client resuming mid-dispatch parses at most this many it already has. */
+const BLOCK_EVENTS = 1024;
+const DISPATCH_EVENT = -1;
+
+/** What a node that just completed adds to its row. */
+export interface Completion {
+  readonly preview: ValuePreview;
+  /** Its content key (electrons), and whether other dispatches look it up (`cache: true`). */
+  readonly cacheKey: string | undefined;
+  readonly sharedKey: boolean;
+}
+
+export class RunRecorder implements PendingWrites {
   private seq: number;
+  private committedSeq: number;
+  // Nodes whose row is to be written, each once.
+  private readonly dirty: Uint8Array;
+  private dirtyIds: number[] = [];
+  /** By node id, completed since the last commit: the row gets the output, its preview and content key. */
+  private readonly completed: Array<Completion | undefined>;
+  private dispatchPatch: { -readonly [K in keyof DispatchPatch]: DispatchPatch[K] } | undefined;
+  // Events since the last commit, one slot each in these growable columns.
+  private count = 0;
+  private evNode = new Int32Array(64);
+  private evStatus = new Uint8Array(64);
+  private evAttempts = new Int32Array(64);
+  private evStarted = new Float64Array(64);
+  private evEnded = new Float64Array(64);
+  private evReused = new Uint8Array(64);
+  /** Sparse per event: the error or preview the node had then, or a dispatch event's summary. */
+  private readonly evError = new Map<number, TaskError>();
+  private readonly evPreview = new Map<number, ValuePreview>();
+  private readonly evDispatch = new Map<number, DispatchSummary>();
+  private readonly row: NodeRowUpdate = {
+    status: "PENDING",
+    attempts: NaN,
+    startedAt: NaN,
+    endedAt: NaN,
+    error: undefined,
+    output: undefined,
+    outputPreview: undefined,
+    reused: undefined,
+    cacheKey: undefined,
+    sharedKey: false,
+  };
 
   constructor(
-    private readonly dispatchId: string,
-    private readonly queue: WriteQueue,
+    readonly dispatchId: string,
+    private readonly table: NodeTable,
+    private readonly outputs: OutputCache,
     lastSeq: number,
+    /** Called when the recorder goes from nothing to write to something. */
+    private readonly pending: () => void,
   ) {
-    this.seq = lastSeq;
+    this.seq = this.committedSeq = lastSeq;
+    this.dirty = new Uint8Array(table.size);
+    this.completed = new Array<Completion | undefined>(table.size);
   }
 
   /** The sequence number of the last event recorded (committed or not). */
@@ -20,37 +74,144 @@ export class RunRecorder {
     return this.seq;
   }
 
-  node(state: NodeState, stored: { output?: Uint8Array; cacheKey?: string } = {}): void {
-    const { id, status, attempts, startedAt, endedAt, error, reused } = state;
-    this.queue.patchNode({
-      dispatchId: this.dispatchId,
-      nodeId: id,
-      status,
-      attempts,
-      ...(startedAt !== undefined ? { startedAt } : {}),
-      ...(endedAt !== undefined ? { endedAt } : {}),
-      ...(error ? { error } : {}),
-      ...(stored.output ? { output: stored.output, outputPreview: state.output! } : {}),
-      ...(stored.cacheKey ? { cacheKey: stored.cacheKey } : {}),
-      ...(reused ? { reused: true } : {}),
-    });
-    this.emit({ type: "update", dispatchId: this.dispatchId, seq: ++this.seq, node: { ...state } });
+  get hasPending(): boolean {
+    return this.count > 0 || this.dirtyIds.length > 0 || this.dispatchPatch !== undefined;
+  }
+
+  /** The node's current state (in the table) is an update: record its row and an event. */
+  node(id: number, completed?: Completion): void {
+    this.touch();
+    if (!this.dirty[id]) {
+      this.dirty[id] = 1;
+      this.dirtyIds.push(id);
+    }
+    if (completed) this.completed[id] = completed;
+    const t = this.table;
+    const at = this.slot();
+    this.evNode[at] = id;
+    this.evStatus[at] = t.status[id]!;
+    this.evAttempts[at] = t.attempts[id]!;
+    this.evStarted[at] = t.startedAt[id]!;
+    this.evEnded[at] = t.endedAt[id]!;
+    this.evReused[at] = t.reused[id]!;
+    const error = t.errors.get(id);
+    if (error) this.evError.set(at, error);
+    if (completed) this.evPreview.set(at, completed.preview);
   }
 
   dispatch(summary: DispatchSummary, result?: Uint8Array): void {
+    this.touch();
     const { status, startedAt, endedAt, error } = summary;
-    this.queue.patchDispatch({
+    this.dispatchPatch = {
+      ...this.dispatchPatch,
       id: this.dispatchId,
       status,
       ...(startedAt !== undefined ? { startedAt } : {}),
       ...(endedAt !== undefined ? { endedAt } : {}),
       ...(error ? { error } : {}),
       ...(result ? { result } : {}),
-    });
-    this.emit({ type: "update", dispatchId: this.dispatchId, seq: ++this.seq, dispatch: summary });
+    };
+    const at = this.slot();
+    this.evNode[at] = DISPATCH_EVENT;
+    this.evDispatch.set(at, summary);
   }
 
-  private emit(message: ServerMessage & { seq: number }): void {
-    this.queue.addEvent({ dispatchId: this.dispatchId, seq: message.seq, body: message });
+  /**
+   * Writes everything recorded since the last commit (inside the queue's transaction) and returns
+   * the events as messages when `messages` is set. The state is kept until `committed()`.
+   */
+  write(writer: StoreWriter, messages: boolean): ServerMessage[] {
+    if (this.dispatchPatch) writer.patchDispatch(this.dispatchPatch);
+    const t = this.table;
+    const row = this.row;
+    for (const id of this.dirtyIds) {
+      const completed = this.completed[id];
+      row.status = STATUSES[t.status[id]!]!;
+      row.attempts = t.attempts[id]!;
+      row.startedAt = t.startedAt[id]!;
+      row.endedAt = t.endedAt[id]!;
+      row.error = t.errors.get(id);
+      row.output = completed ? this.outputs.get(id) : undefined;
+      row.outputPreview = completed ? JSON.stringify(completed.preview) : undefined;
+      row.reused = t.reused[id] ? true : undefined;
+      row.cacheKey = completed?.cacheKey;
+      row.sharedKey = completed?.sharedKey === true;
+      writer.node(this.dispatchId, id, row);
+    }
+    const out: ServerMessage[] = [];
+    for (let start = 0; start < this.count; start += BLOCK_EVENTS) {
+      const end = Math.min(this.count, start + BLOCK_EVENTS);
+      // The messages are made anyway for subscribers; one JSON.stringify of them all is the cheapest text.
+      const block: ServerMessage[] = [];
+      for (let at = start; at < end; at++) block.push(this.message(at));
+      writer.eventBlock(this.dispatchId, this.committedSeq + 1 + start, end - start, JSON.stringify(block));
+      if (messages) for (const message of block) out.push(message);
+    }
+    return out;
+  }
+
+  /** The last `write` is committed: forget what it wrote. */
+  committed(): void {
+    for (const id of this.dirtyIds) {
+      this.dirty[id] = 0;
+      if (this.completed[id]) {
+        this.completed[id] = undefined;
+        this.outputs.written(id);
+      }
+    }
+    this.dirtyIds = [];
+    this.dispatchPatch = undefined;
+    this.committedSeq += this.count;
+    this.count = 0;
+    this.evError.clear();
+    this.evPreview.clear();
+    this.evDispatch.clear();
+  }
+
+  private touch(): void {
+    if (!this.hasPending) this.pending();
+  }
+
+  private slot(): number {
+    if (this.count === this.evNode.length) this.grow();
+    this.seq++;
+    return this.count++;
+  }
+
+  /** Event `at` as the message clients get (schema/protocol.schema.json). */
+  private message(at: number): ServerMessage {
+    const seq = this.committedSeq + 1 + at;
+    const summary = this.evDispatch.get(at);
+    if (summary) return { type: "update", dispatchId: this.dispatchId, seq, dispatch: summary };
+    const node: NodeState = {
+      id: this.evNode[at]!,
+      status: STATUSES[this.evStatus[at]!]!,
+      attempts: this.evAttempts[at]!,
+    };
+    const startedAt = this.evStarted[at]!;
+    const endedAt = this.evEnded[at]!;
+    if (!Number.isNaN(startedAt)) node.startedAt = startedAt;
+    if (!Number.isNaN(endedAt)) node.endedAt = endedAt;
+    const error = this.evError.get(at);
+    if (error) node.error = error;
+    const preview = this.evPreview.get(at);
+    if (preview) node.output = preview;
+    if (this.evReused[at]) node.reused = true;
+    return { type: "update", dispatchId: this.dispatchId, seq, node };
+  }
+
+  private grow(): void {
+    const size = this.evNode.length * 2;
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(old);
+      return next;
+    };
+    this.evNode = grown(this.evNode, (n) => new Int32Array(n));
+    this.evStatus = grown(this.evStatus, (n) => new Uint8Array(n));
+    this.evAttempts = grown(this.evAttempts, (n) => new Int32Array(n));
+    this.evStarted = grown(this.evStarted, (n) => new Float64Array(n));
+    this.evEnded = grown(this.evEnded, (n) => new Float64Array(n));
+    this.evReused = grown(this.evReused, (n) => new Uint8Array(n));
   }
 }

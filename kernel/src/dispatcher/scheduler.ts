@@ -4,9 +4,11 @@
 
 /** The shape the scheduler needs from a graph. */
 export interface SchedulableGraph {
-  readonly nodes: readonly unknown[];
-  dependencyCounts(): number[];
-  dependantsOf(id: number): number[];
+  readonly nodes: { readonly length: number };
+  dependencyCounts(): ArrayLike<number>;
+  dependantsOf(id: number): ArrayLike<number>;
+  /** Optional, for speed: every node's dependants in CSR form (see GraphIndex). */
+  readonly csr?: { readonly start: Int32Array; readonly targets: Int32Array };
 }
 
 export class Scheduler {
@@ -46,7 +48,11 @@ export class Scheduler {
   complete(id: number): number[] {
     this.settle(id);
     const ready: number[] = [];
-    for (const dependant of this.graph.dependantsOf(id)) {
+    const csr = this.graph.csr;
+    const dependants = csr ? csr.targets : this.graph.dependantsOf(id);
+    const end = csr ? csr.start[id + 1]! : dependants.length;
+    for (let i = csr ? csr.start[id]! : 0; i < end; i++) {
+      const dependant = dependants[i]!;
       if (--this.waiting[dependant]! === 0 && !this.settled[dependant]) ready.push(dependant);
     }
     return ready;
@@ -58,7 +64,9 @@ export class Scheduler {
     const blocked: number[] = [];
     const stack = [id];
     while (stack.length) {
-      for (const dependant of this.graph.dependantsOf(stack.pop()!)) {
+      const dependants = this.graph.dependantsOf(stack.pop()!);
+      for (let i = 0; i < dependants.length; i++) {
+        const dependant = dependants[i]!;
         if (this.settled[dependant]) continue;
         this.settle(dependant);
         blocked.push(dependant);

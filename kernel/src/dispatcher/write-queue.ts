@@ -1,49 +1,39 @@
-// Persistence is batched: every change made in one turn of the event loop is written in one SQLite
-// transaction, and only after it commits are the events sent to subscribers — so a client never sees
-// a node done that a crash could lose.
-import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch, WriteBatch } from "./store/records";
-import type { Store } from "./store/store";
+// Persistence is batched: changes are written in one SQLite transaction per commit, and only after it
+// commits are their events sent to subscribers — so a client never sees a node done that a crash
+// could lose. A commit follows the first change at once when the queue was quiet, else at most one
+// per COMMIT_INTERVAL_MS: under load a commit carries hundreds of tasks instead of one or two.
+import type { ServerMessage } from "@valence/schema";
+import type { LogBatch } from "./store/records";
+import type { Store, StoreWriter } from "./store/store";
+
+const COMMIT_INTERVAL_MS = 5;
+
+/** Something with changes to write at the next commit (a running dispatch's recorder). */
+export interface PendingWrites {
+  readonly dispatchId: string;
+  /** Writes its changes; returns their events as messages when `messages` is set. */
+  write(writer: StoreWriter, messages: boolean): ServerMessage[];
+  /** What the last `write` wrote is committed. */
+  committed(): void;
+}
 
 export class WriteQueue {
-  private newDispatches: NewDispatch[] = [];
-  private dispatches: DispatchPatch[] = [];
-  // Keyed by dispatch and node: a node that starts and finishes within one tick costs one UPDATE.
-  private nodes = new Map<string, NodePatch>();
-  private events: DispatchEvent[] = [];
+  private sources: PendingWrites[] = [];
   private logs: LogBatch[] = [];
-  private scheduled = false;
   private afterCommit: Array<() => void> = [];
+  private scheduled = false;
+  private lastCommit = -Infinity;
 
   constructor(
     private readonly store: Store,
-    private readonly publish: (events: readonly DispatchEvent[]) => void,
+    private readonly publish: (dispatchId: string, messages: readonly ServerMessage[]) => void,
+    /** Whether anyone listens to a dispatch's events (else they are only stored). */
+    private readonly listened: (dispatchId: string) => boolean,
   ) {}
 
-  addDispatch(dispatch: NewDispatch): void {
-    this.newDispatches.push(dispatch);
-    this.schedule();
-  }
-
-  patchDispatch(patch: DispatchPatch): void {
-    this.dispatches.push(patch);
-    this.schedule();
-  }
-
-  patchNode(patch: NodePatch): void {
-    const key = `${patch.dispatchId}\u0000${patch.nodeId}`;
-    const earlier = this.nodes.get(key);
-    // Each patch carries the node's whole current state, so the later one wins field by field.
-    if (!earlier) this.nodes.set(key, patch);
-    else {
-      const merged: { -readonly [K in keyof NodePatch]: NodePatch[K] } = { ...earlier, ...patch };
-      if (!patch.error) delete merged.error; // an absent error means it was cleared
-      this.nodes.set(key, merged);
-    }
-    this.schedule();
-  }
-
-  addEvent(event: DispatchEvent): void {
-    this.events.push(event);
+  /** `source` has changes: its `write` runs at the next commit (it calls this once per commit). */
+  pending(source: PendingWrites): void {
+    this.sources.push(source);
     this.schedule();
   }
 
@@ -62,35 +52,29 @@ export class WriteQueue {
   /** Writes everything queued now, in one transaction, then publishes its events. */
   flush(): void {
     this.scheduled = false;
-    const empty =
-      !this.newDispatches.length &&
-      !this.dispatches.length &&
-      !this.nodes.size &&
-      !this.events.length &&
-      !this.logs.length;
-    if (empty && !this.afterCommit.length) return;
-    const batch: WriteBatch = {
-      newDispatches: this.newDispatches,
-      dispatches: this.dispatches,
-      nodes: [...this.nodes.values()],
-      events: this.events,
-      logs: this.logs,
-    };
+    if (!this.sources.length && !this.logs.length && !this.afterCommit.length) return;
+    const sources = this.sources;
+    const logs = this.logs;
     const callbacks = this.afterCommit;
-    this.newDispatches = [];
-    this.dispatches = [];
-    this.nodes = new Map();
-    this.events = [];
+    this.sources = [];
     this.logs = [];
     this.afterCommit = [];
-    this.store.apply(batch);
-    if (batch.events!.length) this.publish(batch.events!);
+    const messages = this.store.transaction((writer) => {
+      const out = sources.map((source) => source.write(writer, this.listened(source.dispatchId)));
+      for (const l of logs) writer.logs(l);
+      return out;
+    });
+    this.lastCommit = performance.now();
+    for (const source of sources) source.committed();
+    sources.forEach((source, i) => messages[i]!.length && this.publish(source.dispatchId, messages[i]!));
     for (const callback of callbacks) callback();
   }
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    const wait = this.lastCommit + COMMIT_INTERVAL_MS - performance.now();
+    if (wait <= 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), wait);
   }
 }

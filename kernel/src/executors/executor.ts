@@ -60,15 +60,35 @@ export interface ExecutorCapacity {
   readonly gpus: number;
 }
 
+export interface SubmitOptions {
+  /**
+   * For executors with a `lookahead`: called when the task actually starts (it may first wait in the
+   * executor's own queue), with the time in milliseconds since the epoch. Not called for a task that
+   * never starts (aborted while queued, or failed before it could start).
+   */
+  readonly started?: (at: number) => void;
+}
+
 export interface Executor {
   readonly name: string;
-  /** What the executor can run at once; the scheduler never submits more than this. */
+  /**
+   * What the executor can run at once; the scheduler never submits more than this — unless the
+   * executor has a `lookahead`.
+   */
   readonly capacity: ExecutorCapacity;
+  /**
+   * CPUs' worth of tasks the scheduler may submit beyond `capacity`, for an executor that queues
+   * tasks itself, never runs more than its capacity at once, and calls `SubmitOptions.started` when
+   * each starts (the dispatcher reports a task running, and starts its timeout, only then). Lets it
+   * start the next task — or hand a worker several short ones in one message — without waiting for
+   * the dispatcher. Default 0.
+   */
+  readonly lookahead?: number;
   /**
    * Runs one task. Never rejects for a task's own failure (that is an `ok: false` outcome); rejects
    * only when the signal aborts, after the running work has been stopped.
    */
-  submit(task: TaskSpec, signal: AbortSignal): Promise<TaskOutcome>;
+  submit(task: TaskSpec, signal: AbortSignal, options?: SubmitOptions): Promise<TaskOutcome>;
   /** Stops every worker; pending submits reject. */
   close(): Promise<void>;
 }

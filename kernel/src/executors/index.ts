@@ -8,6 +8,7 @@ export type {
   TaskError,
   LogLine,
   SerializedValue,
+  SubmitOptions,
 } from "./executor";
 export { InlineExecutor, type InlineExecutorOptions } from "./inline";
 export { LocalExecutor, type LocalExecutorOptions } from "./local";

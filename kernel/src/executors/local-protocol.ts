@@ -1,24 +1,68 @@
-// The messages between the local executor and its worker threads (local-worker.ts): the pool sends
-// one task at a time, with the electron's spec only the first time that worker sees it; the worker
-// streams the task's log lines as they are written, then its outcome.
+// The messages between the local executor and its worker threads (local-worker.ts): the pool sends a
+// batch of tasks (one, or several short ones) that the worker runs one after another, each electron's
+// spec only the first time that worker sees it; the worker streams each task's log lines as they are
+// written, then its outcome. A shared array (one slot per batch position) says which tasks may still
+// start: the pool cancels a task that has not started without waiting for the worker.
 import type { ElectronSpec } from "../workflow/serialize";
-import type { LogLine, TaskOutcome, TaskSpec } from "./executor";
+import type { LogLine, TaskOutcome } from "./executor";
 
-export interface RunMessage {
-  readonly type: "run";
-  /** The task without its spec (`electron: null`): the spec travels once per worker, as `spec`. */
-  readonly task: TaskSpec;
-  /** The spec's identity (hash of its JSON): the worker's rebuilt electron is cached under it. */
-  readonly key: string;
-  /** Present when this worker has not been sent this spec yet (or forgot it). */
-  readonly spec?: ElectronSpec;
+/** Tasks in one batch at most (slots in the control array). */
+export const MAX_BATCH = 64;
+
+/** Control slot states: written by the worker (STARTED, DONE) and the pool (the others), with CAS. */
+export const QUEUED = 0;
+export const STARTED = 1;
+export const DONE = 2;
+/** Aborted before it started: the worker skips it. */
+export const CANCELLED = 3;
+/** Held back because the worker is being stopped: the pool runs it elsewhere. */
+export const HELD = 4;
+
+/** `workerData` of a local worker. */
+export interface WorkerSetup {
+  readonly control: SharedArrayBuffer;
+  /** One float: when (Date.now()) the worker started the task it runs now. */
+  readonly clock: SharedArrayBuffer;
+  /**
+   * Valence's module loader (dist/register.js), registered by the worker only when an electron
+   * imports a module that is not built in: the loader's own thread costs ~10 MB per worker.
+   */
+  readonly loader: string | undefined;
+}
+
+/** A batch of tasks, packed by local-batch.ts (read it with `batchTask`). */
+export interface BatchMessage {
+  readonly type: "batch";
   /** Spec keys the worker should drop from its cache: the pool bounds what each worker keeps. */
   readonly forget: readonly string[];
+  /** Spec keys (hash of the spec's JSON: the worker caches rebuilt electrons under them)... */
+  readonly keys: readonly string[];
+  /** ...and the spec for a key this worker has not been sent yet (or forgot), else null. */
+  readonly specs: ReadonlyArray<ElectronSpec | null>;
+  /** Dispatch ids and names, and resources and volumes, that tasks refer to by index. */
+  readonly strings: readonly string[];
+  readonly objects: readonly unknown[];
+  /** Per task, 8 ints: key, dispatch id, name, resources, volume (-1: none), node, attempt, end of its args. */
+  readonly fields: Int32Array;
+  /** Every task's serialized arguments, one after another. */
+  readonly args: Uint8Array;
 }
 
 export type WorkerReply =
   /** The worker loaded its modules and waits for tasks. */
   | { readonly type: "ready" }
-  | { readonly type: "log"; readonly line: LogLine }
-  /** `outcome.logs` is empty: the lines came as "log" messages. `specFailed`: the rebuild threw. */
-  | { readonly type: "done"; readonly outcome: TaskOutcome; readonly specFailed: boolean };
+  /** A line the task at `index` of the current batch wrote. */
+  | { readonly type: "log"; readonly index: number; readonly line: LogLine }
+  /**
+   * The task at `index` finished. `outcome.logs` is empty: the lines came as "log" messages.
+   * `specFailed`: the rebuild threw. `micros`: how long the task itself ran.
+   */
+  | {
+      readonly type: "done";
+      readonly index: number;
+      readonly outcome: TaskOutcome;
+      readonly specFailed: boolean;
+      readonly micros: number;
+    }
+  /** The task at `index` was cancelled or held before it started, and did not run. */
+  | { readonly type: "skipped"; readonly index: number };

@@ -1,20 +1,28 @@
-// The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs one
-// task at a time, streams what the task writes to stdout/stderr (console included) to the pool as
-// log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back the outcome.
-import { parentPort } from "node:worker_threads";
+// The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs the
+// tasks of each batch one after another, streams what a task writes to stdout/stderr (console
+// included) to the pool as log lines, keeps rebuilt electrons by spec key for the next tasks, and
+// posts back each outcome as soon as it has it.
+import { parentPort, workerData } from "node:worker_threads";
 import type { TaskOutcome } from "./executor";
-import type { RunMessage, WorkerReply } from "./local-protocol";
+import { DONE, QUEUED, STARTED, type BatchMessage, type WorkerReply, type WorkerSetup } from "./local-protocol";
+import { batchSize, batchTask } from "./local-batch";
 import { chunkText } from "./log-capture";
+import { registerLoaderFor } from "./loader-on-demand";
 import { taskError } from "./task-error";
 import { ElectronCache, runRebuilt } from "./task-runtime";
 
 const port = parentPort;
 if (!port) throw new Error("local-worker.js runs in a worker thread started by the local executor");
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
+const setup = workerData as WorkerSetup;
+const control = new Int32Array(setup.control);
+const clock = new Float64Array(setup.clock);
+/** The batch position of the task running now: its writes are its logs. */
+let current = 0;
 
 for (const stream of ["stdout", "stderr"] as const) {
   process[stream].write = ((chunk: unknown, ...rest: unknown[]): boolean => {
-    post({ type: "log", line: { stream, text: chunkText(chunk, rest[0]), at: Date.now() } });
+    post({ type: "log", index: current, line: { stream, text: chunkText(chunk, rest[0]), at: Date.now() } });
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     if (callback) process.nextTick(callback);
     return true;
@@ -24,25 +32,46 @@ for (const stream of ["stdout", "stderr"] as const) {
 // The pool decides what each worker keeps (it sends `forget`), so this cache does not evict by itself.
 const electrons = new ElectronCache(Number.MAX_SAFE_INTEGER);
 
-port.on("message", (message: RunMessage) => {
-  const startedAt = Date.now();
+async function runBatch(message: BatchMessage): Promise<void> {
   for (const key of message.forget) electrons.forget(key);
-  const rebuilt = electrons.get(message.key, () => message.spec);
-  const specFailed = rebuilt.then(
-    () => false,
-    () => true,
-  );
-  runRebuilt(rebuilt, message.task).then(
-    (output) => {
-      const outcome: TaskOutcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
+  const size = batchSize(message);
+  for (let index = 0; index < size; index++) {
+    // The pool may have cancelled (or held back) a task that has not started: then it does not run.
+    if (Atomics.compareExchange(control, index, QUEUED, STARTED) !== QUEUED) {
+      post({ type: "skipped", index });
+      continue;
+    }
+    current = index;
+    const { task, key, spec } = batchTask(message, index);
+    const startedAt = Date.now();
+    clock[0] = startedAt;
+    const rebuilt = electrons.get(key, () => {
+      // Before the first electron that imports the user's modules (they may be TypeScript).
+      if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
+      return spec;
+    });
+    const specFailed = await rebuilt.then(
+      () => false,
+      () => true,
+    );
+    const began = performance.now();
+    let outcome: TaskOutcome;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const output = await runRebuilt(rebuilt, task);
+      outcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
       const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
-      post({ type: "done", outcome, specFailed: false }, whole ? [output.buffer as ArrayBuffer] : []);
-    },
-    async (error: unknown) => {
-      const outcome: TaskOutcome = { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
-      post({ type: "done", outcome, specFailed: await specFailed });
-    },
-  );
-});
+      if (whole) transfer = [output.buffer as ArrayBuffer];
+    } catch (error) {
+      outcome = { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
+    }
+    const micros = Math.round((performance.now() - began) * 1000);
+    Atomics.store(control, index, DONE);
+    post({ type: "done", index, outcome, specFailed, micros }, transfer);
+  }
+}
+
+// Batches arrive one at a time: the pool sends the next only when every task of this one is reported.
+port.on("message", (message: BatchMessage) => void runBatch(message));
 
 post({ type: "ready" });

@@ -45,8 +45,11 @@ export interface NewDispatch {
   readonly lattice: string;
   /** The lattice's arguments array, serialized. */
   readonly inputs: Uint8Array;
-  /** Every node; `status` defaults to NEW_OBJECT (parameters are COMPLETED from the start). */
-  readonly nodes: ReadonlyArray<{
+  /**
+   * Every node; `status` defaults to NEW_OBJECT (parameters are COMPLETED from the start). Read once,
+   * when written: an iterable may hand out one reused object.
+   */
+  readonly nodes: Iterable<{
     readonly nodeId: number;
     readonly kind: NodeKind;
     readonly name: string;

@@ -16,9 +16,10 @@ export function prepareStatements(db: DB) {
   const s = <Row = unknown>(sql: string): Prepared<Row> => db.prepare<unknown[], Row>(sql);
   return {
     insertDispatch: s(
-      `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, graph, lattice, inputs, volume)
-       VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, volume)
+       VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?)`,
     ),
+    insertSpec: s(`INSERT INTO dispatch_specs (id, graph, lattice, inputs) VALUES (?, ?, ?, ?)`),
     insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, ?)`),
     patchDispatch: s(
       `UPDATE dispatches SET status = coalesce(?, status), started_at = coalesce(?, started_at),
@@ -28,27 +29,44 @@ export function prepareStatements(db: DB) {
       `UPDATE nodes SET status = coalesce(?, status), attempts = coalesce(?, attempts),
        started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at), error = ?,
        output = CASE WHEN ? THEN ? ELSE output END, output_file = CASE WHEN ? THEN ? ELSE output_file END,
-       output_preview = coalesce(?, output_preview), reused = coalesce(?, reused), cache_key = coalesce(?, cache_key)
+       output_preview = coalesce(?, output_preview), reused = coalesce(?, reused), cache_key = coalesce(?, cache_key),
+       content_key = coalesce(?, content_key)
        WHERE dispatch_id = ? AND node_id = ?`,
     ),
-    insertEvent: s(`INSERT INTO events (dispatch_id, seq, body) VALUES (?, ?, ?)`),
+    insertEventBlock: s(`INSERT INTO event_blocks (dispatch_id, first_seq, last_seq, bodies) VALUES (?, ?, ?, ?)`),
     insertLog: s(`INSERT INTO logs (dispatch_id, node_id, attempt, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)`),
     getDispatch: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE id = ?`),
     unfinished: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE ${UNFINISHED} ORDER BY created_at`),
     getNodes: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? ORDER BY node_id`),
+    // Positional rows for snapshots of big dispatches: no record object per node on the way.
+    nodeStates: s<unknown[]>(
+      `SELECT node_id, status, attempts, started_at, ended_at, error, output_preview, reused
+       FROM nodes WHERE dispatch_id = ? ORDER BY node_id`,
+    ).raw(true),
+    outputPreviews: s<unknown[]>(
+      `SELECT node_id, output_preview FROM nodes WHERE dispatch_id = ? AND output_preview IS NOT NULL ORDER BY node_id`,
+    ).raw(true),
     getNode: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? AND node_id = ?`),
     getOutput: s<{ output: Buffer | null; output_file: string | null }>(
       `SELECT output, output_file FROM nodes WHERE dispatch_id = ? AND node_id = ?`,
     ),
     dispatchExists: s<{ ok: 1 }>(`SELECT 1 AS ok FROM dispatches WHERE id = ?`),
-    getGraph: s<{ graph: string }>(`SELECT graph FROM dispatches WHERE id = ?`),
-    getLattice: s<{ lattice: string }>(`SELECT lattice FROM dispatches WHERE id = ?`),
-    getInputs: s<{ inputs: Buffer }>(`SELECT inputs FROM dispatches WHERE id = ?`),
+    getGraph: s<{ graph: string }>(`SELECT graph FROM dispatch_specs WHERE id = ?`),
+    getLattice: s<{ lattice: string }>(`SELECT lattice FROM dispatch_specs WHERE id = ?`),
+    getInputs: s<{ inputs: Buffer }>(`SELECT inputs FROM dispatch_specs WHERE id = ?`),
     getResult: s<{ result: Buffer | null }>(`SELECT result FROM dispatches WHERE id = ?`),
+    // Events written before migration 4 are single rows; later ones are blocks (see 004-event-blocks.ts).
     eventsSince: s<{ seq: number; body: string }>(
       `SELECT seq, body FROM events WHERE dispatch_id = ? AND seq > ? ORDER BY seq`,
     ),
-    lastSeq: s<{ seq: number }>(`SELECT coalesce(max(seq), 0) AS seq FROM events WHERE dispatch_id = ?`),
+    eventBlocksSince: s<{ first_seq: number; bodies: string }>(
+      `SELECT first_seq, bodies FROM event_blocks WHERE dispatch_id = ? AND last_seq > ? ORDER BY last_seq`,
+    ),
+    // Takes the dispatch id twice.
+    lastSeq: s<{ seq: number }>(
+      `SELECT max(coalesce((SELECT max(last_seq) FROM event_blocks WHERE dispatch_id = ?), 0),
+                  coalesce((SELECT max(seq) FROM events WHERE dispatch_id = ?), 0)) AS seq`,
+    ),
     logs: s<LogRow>(`SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? ORDER BY rowid`),
     nodeLogs: s<LogRow>(
       `SELECT node_id, attempt, stream, text, at FROM logs WHERE dispatch_id = ? AND node_id = ? ORDER BY rowid`,
@@ -57,7 +75,12 @@ export function prepareStatements(db: DB) {
       `SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND status = 'COMPLETED' LIMIT 1`,
     ),
     byKeyIn: s<{ dispatch_id: string; node_id: number }>(
-      `SELECT dispatch_id, node_id FROM nodes WHERE cache_key = ? AND dispatch_id = ? AND status = 'COMPLETED' LIMIT 1`,
+      `SELECT dispatch_id, node_id FROM nodes WHERE (cache_key = ? OR content_key = ?) AND dispatch_id = ?
+       AND status = 'COMPLETED' LIMIT 1`,
+    ),
+    contentKeys: s<{ key: string; node_id: number }>(
+      `SELECT coalesce(content_key, cache_key) AS key, node_id FROM nodes
+       WHERE dispatch_id = ? AND status = 'COMPLETED' AND coalesce(content_key, cache_key) IS NOT NULL`,
     ),
     // listDispatches, one per combination of filters: [none, status, parent, status + parent].
     list: [``, `WHERE status = ?`, `WHERE parent_id = ?`, `WHERE status = ? AND parent_id = ?`].map((where) =>

@@ -1,25 +1,20 @@
 // The dispatcher's durable state in SQLite (WAL): dispatches with their graph, lattice and inputs;
 // node states and outputs (large ones in files beside the database); events for websocket resume;
-// task logs. Writes arrive as batches and commit in one transaction each; statements are prepared once.
+// task logs. Writes arrive as batches and commit in one transaction each (store-writer.ts); statements
+// are prepared once.
 import Database, { type Database as DB } from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Status } from "@valence/schema";
 import { migrate } from "./migrations";
-import { readOutputFile, writeOutputFile } from "./output-files";
-import type {
-  DispatchEvent,
-  DispatchPatch,
-  DispatchRecord,
-  NewDispatch,
-  NodePatch,
-  NodeRecord,
-  WriteBatch,
-} from "./records";
+import { readOutputFile } from "./output-files";
+import type { DispatchEvent, DispatchRecord, NodeRecord, WriteBatch } from "./records";
 import { dispatchRecord, logLine, nodeRecord, type StoredLogLine } from "./rows";
 import { prepareStatements, type Statements } from "./statements";
+import { StoreWriter } from "./store-writer";
 
 export type { StoredLogLine } from "./rows";
+export type { StoreWriter, NodeRowUpdate } from "./store-writer";
 
 export interface StoreOptions {
   /**
@@ -40,16 +35,22 @@ export interface ListDispatchesOptions {
 
 export class Store {
   private readonly st: Statements;
-  private readonly applyBatch: (batch: WriteBatch) => void;
+  private readonly writer: StoreWriter;
+  private readonly inTransaction: <T>(body: (writer: StoreWriter) => T) => T;
 
   private constructor(
     private readonly db: DB,
     /** The directory holding `valence.db` and `outputs/`. */
     readonly dataDir: string,
-    private readonly largeOutputBytes: number,
+    largeOutputBytes: number,
   ) {
     this.st = prepareStatements(db);
-    this.applyBatch = db.transaction((batch: WriteBatch) => this.write(batch));
+    this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes);
+    const transaction = db.transaction((body: (writer: StoreWriter) => unknown) => {
+      this.writer.begin();
+      return body(this.writer);
+    });
+    this.inTransaction = <T>(body: (writer: StoreWriter) => T): T => transaction(body) as T;
   }
 
   /** Opens (creating if needed) `dataDir/valence.db` and `dataDir/outputs/`, migrating an older file. */
@@ -64,6 +65,9 @@ export class Store {
       // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: a node row updated many times is copied
       // to the database once, and fsyncs are rarer (about 15% less time per task in the store bench).
       db.pragma("wal_autocheckpoint = 10000");
+      // 4 MB of page cache, not better-sqlite3's 16 MB: writes go mostly to recent pages, and the
+      // dispatcher's whole footprint is meant to stay near 200 MB with 100,000 nodes.
+      db.pragma("cache_size = -4000");
       db.pragma("foreign_keys = ON");
       migrate(db);
       return new Store(db, dataDir, options.largeOutputBytes ?? 1024 * 1024);
@@ -79,93 +83,32 @@ export class Store {
    * must continue their dispatch's sequence densely (last stored seq + 1, + 2, ...).
    */
   apply(batch: WriteBatch): void {
-    this.applyBatch(batch);
+    this.transaction((w) => {
+      for (const d of batch.newDispatches ?? []) w.insertDispatch(d);
+      for (const p of batch.dispatches ?? []) w.patchDispatch(p);
+      for (const p of batch.nodes ?? []) w.patchNode(p);
+      if (batch.events?.length) w.events(batch.events);
+      for (const l of batch.logs ?? []) w.logs(l);
+    });
   }
 
-  private write(batch: WriteBatch): void {
-    for (const d of batch.newDispatches ?? []) this.insertDispatch(d);
-    for (const p of batch.dispatches ?? []) this.patchDispatch(p);
-    for (const p of batch.nodes ?? []) this.patchNode(p);
-    if (batch.events?.length) this.insertEvents(batch.events);
-    for (const l of batch.logs ?? []) {
-      for (const line of l.lines) {
-        this.st.insertLog.run(l.dispatchId, l.nodeId, l.attempt, line.stream, line.text, line.at);
-      }
-    }
-  }
-
-  private insertDispatch(d: NewDispatch): void {
-    const { id, parentId = null, parentNode = null, volume = null } = d;
-    this.st.insertDispatch.run(
-      id,
-      d.latticeName,
-      d.createdAt,
-      parentId,
-      parentNode,
-      d.graph,
-      d.lattice,
-      d.inputs,
-      volume,
-    );
-    for (const n of d.nodes) this.st.insertNode.run(id, n.nodeId, n.kind, n.name, n.status ?? "NEW_OBJECT");
-  }
-
-  private patchDispatch(p: DispatchPatch): void {
-    const error = p.error ? JSON.stringify(p.error) : null;
-    const fields = [p.status ?? null, p.startedAt ?? null, p.endedAt ?? null, error, p.result ?? null];
-    if (this.st.patchDispatch.run(...fields, p.id).changes !== 1) {
-      throw new Error(`store: no dispatch ${p.id} to update`);
-    }
-  }
-
-  /**
-   * A node patch carries the node's whole state: an absent `error` clears a stored one (a retry that
-   * succeeded); other absent fields keep their stored values. A new output replaces the old one.
-   */
-  private patchNode(p: NodePatch): void {
-    const output = p.output;
-    const large = output !== undefined && output.byteLength > this.largeOutputBytes;
-    if (large && !this.st.getNode.get(p.dispatchId, p.nodeId)) throw noNode(p);
-    const file = large ? writeOutputFile(this.dataDir, p.dispatchId, p.nodeId, output) : null;
-    const hasOutput = output === undefined ? 0 : 1;
-    const changes = this.st.patchNode.run(
-      p.status ?? null,
-      p.attempts ?? null,
-      p.startedAt ?? null,
-      p.endedAt ?? null,
-      p.error ? JSON.stringify(p.error) : null,
-      hasOutput,
-      large ? null : (output ?? null),
-      hasOutput,
-      file,
-      p.outputPreview ? JSON.stringify(p.outputPreview) : null,
-      p.reused === undefined ? null : Number(p.reused),
-      p.cacheKey ?? null,
-      p.dispatchId,
-      p.nodeId,
-    ).changes;
-    if (changes !== 1) throw noNode(p);
-  }
-
-  private insertEvents(events: readonly DispatchEvent[]): void {
-    const next = new Map<string, number>();
-    for (const e of events) {
-      const expected = next.get(e.dispatchId) ?? this.lastSeq(e.dispatchId) + 1;
-      if (e.seq !== expected) {
-        throw new Error(`store: event ${e.seq} of dispatch ${e.dispatchId} is out of sequence (expected ${expected})`);
-      }
-      if (expected === 1 && !this.st.dispatchExists.get(e.dispatchId)) {
-        throw new Error(`store: no dispatch ${e.dispatchId} for event ${e.seq}`);
-      }
-      next.set(e.dispatchId, expected + 1);
-      this.st.insertEvent.run(e.dispatchId, e.seq, JSON.stringify(e.body));
-    }
+  /** Runs `body` in one transaction: everything it writes commits, or — if it throws — nothing. */
+  transaction<T>(body: (writer: StoreWriter) => T): T {
+    return this.inTransaction(body);
   }
 
   /** The stored output of a completed node with this content key, in `dispatchId` or in any dispatch. */
   findOutputByKey(cacheKey: string, dispatchId?: string): Uint8Array | undefined {
-    const row = dispatchId === undefined ? this.st.byKey.get(cacheKey) : this.st.byKeyIn.get(cacheKey, dispatchId);
+    const row =
+      dispatchId === undefined ? this.st.byKey.get(cacheKey) : this.st.byKeyIn.get(cacheKey, cacheKey, dispatchId);
     return row && this.getNodeOutput(row.dispatch_id, row.node_id);
+  }
+
+  /** The content keys of a dispatch's completed nodes (node id by key): one read for a whole redispatch. */
+  contentKeys(dispatchId: string): Map<string, number> {
+    const keys = new Map<string, number>();
+    for (const row of this.st.contentKeys.iterate(dispatchId)) if (!keys.has(row.key)) keys.set(row.key, row.node_id);
+    return keys;
   }
 
   getDispatch(id: string): DispatchRecord | undefined {
@@ -234,14 +177,34 @@ export class Store {
 
   /** The events after `afterSeq`, in order (all of them for 0). */
   eventsSince(dispatchId: string, afterSeq: number): DispatchEvent[] {
-    return this.st.eventsSince
+    const events = this.st.eventsSince
       .all(dispatchId, afterSeq)
-      .map((r) => ({ dispatchId, seq: r.seq, body: JSON.parse(r.body) as unknown }));
+      .map((r): DispatchEvent => ({ dispatchId, seq: r.seq, body: JSON.parse(r.body) as unknown }));
+    for (const block of this.st.eventBlocksSince.iterate(dispatchId, afterSeq)) {
+      const bodies = JSON.parse(block.bodies) as unknown[];
+      for (let i = Math.max(0, afterSeq + 1 - block.first_seq); i < bodies.length; i++) {
+        events.push({ dispatchId, seq: block.first_seq + i, body: bodies[i] });
+      }
+    }
+    return events;
+  }
+
+  /**
+   * Node states of a dispatch as positional rows, by node id: [node_id, status, attempts, started_at,
+   * ended_at, error, output_preview, reused] (JSON text for error and preview; NULL when absent).
+   */
+  nodeStateRows(dispatchId: string): IterableIterator<unknown[]> {
+    return this.st.nodeStates.iterate(dispatchId) as IterableIterator<unknown[]>;
+  }
+
+  /** [node_id, output_preview JSON] of every node with a stored preview. */
+  outputPreviewRows(dispatchId: string): IterableIterator<unknown[]> {
+    return this.st.outputPreviews.iterate(dispatchId) as IterableIterator<unknown[]>;
   }
 
   /** The sequence number of the dispatch's last stored event; 0 when it has none. */
   lastSeq(dispatchId: string): number {
-    return this.st.lastSeq.get(dispatchId)!.seq;
+    return this.st.lastSeq.get(dispatchId, dispatchId)!.seq;
   }
 
   close(): void {
@@ -253,5 +216,3 @@ export class Store {
     return row;
   }
 }
-
-const noNode = (p: NodePatch): Error => new Error(`store: no node ${p.nodeId} in dispatch ${p.dispatchId} to update`);

@@ -6,8 +6,11 @@ import type { Database } from "better-sqlite3";
 import { sql as init } from "./001-init";
 import { sql as cacheKeys } from "./002-cache-keys";
 import { sql as volumes } from "./003-volumes";
+import { sql as eventBlocks } from "./004-event-blocks";
+import { sql as contentKeys } from "./005-content-keys";
+import { sql as dispatchSpecs } from "./006-dispatch-specs";
 
-export const migrations: readonly string[] = [init, cacheKeys, volumes];
+export const migrations: readonly string[] = [init, cacheKeys, volumes, eventBlocks, contentKeys, dispatchSpecs];
 
 /** Brings `db` to the newest layout. Throws, changing nothing, for a file from a newer Valence. */
 export function migrate(db: Database): void {

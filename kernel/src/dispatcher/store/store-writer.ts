@@ -1,0 +1,149 @@
+// The store's write side, used only inside one of its transactions (Store.apply, Store.transaction):
+// new dispatches with their nodes, dispatch and node updates, event blocks and log lines.
+import type { Status } from "@valence/schema";
+import type { TaskError } from "../../executors/executor";
+import { writeOutputFile } from "./output-files";
+import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch } from "./records";
+import type { Statements } from "./statements";
+
+/** A node's whole state as one row update (see `StoreWriter.node`). */
+export interface NodeRowUpdate {
+  status: Status;
+  attempts: number;
+  /** NaN when unset: keeps the stored value. */
+  startedAt: number;
+  endedAt: number;
+  /** Absent clears a stored error. */
+  error: TaskError | undefined;
+  /** A new output replaces the stored one; undefined keeps it. */
+  output: Uint8Array | undefined;
+  /** The output's preview as JSON text, or undefined to keep the stored one. */
+  outputPreview: string | undefined;
+  reused: boolean | undefined;
+  cacheKey: string | undefined;
+  /** The electron has `cache: true`: its key is indexed for lookups from any dispatch. */
+  sharedKey: boolean;
+}
+
+export class StoreWriter {
+  /** Last sequence number written per dispatch in the current transaction (saves a query per block). */
+  private readonly seqs = new Map<string, number>();
+
+  constructor(
+    private readonly st: Statements,
+    private readonly dataDir: string,
+    private readonly largeOutputBytes: number,
+  ) {}
+
+  /** Called as each transaction begins. */
+  begin(): void {
+    this.seqs.clear();
+  }
+
+  insertDispatch(d: NewDispatch): void {
+    const { id, parentId = null, parentNode = null, volume = null } = d;
+    this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume);
+    this.st.insertSpec.run(id, d.graph, d.lattice, d.inputs);
+    for (const n of d.nodes) this.st.insertNode.run(id, n.nodeId, n.kind, n.name, n.status ?? "NEW_OBJECT");
+  }
+
+  patchDispatch(p: DispatchPatch): void {
+    const error = p.error ? JSON.stringify(p.error) : null;
+    const fields = [p.status ?? null, p.startedAt ?? null, p.endedAt ?? null, error, p.result ?? null];
+    if (this.st.patchDispatch.run(...fields, p.id).changes !== 1) {
+      throw new Error(`store: no dispatch ${p.id} to update`);
+    }
+  }
+
+  /** A node patch (records.ts): absent fields keep their stored values, except `error`. */
+  patchNode(p: NodePatch): void {
+    this.node(p.dispatchId, p.nodeId, {
+      status: p.status!,
+      attempts: p.attempts ?? NaN,
+      startedAt: p.startedAt ?? NaN,
+      endedAt: p.endedAt ?? NaN,
+      error: p.error,
+      output: p.output,
+      outputPreview: p.outputPreview ? JSON.stringify(p.outputPreview) : undefined,
+      reused: p.reused,
+      cacheKey: p.cacheKey,
+      sharedKey: true,
+    });
+  }
+
+  /**
+   * Writes a node's state: an absent `error` clears a stored one (a retry that succeeded); other
+   * absent fields keep their stored values. A large output goes to a file first (see output-files.ts).
+   */
+  node(dispatchId: string, nodeId: number, u: NodeRowUpdate): void {
+    const output = u.output;
+    const large = output !== undefined && output.byteLength > this.largeOutputBytes;
+    if (large && !this.st.getNode.get(dispatchId, nodeId)) throw noNode(dispatchId, nodeId);
+    const file = large ? writeOutputFile(this.dataDir, dispatchId, nodeId, output) : null;
+    const hasOutput = output === undefined ? 0 : 1;
+    const changes = this.st.patchNode.run(
+      u.status ?? null,
+      Number.isNaN(u.attempts) ? null : u.attempts,
+      Number.isNaN(u.startedAt) ? null : u.startedAt,
+      Number.isNaN(u.endedAt) ? null : u.endedAt,
+      u.error ? JSON.stringify(u.error) : null,
+      hasOutput,
+      large ? null : (output ?? null),
+      hasOutput,
+      file,
+      u.outputPreview ?? null,
+      u.reused === undefined ? null : Number(u.reused),
+      u.sharedKey ? (u.cacheKey ?? null) : null,
+      u.sharedKey ? null : (u.cacheKey ?? null),
+      dispatchId,
+      nodeId,
+    ).changes;
+    if (changes !== 1) throw noNode(dispatchId, nodeId);
+  }
+
+  /** Events in any order of dispatches; each dispatch's run of consecutive events becomes one block. */
+  events(events: readonly DispatchEvent[]): void {
+    for (let i = 0; i < events.length;) {
+      const dispatchId = events[i]!.dispatchId;
+      let end = i + 1;
+      while (end < events.length && events[end]!.dispatchId === dispatchId) end++;
+      const run = events.slice(i, end);
+      run.forEach((e, k) => {
+        if (e.seq !== run[0]!.seq + k) this.outOfSequence(dispatchId, e.seq, run[0]!.seq + k);
+      });
+      this.eventBlock(dispatchId, run[0]!.seq, run.length, JSON.stringify(run.map((e) => e.body)));
+      i = end;
+    }
+  }
+
+  /**
+   * A block of `count` events numbered from `firstSeq`, which must follow the dispatch's last stored
+   * event; `bodies` is their JSON array.
+   */
+  eventBlock(dispatchId: string, firstSeq: number, count: number, bodies: string): void {
+    let last = this.seqs.get(dispatchId);
+    if (last === undefined) {
+      last = this.st.lastSeq.get(dispatchId, dispatchId)!.seq;
+      if (last === 0 && !this.st.dispatchExists.get(dispatchId)) {
+        throw new Error(`store: no dispatch ${dispatchId} for event ${firstSeq}`);
+      }
+    }
+    if (firstSeq !== last + 1) this.outOfSequence(dispatchId, firstSeq, last + 1);
+    const lastSeq = firstSeq + count - 1;
+    this.st.insertEventBlock.run(dispatchId, firstSeq, lastSeq, bodies);
+    this.seqs.set(dispatchId, lastSeq);
+  }
+
+  logs(l: LogBatch): void {
+    for (const line of l.lines) {
+      this.st.insertLog.run(l.dispatchId, l.nodeId, l.attempt, line.stream, line.text, line.at);
+    }
+  }
+
+  private outOfSequence(dispatchId: string, seq: number, expected: number): never {
+    throw new Error(`store: event ${seq} of dispatch ${dispatchId} is out of sequence (expected ${expected})`);
+  }
+}
+
+const noNode = (dispatchId: string, nodeId: number): Error =>
+  new Error(`store: no node ${nodeId} in dispatch ${dispatchId} to update`);

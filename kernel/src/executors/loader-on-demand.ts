@@ -1,0 +1,22 @@
+// Valence's module loader (dist/register.js: TypeScript, free-variable capture) is registered in a
+// worker or a dispatcher only once a function about to be rebuilt imports a module that is not built
+// in: the loader runs on a thread of its own, ~10 MB a process or worker that may never need it.
+import { isBuiltin } from "node:module";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { SerializedFunction } from "../workflow/serialize/spec";
+
+const REGISTER = join(__dirname, "..", "register.js");
+let registered = false;
+
+/** Registers the loader (once) if any of `functions` imports a module that is not built in. */
+export function registerLoaderFor(functions: readonly SerializedFunction[], loader = REGISTER): void {
+  if (registered) return;
+  const imports = functions.some((f) =>
+    Object.values(f.bindings).some((b) => b.kind === "import" && !isBuiltin(b.specifier)),
+  );
+  if (!imports || !existsSync(loader)) return;
+  registered = true;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers itself on load
+  require(loader);
+}

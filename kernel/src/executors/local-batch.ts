@@ -1,0 +1,90 @@
+// A batch of tasks as one compact message to a local worker: what tasks share (dispatch id, name,
+// spec key, resources, volume) is sent once and referred to by index, per-task numbers travel in one
+// Int32Array and every task's arguments in one buffer. Cloning 64 task objects with a buffer each
+// cost ~6 µs a task; this costs a fraction of that, on both threads.
+import type { ElectronSpec } from "../workflow/serialize";
+import type { TaskSpec } from "./executor";
+import type { BatchMessage } from "./local-protocol";
+
+/** Ints per task in `BatchMessage.fields`. */
+const FIELDS = 8;
+const [KEY, DISPATCH, NAME, RESOURCES, VOLUME, NODE, ATTEMPT, ARGS_END] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const NONE = -1;
+
+/** One task of a batch: its spec key, and the spec itself when the worker does not have it. */
+export interface BatchEntry {
+  readonly task: TaskSpec;
+  readonly key: string;
+  readonly spec: ElectronSpec | undefined;
+}
+
+class Interner<T> {
+  readonly values: T[] = [];
+  private readonly index = new Map<T, number>();
+
+  at(value: T): number {
+    let i = this.index.get(value);
+    if (i === undefined) this.index.set(value, (i = this.values.push(value) - 1));
+    return i;
+  }
+}
+
+export function encodeBatch(entries: readonly BatchEntry[], forget: readonly string[]): BatchMessage {
+  const keys = new Interner<string>();
+  const specs: Array<ElectronSpec | null> = [];
+  const strings = new Interner<string>();
+  const objects = new Interner<unknown>();
+  const fields = new Int32Array(entries.length * FIELDS);
+  let size = 0;
+  for (const { task } of entries) size += task.args.byteLength;
+  const args = new Uint8Array(size);
+  let end = 0;
+  entries.forEach(({ task, key, spec }, i) => {
+    const k = keys.at(key);
+    specs[k] ??= spec ?? null;
+    const f = i * FIELDS;
+    fields[f + KEY] = k;
+    fields[f + DISPATCH] = strings.at(task.dispatchId);
+    fields[f + NAME] = strings.at(task.name);
+    fields[f + RESOURCES] = objects.at(task.resources);
+    fields[f + VOLUME] = task.volume ? objects.at(task.volume) : NONE;
+    fields[f + NODE] = task.nodeId;
+    fields[f + ATTEMPT] = task.attempt;
+    args.set(task.args, end);
+    fields[f + ARGS_END] = end += task.args.byteLength;
+  });
+  return {
+    type: "batch",
+    forget,
+    keys: keys.values,
+    specs,
+    strings: strings.values,
+    objects: objects.values,
+    fields,
+    args,
+  };
+}
+
+export function batchSize(message: BatchMessage): number {
+  return message.fields.length / FIELDS;
+}
+
+/** Task `i` of the batch (its spec travels apart: `electron` is null), with its spec key and spec. */
+export function batchTask(message: BatchMessage, i: number): BatchEntry {
+  const { fields, strings, objects } = message;
+  const f = i * FIELDS;
+  const start = i === 0 ? 0 : fields[f - FIELDS + ARGS_END]!;
+  const volume = fields[f + VOLUME]!;
+  const task: TaskSpec = {
+    dispatchId: strings[fields[f + DISPATCH]!]!,
+    nodeId: fields[f + NODE]!,
+    attempt: fields[f + ATTEMPT]!,
+    name: strings[fields[f + NAME]!]!,
+    electron: null,
+    args: message.args.subarray(start, fields[f + ARGS_END]),
+    resources: objects[fields[f + RESOURCES]!] as TaskSpec["resources"],
+    ...(volume === NONE ? {} : { volume: objects[volume] as NonNullable<TaskSpec["volume"]> }),
+  };
+  const k = fields[f + KEY]!;
+  return { task, key: message.keys[k]!, spec: message.specs[k] ?? undefined };
+}
