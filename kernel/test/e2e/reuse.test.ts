@@ -4,6 +4,8 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
+import { setOriginLocator } from "../../dist/workflow/serialize/index.js";
+import { encodeMappings } from "../../dist/workflow/serialize/source-map.js";
 
 useDispatcher();
 
@@ -87,4 +89,29 @@ test("cache: true reuses a result across dispatches until the electron's code or
 
   await ct.dispatchSync(flow(v1))(log, 2);
   assert.deepEqual(runs(log).slice(3), ["load 2", "render v1"], "new inputs run again");
+});
+
+test("cache: true still hits when the cell that defines an unchanged electron is run again", async () => {
+  const log = join(temporaryDir(), "rerun.log");
+  // As the kernel does: each run of the defining cell is a new cell number, so a new origin.
+  let cell = 0;
+  setOriginLocator(() => ({ file: `cell [${++cell}]`, mappings: encodeMappings([[[0, 0, 0]]]) }));
+  try {
+    const define = () =>
+      ct.electron(
+        function measure(file: string, n: number) {
+          appendFileSync(file, `measure ${n}\n`);
+          return n * 3;
+        },
+        { cache: true },
+      );
+    const flow = (measure: ReturnType<typeof define>) => ct.lattice((file: string) => measure(file, 7), { name: "m" });
+    assert.equal((await ct.dispatchSync(flow(define()))(log)).result, 21);
+    const again = await ct.dispatchSync(flow(define()))(log);
+    assert.equal(again.result, 21);
+    assert.ok(cell >= 2, "each definition was given its own origin");
+    assert.deepEqual(runs(log), ["measure 7"], "the re-defined, unchanged electron was a cache hit");
+  } finally {
+    setOriginLocator(undefined);
+  }
 });
