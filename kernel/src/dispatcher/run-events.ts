@@ -24,6 +24,11 @@ export function onRunEvent(listener: RunListener): () => void {
   return () => listeners.delete(listener);
 }
 
+/** Whether anything listens: a run nobody watches need not stream its updates here. */
+export function hasRunListeners(): boolean {
+  return listeners.size > 0;
+}
+
 export function emitRunEvent(event: RunEvent): void {
   for (const listener of listeners) {
     try {

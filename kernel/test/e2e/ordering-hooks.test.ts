@@ -49,6 +49,7 @@ test("callBefore and callAfter hooks run on the worker around the electron", asy
 });
 
 for (const [what, resources, message] of [
+  ["more CPUs", { cpus: 100_000 }, /needs 100000 CPUs but executor "local" has \d+/],
   ["more memory", { memoryMB: 10_000_000 }, /needs 10000000 MB but executor "local" has \d+ MB/],
   ["a GPU", { gpus: 1 }, /needs 1 GPU\(s\) but executor "local" has 0/],
 ] as const) {

@@ -1,7 +1,7 @@
 // The client API users dispatch with, the same in a notebook kernel and in a script: dispatch,
 // dispatchSync, getResult, cancel, listDispatches, redispatch.
 import type { DagDocument, DispatchDetail, DispatchSummary, NodeDetail, NodeState } from "@valence/schema";
-import { emitRunEvent } from "../run-events";
+import { emitRunEvent, hasRunListeners } from "../run-events";
 import type { TransportGraph } from "../../workflow/transport";
 import { watchDispatch } from "./watch";
 import type { Lattice } from "../../workflow/lattice";
@@ -50,7 +50,8 @@ export function dispatchSync<A extends unknown[], R>(
 ): (...args: A) => Promise<Result<R>> {
   return async (...args: A) => {
     const { dispatchId, graph, connection } = await submit(lattice, args, options);
-    await follow(connection, dispatchId, graph.transport).catch(() => undefined); // getResult waits regardless
+    // Only a progress display needs the live updates; getResult waits regardless.
+    if (hasRunListeners()) await follow(connection, dispatchId, graph.transport).catch(() => undefined);
     return getResult<R>(dispatchId, { wait: true });
   };
 }
