@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence";
-import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
+import { DISPATCHER_NODE_FLAGS, resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
 
 const noop = ct.electron(function noop(_x: number): number {
   return 0;
@@ -32,9 +32,14 @@ export async function benchMemory(
 ): Promise<{ nodes: number; peakMB: number; afterMB: number; heapAfterMB: number; seconds: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), "valence-bench-mem-"));
   const cli = fileURLToPath(new URL("../kernel/dist/cli/main.js", import.meta.url));
-  const child = spawn(process.execPath, [cli, "start", "--foreground", "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // As `valence start` and the client's auto-start run it: with the dispatcher's own Node flags.
+  const child = spawn(
+    process.execPath,
+    [...DISPATCHER_NODE_FLAGS, cli, "start", "--foreground", "--data-dir", dataDir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   await new Promise<void>((resolve) =>
     child.stdout!.on("data", (c: Buffer) => c.toString().includes("listening") && resolve()),
   );

@@ -148,6 +148,13 @@ export async function published(dataDir: string): Promise<Connection | undefined
   return (await answers(connection)) ? connection : undefined;
 }
 
+/**
+ * Node flags of the dispatcher process. A young generation of 1 MB semi-spaces instead of 16: the
+ * dispatcher's garbage is short-lived (request bodies, messages), so scavenges stay cheap, and its
+ * peak RSS over a 100,000-node dispatch is ~25 MB lower. Only a process flag can set it.
+ */
+export const DISPATCHER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+
 /** Starts `valence start --foreground` detached from this process and waits until it answers. */
 export async function startInBackground(dataDir: string, extraArgs: readonly string[] = []): Promise<Connection> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -158,7 +165,15 @@ export async function startInBackground(dataDir: string, extraArgs: readonly str
       const log = openSync(logFile(dataDir), "a");
       const child = spawn(
         process.execPath,
-        [join(__dirname, "..", "..", "cli", "main.js"), "start", "--foreground", "--data-dir", dataDir, ...extraArgs],
+        [
+          ...DISPATCHER_NODE_FLAGS,
+          join(__dirname, "..", "..", "cli", "main.js"),
+          "start",
+          "--foreground",
+          "--data-dir",
+          dataDir,
+          ...extraArgs,
+        ],
         {
           detached: true,
           stdio: ["ignore", log, log],
