@@ -34,16 +34,32 @@ export function toTransportGraph(graph: Graph): TransportGraph {
     }
     return i;
   };
+  // Electrons called many times share one options object: its document is made once.
+  const documents = new Map<object, TransportNode["options"]>();
+  const optionsOf = (options: NonNullable<(typeof graph.nodes)[number]["options"]>) => {
+    let doc = documents.get(options);
+    if (!doc) documents.set(options, (doc = optionsDocument(options)));
+    return doc;
+  };
   const nodes = graph.nodes.map((node): TransportNode => {
-    const base = { id: node.id, kind: node.kind, name: node.name };
+    const { id, kind, name } = node;
     if (node.electron) {
-      return { ...base, electron: electronIndex(node.electron), options: optionsDocument(node.options ?? {}) };
+      return {
+        id,
+        kind,
+        name,
+        electron: electronIndex(node.electron),
+        options: node.options ? optionsOf(node.options) : {},
+      };
     }
-    if (node.kind === "parameter") {
-      const user = graph.dependantsOf(node.id).map((id) => graph.node(id).name)[0] ?? graph.latticeName;
-      return { ...base, value: encodeValue(node.value, `an argument of electron "${user}" (node ${node.id})`) };
+    if (kind === "parameter") {
+      const what = () => {
+        const user = graph.dependantsOf(id).map((d) => graph.node(d).name)[0] ?? graph.latticeName;
+        return `an argument of electron "${user}" (node ${id})`;
+      };
+      return { id, kind, name, value: encodeValue(node.value, what) };
     }
-    return node.key === undefined ? base : { ...base, key: node.key };
+    return node.key === undefined ? { id, kind, name } : { id, kind, name, key: node.key };
   });
   return {
     version: 1,
@@ -63,14 +79,14 @@ function transportOutput(value: unknown, latticeName: string): TransportOutput {
   }));
 }
 
-/** v8-serializes a value to base64, or fails naming what could not travel. */
-export function encodeValue(value: unknown, what: string): string {
+/** v8-serializes a value to base64, or fails naming what could not travel (`what`: made only then). */
+export function encodeValue(value: unknown, what: string | (() => string)): string {
   try {
-    return Buffer.from(serialize(value)).toString("base64");
+    return serialize(value).toString("base64");
   } catch (error) {
     throw new WorkflowError(
       "NOT_SERIALIZABLE",
-      `${what} cannot be sent to the dispatcher: ${(error as Error).message}. Values travel as structured clones ` +
+      `${typeof what === "string" ? what : what()} cannot be sent to the dispatcher: ${(error as Error).message}. Values travel as structured clones ` +
         `(plain data, Map, Set, Date, BigInt, typed arrays); functions and symbols cannot.`,
       { cause: error },
     );
