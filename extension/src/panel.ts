@@ -176,11 +176,15 @@ export async function renderNodePanel(
   panel.replaceChildren(...parts);
   panel.hidden = false;
   if (node.kind === "electron" || node.kind === "sublattice") {
-    const [output, log] = await Promise.all([preview(node, context.rendermime), logs(node, context)]);
-    if (!panel.contains(header)) return; // another node was chosen meanwhile
+    const [output, log, child] = await Promise.all([
+      preview(node, context.rendermime),
+      logs(node, context),
+      node.kind === "sublattice" ? children(node, context) : undefined,
+    ]);
+    // Another node (or this one, updated) was shown meanwhile: that panel is not ours to fill.
+    if (!panel.contains(header)) return;
     panel.insertBefore(section("Output", output), parts[2]!);
-    if (node.kind === "sublattice")
-      panel.insertBefore(section("Child graph", await children(node, context)), parts[2]!);
+    if (child) panel.insertBefore(section("Child graph", child), parts[2]!);
     panel.append(section("Logs", log));
   }
 }
