@@ -44,4 +44,18 @@ export { Dispatch, type DispatchRef } from "./dispatcher/client/dispatch-handle"
 export { display, clearOutput, type DisplayOptions, type MimeBundle } from "./display";
 export { DispatcherError } from "./dispatcher/client/connection";
 export { startDispatcher, type DispatcherOptions, type RunningDispatcher } from "./dispatcher/start";
+export type {
+  Executor,
+  ExecutorCapacity,
+  TaskSpec,
+  TaskOutcome,
+  TaskError,
+  LogLine,
+  SerializedValue,
+  SubmitOptions,
+} from "./executors/executor";
+export type { ExecutorFactory, ExecutorContext, ExecutorModule } from "./executors/plugin";
+export { executorConformance, taskSpecFor, type ConformanceOptions } from "./executors/testing";
+export { LocalExecutor, type LocalExecutorOptions } from "./executors/local";
+export { InlineExecutor, type InlineExecutorOptions } from "./executors/inline";
 export { DAG_MIME_TYPE, type DagDocument, type DagNode, type DagEdge, type Status } from "@valence/schema";

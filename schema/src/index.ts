@@ -2,6 +2,7 @@
 // the TypeScript types generated from them. Nothing here does I/O.
 import dagSchema from "../dag.schema.json";
 import protocolSchema from "../protocol.schema.json";
+import configSchema from "../config.schema.json";
 
 export type {
   DagDocument,
@@ -33,8 +34,9 @@ export type {
   TransportNodeDocument,
   TransportOutputDocument,
 } from "./protocol.generated";
+export type { ValenceConfig, ExecutorEntry, LocalExecutorConfig, InlineExecutorConfig } from "./config.generated";
 
 /** The MIME type of a lattice's DAG in a notebook output. */
 export const DAG_MIME_TYPE = "application/vnd.valence.dag+json";
 
-export { dagSchema, protocolSchema };
+export { dagSchema, protocolSchema, configSchema };

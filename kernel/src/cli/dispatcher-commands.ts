@@ -1,6 +1,8 @@
 // `valence start | stop | status`: the user's long-lived dispatcher. `start` runs it in the
-// background (or in this terminal with --foreground); `stop` asks it to shut down cleanly.
+// background (or in this terminal with --foreground) with the config file found from here; `stop`
+// asks it to shut down cleanly; `status` shows it, its config file and its executors.
 import { setFlagsFromString } from "node:v8";
+import { configStartArgs, findConfigFile } from "../config";
 import { defaultDataDir, runtimeFile } from "../dispatcher/paths";
 import { processAlive, readRuntimeFile } from "../dispatcher/runtime-file";
 import { startDispatcher } from "../dispatcher/start";
@@ -12,6 +14,7 @@ export interface StartOptions {
   readonly dataDir?: string;
   readonly foreground?: boolean;
   readonly allowOrigin?: string[];
+  readonly config?: string;
 }
 
 export async function start(options: StartOptions): Promise<void> {
@@ -20,6 +23,7 @@ export async function start(options: StartOptions): Promise<void> {
     // This process is the dispatcher, a long-lived daemon: V8 collects old garbage once the heap has
     // grown by half (not the default 2-4x what is live), ~80 MB less RSS over a 100,000-node dispatch.
     setFlagsFromString("--heap-growing-percent=50");
+    const config = findConfigFile(options.config ? { flag: options.config } : {})?.path;
     // Valence's loader is registered here only when a lattice rebuilt for a redispatch or a
     // sublattice imports the user's modules (executors/loader-on-demand.ts).
     const dispatcher = await startDispatcher({
@@ -27,8 +31,10 @@ export async function start(options: StartOptions): Promise<void> {
       ...(options.port !== undefined ? { port: Number(options.port) } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
+      ...(config ? { config } : {}),
     });
     console.log(`Valence dispatcher listening on ${dispatcher.url} (data: ${dataDir}, pid ${process.pid})`);
+    console.log(`config: ${config ?? "none (built-in executors)"}`);
     if (dispatcher.resumed.length) console.log(`resumed ${dispatcher.resumed.length} unfinished dispatch(es)`);
     const stop = (): void => {
       void dispatcher.close().then(() => process.exit(0));
@@ -37,12 +43,19 @@ export async function start(options: StartOptions): Promise<void> {
     process.once("SIGTERM", stop);
     return;
   }
+  const configArgs = configStartArgs(options.config ? { flag: options.config } : {});
   const running = await published(dataDir);
   if (running) {
     console.log(`Valence dispatcher already running at ${running.url}`);
+    const { config } = await request<{ config?: string | null }>(running, "GET", "/api/v1/status");
+    const wanted = configArgs[1] ?? null;
+    if ((config ?? null) !== wanted) {
+      console.log(`  with config ${config ?? "none"}, not ${wanted ?? "none"}: \`valence stop\` it first to change`);
+    }
     return;
   }
   const args = [
+    ...configArgs,
     ...(options.port !== undefined ? ["--port", options.port] : []),
     ...(options.host !== undefined ? ["--host", options.host] : []),
     ...(options.allowOrigin ?? []).flatMap((origin) => ["--allow-origin", origin]),
@@ -78,6 +91,9 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     uptimeMs: number;
     running: number;
     executors: Record<string, unknown>;
+    executorTypes?: Record<string, string>;
+    defaultExecutor?: string;
+    config?: string | null;
     memory: { rss: number; heapUsed: number };
   }>(connection, "GET", "/api/v1/status");
   console.log(`Valence dispatcher at ${connection.url}`);
@@ -86,5 +102,10 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     `  memory: ${(s.memory.rss / 2 ** 20).toFixed(0)} MB resident, ${(s.memory.heapUsed / 2 ** 20).toFixed(0)} MB heap`,
   );
   console.log(`  data: ${dataDir}`);
-  console.log(`  executors: ${Object.keys(s.executors).join(", ")}`);
+  console.log(`  config: ${s.config ?? "none (built-in executors)"}`);
+  console.log(`  executors:`);
+  for (const name of Object.keys(s.executors)) {
+    const type = s.executorTypes?.[name] ?? "?";
+    console.log(`    ${name} → ${type}${name === s.defaultExecutor ? " (default)" : ""}`);
+  }
 }

@@ -29,6 +29,10 @@ program
   .option("--host <host>", "interface to bind (default 127.0.0.1)")
   .option("--data-dir <dir>", "where dispatches are stored (default: $VALENCE_DATA_DIR or ~/.local/share/valence)")
   .option("--allow-origin <origin...>", "browser origins allowed besides loopback ones")
+  .option(
+    "--config <file>",
+    "config file (default: $VALENCE_CONFIG, else valence.config.json here or in a parent directory, else ~/.config/valence/config.json)",
+  )
   .option("--foreground", "run in this terminal instead of the background")
   .action(start);
 
@@ -40,7 +44,7 @@ program
 
 program
   .command("status")
-  .description("show the dispatcher's address, uptime and running dispatches")
+  .description("show the dispatcher's address, uptime, running dispatches, config file and executors")
   .option("--data-dir <dir>", "data directory of the dispatcher")
   .action(status);
 
@@ -68,6 +72,7 @@ program
     if (installed.extensionDir) console.log(`JupyterLab extension: ${installed.extensionDir}`);
     for (const warning of installed.warnings) console.warn(`warning: ${warning}`);
   });
+
 
 program.parseAsync().catch((error: unknown) => {
   if (!(error instanceof Error) || process.env.VALENCE_DEBUG === "1") console.error(error);

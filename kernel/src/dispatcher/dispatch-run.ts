@@ -16,7 +16,7 @@ import { taskError } from "../executors/task-error";
 import { previewValue } from "../workflow/preview";
 import { helperValue } from "../workflow/helper-values";
 import type { TransportOutput } from "../workflow/transport";
-import { DEFAULT_EXECUTOR, taskNeeds, type ExecutorPool, type TaskNeeds, type TaskOwner } from "./executor-pool";
+import { taskNeeds, type ExecutorPool, type TaskNeeds, type TaskOwner } from "./executor-pool";
 import type { GraphIndex } from "./graph-index";
 import { CANCELLED, COMPLETED, FAILED, NodeTable, PENDING, RUNNING } from "./node-table";
 import { OutputCache } from "./output-cache";
@@ -388,7 +388,7 @@ export class DispatchRun implements TaskOwner {
       const options = this.index.optionsOfNode(id) ?? {};
       const needs = taskNeeds(options);
       const resources: Resources & { cpus: number } = { ...options.resources, cpus: needs.cpus };
-      kind = { options, executor: options.executor ?? DEFAULT_EXECUTOR, needs, resources };
+      kind = { options, executor: options.executor ?? this.env.executors.defaultName, needs, resources };
       this.kinds.set(at, kind);
     }
     return kind;

@@ -15,7 +15,7 @@ import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
 import { dagView } from "./dag-view";
 import { DispatchRun, ShuttingDown } from "./dispatch-run";
-import { DEFAULT_EXECUTOR, ExecutorPool, taskNeeds } from "./executor-pool";
+import { ExecutorPool, taskNeeds, type ExecutorPoolOptions } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
 import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
@@ -59,8 +59,9 @@ export class Engine {
   constructor(
     private readonly store: Store,
     executors: Readonly<Record<string, Executor>>,
+    poolOptions: ExecutorPoolOptions = {},
   ) {
-    this.pool = new ExecutorPool(executors);
+    this.pool = new ExecutorPool(executors, poolOptions);
     this.queue = new WriteQueue(
       store,
       (dispatchId, messages) => this.publish(dispatchId, messages),
@@ -338,7 +339,7 @@ export class Engine {
       if (checked.has(index.optionsIndex(i))) continue;
       checked.add(index.optionsIndex(i));
       const options = index.optionsOfNode(i);
-      const why = this.pool.impossible(options?.executor ?? DEFAULT_EXECUTOR, taskNeeds(options));
+      const why = this.pool.impossible(options?.executor ?? this.pool.defaultName, taskNeeds(options));
       if (why) throw new DispatchRejected(`electron "${index.name(i)}" (node ${i}) ${why}`);
     }
     return index;

@@ -32,6 +32,13 @@ interface Slot {
 
 export const DEFAULT_EXECUTOR = "local";
 
+export interface ExecutorPoolOptions {
+  /** The executor of tasks whose options name none. Default `DEFAULT_EXECUTOR`. */
+  readonly defaultName?: string;
+  /** The config file the executors came from, named in errors; undefined: none. */
+  readonly configFile?: string;
+}
+
 export function taskNeeds(options: ElectronOptionsDocument | undefined): TaskNeeds {
   const r = options?.resources ?? {};
   return { cpus: r.cpus ?? 1, memoryMB: r.memoryMB ?? 0, gpus: r.gpus ?? 0 };
@@ -42,7 +49,16 @@ export class ExecutorPool {
   /** Controllers of submits that settled unaborted, for the next ones (see `Executor.submit`). */
   private readonly controllers: AbortController[] = [];
 
-  constructor(executors: Readonly<Record<string, Executor>>) {
+  /** The executor of tasks whose options name none. */
+  readonly defaultName: string;
+  private readonly configFile: string | undefined;
+
+  constructor(
+    executors: Readonly<Record<string, Executor>>,
+    options: ExecutorPoolOptions = {},
+  ) {
+    this.defaultName = options.defaultName ?? DEFAULT_EXECUTOR;
+    this.configFile = options.configFile;
     for (const [name, executor] of Object.entries(executors)) {
       const { cpus, memoryMB, gpus } = executor.capacity;
       const lookahead = Math.max(0, Math.floor(executor.lookahead ?? 0));
@@ -66,7 +82,7 @@ export class ExecutorPool {
   /** Why a task can never run here (unknown executor, needs more than it has), or undefined. */
   impossible(name: string, needs: TaskNeeds): string | undefined {
     const slot = this.slots.get(name);
-    if (!slot) return `no executor named "${name}" (this dispatcher has: ${this.names().join(", ")})`;
+    if (!slot) return this.unknown(name);
     const cap = slot.executor.capacity;
     if (needs.cpus > cap.cpus) return `needs ${needs.cpus} CPUs but executor "${name}" has ${cap.cpus}`;
     if (needs.memoryMB > cap.memoryMB)
@@ -144,7 +160,12 @@ export class ExecutorPool {
 
   private slot(name: string): Slot {
     const slot = this.slots.get(name);
-    if (!slot) throw new Error(`no executor named "${name}" (this dispatcher has: ${this.names().join(", ")})`);
+    if (!slot) throw new Error(`a task ${this.unknown(name)}`);
     return slot;
+  }
+
+  private unknown(name: string): string {
+    const config = this.configFile ?? "no config file";
+    return `asks for executor "${name}", which this dispatcher does not have (executors: ${this.names().join(", ")}; config: ${config})`;
   }
 }

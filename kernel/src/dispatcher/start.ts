@@ -3,7 +3,7 @@
 // start` runs this in a background process; tests run it in their own.
 import { mkdirSync } from "node:fs";
 import type { Executor } from "../executors/executor";
-import { InlineExecutor, LocalExecutor } from "../executors";
+import { createExecutors, loadConfig, type ExecutorSet } from "../config";
 import { Engine } from "./engine";
 import { runtimeFile, defaultDataDir } from "./paths";
 import { redispatchFromStore } from "./redispatch";
@@ -21,8 +21,16 @@ export interface DispatcherOptions {
   /** Token clients must present. Default: a new random one. */
   readonly token?: string;
   readonly allowedOrigins?: readonly string[];
-  /** Executors by name. Default: `local` (worker threads) and `inline`. */
+  /**
+   * Executors by name, used as given (`config` is then not read). Default: those of `config`.
+   */
   readonly executors?: Readonly<Record<string, Executor>>;
+  /**
+   * The config file (valence.config.json) to create executors from. Not looked for: `valence start`
+   * finds it (--config, VALENCE_CONFIG, the project, the user config dir) and passes it here.
+   * Default: none — the built-in local and inline executors (and bullmq), local by default.
+   */
+  readonly config?: string;
   /** Write the runtime file so clients find this dispatcher. Default true. */
   readonly publish?: boolean;
 }
@@ -45,9 +53,16 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
     throw new Error(`a dispatcher is already running for ${dataDir}: ${existing.url} (pid ${existing.pid})`);
   }
-  const store = Store.open(dataDir);
-  const executors = options.executors ?? { local: new LocalExecutor(), inline: new InlineExecutor() };
-  const engine = new Engine(store, executors);
+  const set = await executorSet(options, dataDir);
+  const executors = set.executors;
+  let store: Store;
+  try {
+    store = Store.open(dataDir);
+  } catch (error) {
+    if (!options.executors) await Promise.allSettled(Object.values(executors).map((e) => e.close()));
+    throw error;
+  }
+  const engine = new Engine(store, executors, { defaultName: set.defaultName, configFile: set.configFile });
   const token = options.token ?? newToken();
   const startedAt = Date.now();
   let closing: Promise<void> | undefined;
@@ -70,6 +85,9 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
         running: engine.running,
         memory: process.memoryUsage(),
         executors: Object.fromEntries(Object.entries(executors).map(([name, e]) => [name, e.capacity])),
+        executorTypes: set.types,
+        defaultExecutor: set.defaultName,
+        config: set.configFile ?? null,
       }),
       shutdown: () => void close(),
       redispatch: (id, inputs, reuse) => redispatchFromStore(engine, store, id, inputs, reuse),
@@ -84,4 +102,16 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   const resumed = engine.resumeUnfinished();
   if (publish) writeRuntimeFile(runtimeFile(dataDir), { url: server.url, token, pid: process.pid, startedAt, dataDir });
   return { url: server.url, token, dataDir, engine, resumed, close };
+}
+
+/** The executors given, or those the config file (if any) asks for. */
+async function executorSet(options: DispatcherOptions, dataDir: string): Promise<ExecutorSet> {
+  if (!options.executors) return createExecutors(options.config ? loadConfig(options.config) : undefined, dataDir);
+  const executors = options.executors;
+  return {
+    executors,
+    types: Object.fromEntries(Object.entries(executors).map(([name, e]) => [name, e.name])),
+    defaultName: "local",
+    configFile: undefined,
+  };
 }

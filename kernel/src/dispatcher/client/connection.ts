@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { configStartArgs } from "../../config/start-args";
 import { defaultDataDir, logFile, runtimeFile } from "../paths";
 import { readRuntimeFile } from "../runtime-file";
 
@@ -138,7 +139,8 @@ async function findOrStart(options: ConnectOptions): Promise<Connection> {
   if (options.autoStart === false) {
     throw new DispatcherError(`no Valence dispatcher is running for ${dataDir}. Start one with \`valence start\`.`);
   }
-  return startInBackground(dataDir);
+  // The config of the project this kernel or script runs in (--config), checked before starting.
+  return startInBackground(dataDir, configStartArgs());
 }
 
 export async function published(dataDir: string): Promise<Connection | undefined> {
