@@ -15,10 +15,16 @@ const ui = !args.includes("--no-ui");
 const nodeArgs = args.filter((a) => a !== "--no-ui");
 
 // The kernel tests drive the Valence kernel with Jupyter's own Python tools (Debian packages; PyPI is
-// not reachable from CI).
+// not reachable from CI); the BullMQ tests start their own Debian redis-server.
 const apt = spawnSync(
   process.execPath,
-  [join(root, "scripts", "apt.mjs"), "python3-jupyter-client", "python3-jupyter-kernel-test", "python3-nbclient"],
+  [
+    join(root, "scripts", "apt.mjs"),
+    "python3-jupyter-client",
+    "python3-jupyter-kernel-test",
+    "python3-nbclient",
+    "redis-server",
+  ],
   { stdio: "inherit" },
 );
 if (apt.status !== 0) process.exit(apt.status ?? 1);

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { runScript } from "./run";
 import { start, status, stop } from "./dispatcher-commands";
+import { workerCommand } from "./worker-command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../../package.json") as { version: string };
@@ -73,6 +74,7 @@ program
     for (const warning of installed.warnings) console.warn(`warning: ${warning}`);
   });
 
+program.addCommand(workerCommand());
 
 program.parseAsync().catch((error: unknown) => {
   if (!(error instanceof Error) || process.env.VALENCE_DEBUG === "1") console.error(error);

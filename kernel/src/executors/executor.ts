@@ -45,6 +45,10 @@ export type TaskOutcome =
       readonly logs: LogLine[];
       readonly startedAt: number;
       readonly endedAt: number;
+      /** Which worker ran it, for executors that run tasks on other machines (bullmq). */
+      readonly worker?: { readonly host: string; readonly pid: number; readonly id: string };
+      /** Milliseconds the task waited for a worker before it started, where the executor knows. */
+      readonly queuedMs?: number;
     }
   | {
       readonly ok: false;
@@ -52,6 +56,10 @@ export type TaskOutcome =
       readonly logs: LogLine[];
       readonly startedAt: number;
       readonly endedAt: number;
+      /** Which worker ran it, for executors that run tasks on other machines (bullmq). */
+      readonly worker?: { readonly host: string; readonly pid: number; readonly id: string };
+      /** Milliseconds the task waited for a worker before it started, where the executor knows. */
+      readonly queuedMs?: number;
     };
 
 export interface ExecutorCapacity {
