@@ -70,13 +70,17 @@ function recordCall(context: BuildContext, definition: ElectronDefinition, args:
   // Arguments first: ids then follow a topological order, so every data edge points to a higher id.
   const sources = args.map((arg) => argumentNode(context, arg, definition.name));
   const defaults = graph.lattice.options;
-  const options: ElectronOptions = {
-    ...definition.options,
-    ...(definition.options.executor === undefined && defaults.executor !== undefined
-      ? { executor: defaults.executor }
-      : {}),
-    ...(definition.options.cache === undefined && defaults.cache !== undefined ? { cache: defaults.cache } : {}),
-  };
+  const executor = definition.options.executor === undefined && defaults.executor !== undefined;
+  const cache = definition.options.cache === undefined && defaults.cache !== undefined;
+  // Calls that inherit nothing from the lattice share the electron's own options object.
+  const options: ElectronOptions =
+    executor || cache
+      ? {
+          ...definition.options,
+          ...(executor ? { executor: defaults.executor } : {}),
+          ...(cache ? { cache: defaults.cache } : {}),
+        }
+      : definition.options;
   const id = graph.addNode({
     kind: definition.sublattice ? "sublattice" : "electron",
     name: definition.name,
