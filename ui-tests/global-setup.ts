@@ -1,13 +1,15 @@
 // Starts the JupyterLab host once for the suite: a fresh temporary notebooks folder, Jupyter data dir
 // (holding the test kernel's spec), config dir and Valence data dir (the dispatcher the kernels start
-// lives there), on a free loopback port. Tests read where it runs from the environment; the returned
-// function stops the lab and the dispatcher and removes the folders.
+// lives there), on a free loopback port, and a Redis for the scale-out scenario (the dispatcher finds
+// it through VALENCE_REDIS_URL). Tests read where they run from the environment; the returned function
+// stops the lab, the dispatcher and Redis and removes the folders.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { startRedis } from "../scripts/redis-server.mjs";
 import { startLab } from "../lab/scripts/serve.mjs";
 import { installKernelSpec, KERNEL, VALENCE_CLI } from "./kernel-spec.mjs";
 
@@ -23,6 +25,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // Inherited by the Jupyter server and so by every kernel: their dispatcher is the suite's own.
   process.env.VALENCE_DATA_DIR = valenceDir;
   installKernelSpec(dataDir);
+  // Before the lab starts: its kernels, and the dispatcher they start, inherit the address.
+  const redis = await startRedis();
+  process.env.VALENCE_REDIS_URL = redis.url;
 
   const log = join(here, "test-results", "jupyter-server.log");
   mkdirSync(dirname(log), { recursive: true });
@@ -38,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     } catch {
       // No test started a dispatcher: nothing to stop.
     }
+    await redis.stop();
     rmSync(scratch, { recursive: true, force: true });
   };
 }

@@ -14,7 +14,7 @@ import { KERNEL } from "./kernel-spec.mjs";
 
 const uiTests = dirname(fileURLToPath(import.meta.url));
 const repo = join(uiTests, "..");
-const DEBIAN_PACKAGES = ["python3-jupyter-server", "python3-jupyterlab-server", "chromium"];
+const DEBIAN_PACKAGES = ["python3-jupyter-server", "python3-jupyterlab-server", "chromium", "redis-server"];
 
 const started = Date.now();
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;

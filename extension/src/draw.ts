@@ -32,15 +32,23 @@ function edgePath({ points }: PlacedEdge): string {
   return points.map(({ x, y }, i) => `${i === 0 ? "M" : "L"}${x.toFixed(1)},${y.toFixed(1)}`).join("");
 }
 
-function nodeClass(placed: PlacedNode, status: Status | undefined): string {
+function nodeClass(placed: PlacedNode, status: Status | undefined, waiting: boolean): string {
   const group = placed.shaped.group ? " valence-group" : "";
-  return `valence-node valence-kind-${placed.node.kind}${group} ${statusClass(status ?? "NEW_OBJECT")}`;
+  const held = waiting ? " valence-waiting" : "";
+  return `valence-node valence-kind-${placed.node.kind}${group} ${statusClass(status ?? "NEW_OBJECT")}${held}`;
 }
+
+/** Whether a drawn node (or any member of a folded group) waits for a worker that can run it. */
+const isWaiting = (placed: PlacedNode): boolean =>
+  placed.shaped.group ? (placed.shaped.group.counts.waiting ?? 0) > 0 : placed.node.waiting !== undefined;
 
 export interface DrawnDag {
   readonly svg: SVGSVGElement;
-  /** Shows a node's new status (and a group's progress) without touching the rest. */
-  restyle(drawnId: number, status: Status | undefined, counts?: GroupCounts, tooltip?: string): void;
+  /**
+   * Shows a node's new status (and a group's progress) without touching the rest; `waiting` marks a
+   * node whose executor holds it (no worker can run it yet).
+   */
+  restyle(drawnId: number, status: Status | undefined, counts?: GroupCounts, tooltip?: string, waiting?: boolean): void;
 }
 
 /** An `svg.valence-dag` of the layout; its `g.valence-dag-content` is what zooming transforms. */
@@ -85,7 +93,7 @@ export function drawDag(layout: DagLayout, title: string): DrawnDag {
     .selectAll("g")
     .data(layout.nodes)
     .join("g")
-    .attr("class", (placed) => nodeClass(placed, placed.node.status))
+    .attr("class", (placed) => nodeClass(placed, placed.node.status, isWaiting(placed)))
     .attr("data-node-id", ({ shaped }) => shaped.id)
     .attr("tabindex", 0)
     .attr("transform", ({ x, y }) => `translate(${x.toFixed(1)},${y.toFixed(1)})`);
@@ -138,11 +146,11 @@ export function drawDag(layout: DagLayout, title: string): DrawnDag {
   });
   return {
     svg: svgNode,
-    restyle(drawnId, status, counts, tooltip) {
+    restyle(drawnId, status, counts, tooltip, waiting = false) {
       const element = elements.get(drawnId);
       const placed = placedById.get(drawnId);
       if (!element || !placed) return;
-      element.setAttribute("class", nodeClass(placed, status));
+      element.setAttribute("class", nodeClass(placed, status, waiting));
       element.querySelector(".valence-glyph-mark")?.setAttribute("d", GLYPH_MARKS[status ?? "NEW_OBJECT"] ?? "");
       if (counts)
         element.querySelector(".valence-group-done")?.setAttribute("width", String(barWidth(placed.width, counts)));

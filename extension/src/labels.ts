@@ -37,12 +37,23 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** Time queued in plain ms up to a minute ("1250 ms": queueing is read against ms latencies). */
+export function formatQueued(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms)} ms` : formatDuration(ms);
+}
+
+/** "gpu-box (pid 4242)": the worker that ran a node. */
+export function workerLabel(worker: NonNullable<DagNode["worker"]>): string {
+  return `${worker.host} (pid ${worker.pid})`;
+}
+
 /** Hover text: what the node is, its status and timings (a folded group: its members' progress). */
 export function nodeTooltip(node: DagNode, counts?: GroupCounts): string {
   const status = node.status ?? "NEW_OBJECT";
   if (counts) {
-    const { total, completed, running, failed } = counts;
-    return `${node.name}\n${completed}/${total} completed · ${running} running · ${failed} failed\nclick to expand`;
+    const { total, completed, running, failed, waiting } = counts;
+    const held = waiting ? ` · ${waiting} waiting for a worker` : "";
+    return `${node.name}\n${completed}/${total} completed · ${running} running · ${failed} failed${held}\nclick to expand`;
   }
   const lines = [fullLabel(node), `${node.kind} · ${status} · node ${node.id}`];
   if (node.startedAt !== undefined) {
@@ -51,6 +62,11 @@ export function nodeTooltip(node: DagNode, counts?: GroupCounts): string {
       `${ran}${node.attempts && node.attempts > 1 ? ` · ${node.attempts} attempts` : ""}${node.reused ? " · reused" : ""}`,
     );
   }
+  if (node.waiting !== undefined) lines.push(`waiting: ${node.waiting}`);
+  if (node.worker) {
+    const queued = node.queuedMs !== undefined ? ` · queued ${formatQueued(node.queuedMs)}` : "";
+    lines.push(`ran on ${workerLabel(node.worker)}${queued}`);
+  } else if (node.queuedMs !== undefined) lines.push(`queued ${formatQueued(node.queuedMs)}`);
   if (node.error) lines.push(`${node.error.name}: ${node.error.message}`);
   return lines.join("\n");
 }

@@ -1,9 +1,10 @@
 // The node panel under the graph: what a clicked node took in, what it gave back (through the
 // notebook's own text renderer when there is one), its error and stack, logs, attempts and timings,
-// with actions: cancel the node, cancel the dispatch, copy the node id.
+// the worker that ran it and how long it queued, why it waits (if its executor holds it), with
+// actions: cancel the node, cancel the dispatch, copy the node id.
 import type { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 
-import { formatDuration, nodeLabel } from "./labels";
+import { formatDuration, formatQueued, nodeLabel, workerLabel } from "./labels";
 import type { DispatcherLink } from "./link";
 import type { DagDocument, DagNode } from "./schema/dag.generated";
 import type { DispatchSummary, NodeDetail } from "./schema/protocol.generated";
@@ -166,8 +167,17 @@ export async function renderNodePanel(
   if (node.startedAt !== undefined && node.endedAt !== undefined)
     fact("took", formatDuration(node.endedAt - node.startedAt));
   if (node.reused) fact("reused", "output taken from an earlier run");
+  if (node.worker) fact("ran on", workerLabel(node.worker));
+  if (node.queuedMs !== undefined) fact("queued", formatQueued(node.queuedMs));
 
-  const parts = [header, section("Inputs", inputs(node, context)), section("Timings", timings)];
+  const parts: HTMLElement[] = [header];
+  if (node.waiting !== undefined) {
+    const waiting = el("p", "valence-panel-waiting", node.waiting);
+    waiting.setAttribute("role", "status");
+    parts.push(section("Waiting for a worker", waiting));
+  }
+  const timingSection = section("Timings", timings);
+  parts.push(section("Inputs", inputs(node, context)), timingSection);
   if (node.error) {
     const error = el("pre", "valence-panel-error", node.error.stack ?? `${node.error.name}: ${node.error.message}`);
     error.setAttribute("role", "alert");
@@ -183,8 +193,8 @@ export async function renderNodePanel(
     ]);
     // Another node (or this one, updated) was shown meanwhile: that panel is not ours to fill.
     if (!panel.contains(header)) return;
-    panel.insertBefore(section("Output", output), parts[2]!);
-    if (child) panel.insertBefore(section("Child graph", child), parts[2]!);
+    panel.insertBefore(section("Output", output), timingSection);
+    if (child) panel.insertBefore(section("Child graph", child), timingSection);
     panel.append(section("Logs", log));
   }
 }

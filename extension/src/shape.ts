@@ -17,6 +17,8 @@ export interface GroupCounts {
   completed: number;
   running: number;
   failed: number;
+  /** Members whose executor holds them, unable to place them yet (see DagNode.waiting). */
+  waiting?: number;
 }
 
 export interface ShapedNode {
@@ -43,11 +45,12 @@ export interface ShapedGraph {
 export const isHelper = (node: DagNode): boolean => node.kind !== "electron" && node.kind !== "sublattice";
 
 export function groupCounts(members: readonly DagNode[]): GroupCounts {
-  const counts = { total: members.length, completed: 0, running: 0, failed: 0 };
-  for (const { status } of members) {
+  const counts = { total: members.length, completed: 0, running: 0, failed: 0, waiting: 0 };
+  for (const { status, waiting } of members) {
     if (status === "COMPLETED") counts.completed += 1;
     else if (status === "RUNNING") counts.running += 1;
     else if (status === "FAILED") counts.failed += 1;
+    if (waiting !== undefined) counts.waiting += 1;
   }
   return counts;
 }

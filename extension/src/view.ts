@@ -47,6 +47,13 @@ function merge(node: DagNode, state: NodeState): void {
   if (state.output) node.output = state.output;
   if (state.error) node.error = state.error;
   if (state.reused) node.reused = true;
+  // Where the last attempt ran and why the node waits describe its current state: absent clears them.
+  if (state.worker) node.worker = state.worker;
+  else delete node.worker;
+  if (state.queuedMs !== undefined) node.queuedMs = state.queuedMs;
+  else delete node.queuedMs;
+  if (state.waiting !== undefined) node.waiting = state.waiting;
+  else delete node.waiting;
 }
 
 export class DagView {
@@ -119,7 +126,10 @@ export class DagView {
     for (const node of document.nodes) {
       const mine = this.nodes.get(node.id)!;
       // The kernel's copy may lag the websocket: never step a node back from a final status.
-      if (node.status && !(mine.status && isFinal(mine.status) && !isFinal(node.status))) Object.assign(mine, node);
+      if (node.status && !(mine.status && isFinal(mine.status) && !isFinal(node.status))) {
+        Object.assign(mine, node);
+        if (node.waiting === undefined) delete mine.waiting; // live only: gone once it starts
+      }
     }
     current.dispatch = { ...document.dispatch };
     if (isFinal(document.dispatch.status)) {
@@ -236,10 +246,11 @@ export class DagView {
           groupStatus(counts, members),
           counts,
           nodeTooltip({ id: drawnId, kind: "electron", name }, counts),
+          (counts.waiting ?? 0) > 0,
         );
       } else {
         const node = this.nodes.get(drawnId);
-        if (node) drawn.restyle(drawnId, node.status, undefined, nodeTooltip(node));
+        if (node) drawn.restyle(drawnId, node.status, undefined, nodeTooltip(node), node.waiting !== undefined);
       }
     }
     this.renderProgress();

@@ -88,6 +88,15 @@ export interface DagNode {
    * Output taken from an earlier dispatch or the cache, not computed.
    */
   reused?: boolean;
+  worker?: WorkerInfo;
+  /**
+   * How long the last attempt waited for a worker before it started, in ms (executors that queue tasks, such as bullmq).
+   */
+  queuedMs?: number;
+  /**
+   * Live only: why the executor holds the node's task instead of running it ("no worker with 1 GPU is connected…"). Absent once it starts.
+   */
+  waiting?: string;
 }
 /**
  * The electron options that matter outside the kernel. Hooks are listed by function name.
@@ -117,6 +126,14 @@ export interface NodeError {
   name: string;
   message: string;
   stack?: string;
+}
+/**
+ * The worker process that ran a node's last attempt, for executors that run tasks on other machines (bullmq).
+ */
+export interface WorkerInfo {
+  host: string;
+  pid: number;
+  id: string;
 }
 /**
  * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.

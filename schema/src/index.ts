@@ -16,6 +16,7 @@ export type {
   OutputStructure,
   ElectronOptionsDocument,
   Resources,
+  WorkerInfo,
 } from "./dag.generated";
 export type {
   DispatchRequest,

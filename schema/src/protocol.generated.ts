@@ -210,6 +210,23 @@ export interface NodeState {
   error?: TaskErrorDocument;
   output?: ValuePreview;
   reused?: boolean;
+  worker?: WorkerInfo;
+  /**
+   * How long the last attempt waited for a worker before it started, in ms.
+   */
+  queuedMs?: number;
+  /**
+   * Live only (never stored): why the executor holds the task instead of running it. Absent once it starts.
+   */
+  waiting?: string;
+}
+/**
+ * The worker process that ran a node's last attempt, for executors that run tasks on other machines (bullmq).
+ */
+export interface WorkerInfo {
+  host: string;
+  pid: number;
+  id: string;
 }
 export interface UpdateMessage {
   type: "update";

@@ -1,5 +1,6 @@
 // A dispatch as the DAG document the notebook draws: the stored transport graph (values as previews,
-// never the values) with every node's current state (status, timings, output preview, error).
+// never the values) with every node's current state (status, timings, output preview, error, the
+// worker that ran it and how long it queued, why it waits).
 // Serves GET /api/v1/dispatches/{id}/graph, so a Result, a redispatch or a reopened notebook can draw
 // a graph its kernel never built.
 import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
@@ -36,6 +37,9 @@ function withState(doc: DagNode, state: NodeState): DagNode {
   if (state.output) doc.output = state.output;
   if (state.error) doc.error = state.error;
   if (state.reused) doc.reused = true;
+  if (state.worker) doc.worker = state.worker;
+  if (state.queuedMs !== undefined) doc.queuedMs = state.queuedMs;
+  if (state.waiting !== undefined) doc.waiting = state.waiting;
   return doc;
 }
 

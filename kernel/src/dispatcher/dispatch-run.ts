@@ -16,6 +16,7 @@ import { taskError } from "../executors/task-error";
 import { previewValue } from "../workflow/preview";
 import { helperValue } from "../workflow/helper-values";
 import type { TransportOutput } from "../workflow/transport";
+import { AttemptHooks, type WaitingReport } from "./attempt-hooks";
 import { taskNeeds, type ExecutorPool, type TaskNeeds, type TaskOwner } from "./executor-pool";
 import type { GraphIndex } from "./graph-index";
 import { CANCELLED, COMPLETED, FAILED, NodeTable, PENDING, RUNNING } from "./node-table";
@@ -89,6 +90,13 @@ export class DispatchRun implements TaskOwner {
   private anyCancelled = false;
   /** Set when the dispatcher shuts down: nothing more is recorded, so the next start resumes. */
   private suspended = false;
+  /** An executor holds a task it cannot place yet (reason), or no longer (undefined): a live update. */
+  private readonly waitingFor: WaitingReport = (id, attempt, reason) => {
+    const t = this.table;
+    // Only the attempt in flight, before it starts (a started or settled one is past waiting).
+    if (this.suspended || !this.running[id] || t.attempts[id] !== attempt || t.status[id] !== PENDING) return;
+    if (t.setWaiting(id, reason)) this.recorder.node(id);
+  };
 
   constructor(
     readonly id: string,
@@ -127,6 +135,7 @@ export class DispatchRun implements TaskOwner {
         this.table.attempts[i] = record.attempts;
         if (record.startedAt !== undefined) this.table.startedAt[i] = record.startedAt;
         if (record.endedAt !== undefined) this.table.endedAt[i] = record.endedAt;
+        if (record.worker || record.queuedMs !== undefined) this.table.setPlace(i, record.worker, record.queuedMs);
       }
     }
   }
@@ -284,9 +293,12 @@ export class DispatchRun implements TaskOwner {
     let timer: NodeJS.Timeout | undefined;
     let started = false;
     let settled = false;
+    // A retry: where the last attempt ran no longer describes this one (its outcome will say).
+    if (t.workers.size || t.queuedMs.size) t.setPlace(id, undefined, undefined);
     const running = (at: number): void => {
       started = true;
       t.startedAt[id] = at;
+      if (t.waiting.size) t.waiting.delete(id);
       this.setNode(id, RUNNING);
     };
     const start = (at: number): void => {
@@ -301,7 +313,11 @@ export class DispatchRun implements TaskOwner {
     try {
       outcome = await pool
         .executor(executorName)
-        .submit(spec, controller.signal, reportsStarts ? { started: start } : undefined);
+        .submit(
+          spec,
+          controller.signal,
+          reportsStarts ? new AttemptHooks(start, this.waitingFor, id, attempt) : undefined,
+        );
     } catch (error) {
       const now = Date.now();
       outcome = controller.signal.aborted
@@ -311,6 +327,7 @@ export class DispatchRun implements TaskOwner {
       settled = true;
       clearTimeout(timer);
       this.running[id] = undefined;
+      if (t.waiting.size) t.waiting.delete(id);
       pool.recycle(controller);
       pool.release(executorName, needs);
     }
@@ -319,6 +336,7 @@ export class DispatchRun implements TaskOwner {
       this.settleCancelled(id);
       return this.maybeFinish();
     }
+    if ("ok" in outcome && (outcome.worker !== undefined || outcome.queuedMs !== undefined)) t.placeFrom(id, outcome);
     // An executor may settle a task it never started (it could not): it still ran, as before, briefly.
     if (!started) running("startedAt" in outcome ? outcome.startedAt : Date.now());
     if ("logs" in outcome && outcome.logs.length) {

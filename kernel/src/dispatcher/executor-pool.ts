@@ -53,10 +53,7 @@ export class ExecutorPool {
   readonly defaultName: string;
   private readonly configFile: string | undefined;
 
-  constructor(
-    executors: Readonly<Record<string, Executor>>,
-    options: ExecutorPoolOptions = {},
-  ) {
+  constructor(executors: Readonly<Record<string, Executor>>, options: ExecutorPoolOptions = {}) {
     this.defaultName = options.defaultName ?? DEFAULT_EXECUTOR;
     this.configFile = options.configFile;
     for (const [name, executor] of Object.entries(executors)) {

@@ -1,7 +1,7 @@
 // Node states as clients see them (NodeState), made from stored rows: one object per node straight
 // from positional rows, with no record object in between (a snapshot of 100,000 nodes makes 100,000
 // objects, not 200,000).
-import type { NodeState, Status, ValuePreview } from "@valence/schema";
+import type { NodeState, Status, ValuePreview, WorkerInfo } from "@valence/schema";
 import type { TaskError } from "../executors/executor";
 import type { NodeRecord } from "./store/records";
 
@@ -15,10 +15,15 @@ export function nodeState(record: NodeRecord): NodeState {
     ...(record.error ? { error: record.error } : {}),
     ...(record.outputPreview ? { output: record.outputPreview } : {}),
     ...(record.reused ? { reused: true } : {}),
+    ...(record.worker ? { worker: record.worker } : {}),
+    ...(record.queuedMs !== undefined ? { queuedMs: record.queuedMs } : {}),
   };
 }
 
-/** From `Store.nodeStateRows`: [node_id, status, attempts, started_at, ended_at, error, output_preview, reused]. */
+/**
+ * From `Store.nodeStateRows`: [node_id, status, attempts, started_at, ended_at, error, output_preview, reused,
+ * worker, queued_ms].
+ */
 export function storedNodeStates(rows: Iterable<unknown[]>): NodeState[] {
   const states: NodeState[] = [];
   const previews = new Previews();
@@ -30,6 +35,8 @@ export function storedNodeStates(rows: Iterable<unknown[]>): NodeState[] {
     if (row[5] !== null) state.error = JSON.parse(row[5] as string) as TaskError;
     if (row[6] !== null) state.output = previews.parse(row[6] as string);
     if (row[7] === 1) state.reused = true;
+    if (row[8] !== null) state.worker = JSON.parse(row[8] as string) as WorkerInfo;
+    if (row[9] !== null) state.queuedMs = row[9] as number;
     states.push(state);
   }
   return states;

@@ -2,7 +2,7 @@
 // update, the dispatch row patch, and the events — numbered densely from the last one stored — kept
 // as compact records until the commit turns them into one event block (JSON text) and, only when
 // someone subscribes, into messages. No object per event or per node update on the hot path.
-import type { DispatchSummary, NodeState, ServerMessage, ValuePreview } from "@valence/schema";
+import type { DispatchSummary, NodeState, ServerMessage, ValuePreview, WorkerInfo } from "@valence/schema";
 import type { TaskError } from "../executors/executor";
 import { STATUSES, type NodeTable } from "./node-table";
 import type { OutputCache } from "./output-cache";
@@ -43,6 +43,10 @@ export class RunRecorder implements PendingWrites {
   private readonly evError = new Map<number, TaskError>();
   private readonly evPreview = new Map<number, ValuePreview>();
   private readonly evDispatch = new Map<number, DispatchSummary>();
+  /** Sparse per event, for executors that say: the worker, time queued, or why the task waits. */
+  private readonly evWorker = new Map<number, WorkerInfo>();
+  private readonly evQueued = new Map<number, number>();
+  private readonly evWaiting = new Map<number, string>();
   private readonly row: NodeRowUpdate = {
     status: "PENDING",
     attempts: NaN,
@@ -54,6 +58,8 @@ export class RunRecorder implements PendingWrites {
     reused: undefined,
     cacheKey: undefined,
     sharedKey: false,
+    worker: undefined,
+    queuedMs: undefined,
   };
 
   constructor(
@@ -97,6 +103,16 @@ export class RunRecorder implements PendingWrites {
     const error = t.errors.get(id);
     if (error) this.evError.set(at, error);
     if (completed) this.evPreview.set(at, completed.preview);
+    if (t.workers.size || t.queuedMs.size) {
+      const worker = t.workers.get(id);
+      if (worker) this.evWorker.set(at, worker);
+      const queuedMs = t.queuedMs.get(id);
+      if (queuedMs !== undefined) this.evQueued.set(at, queuedMs);
+    }
+    if (t.waiting.size) {
+      const reason = t.waiting.get(id);
+      if (reason !== undefined) this.evWaiting.set(at, reason);
+    }
   }
 
   dispatch(summary: DispatchSummary, result?: Uint8Array): void {
@@ -136,6 +152,15 @@ export class RunRecorder implements PendingWrites {
       row.reused = t.reused[id] ? true : undefined;
       row.cacheKey = completed?.cacheKey;
       row.sharedKey = completed?.sharedKey === true;
+      // Where it ran is stored; why it waited is not (live only).
+      if (t.workers.size || t.queuedMs.size) {
+        const worker = t.workers.get(id);
+        row.worker = worker ? JSON.stringify(worker) : undefined;
+        row.queuedMs = t.queuedMs.get(id);
+      } else {
+        row.worker = undefined;
+        row.queuedMs = undefined;
+      }
       writer.node(this.dispatchId, id, row);
     }
     const out: ServerMessage[] = [];
@@ -166,6 +191,9 @@ export class RunRecorder implements PendingWrites {
     this.evError.clear();
     this.evPreview.clear();
     this.evDispatch.clear();
+    this.evWorker.clear();
+    this.evQueued.clear();
+    this.evWaiting.clear();
   }
 
   private touch(): void {
@@ -197,6 +225,14 @@ export class RunRecorder implements PendingWrites {
     const preview = this.evPreview.get(at);
     if (preview) node.output = preview;
     if (this.evReused[at]) node.reused = true;
+    if (this.evWorker.size || this.evQueued.size || this.evWaiting.size) {
+      const worker = this.evWorker.get(at);
+      if (worker) node.worker = worker;
+      const queuedMs = this.evQueued.get(at);
+      if (queuedMs !== undefined) node.queuedMs = queuedMs;
+      const waiting = this.evWaiting.get(at);
+      if (waiting !== undefined) node.waiting = waiting;
+    }
     return { type: "update", dispatchId: this.dispatchId, seq, node };
   }
 

@@ -75,6 +75,14 @@ export interface SubmitOptions {
    * never starts (aborted while queued, or failed before it could start).
    */
   readonly started?: (at: number) => void;
+  /**
+   * Called when the executor holds the task because it cannot place it yet (no live worker can run
+   * it, …), with the reason users see ("no worker with 1 GPU is connected to queue …"); again when
+   * the reason changes; and with undefined when the hold ends (the task is handed on). Not called
+   * again once the task has started or settled. An executor that never holds tasks should not read
+   * it: a dispatcher may make the callback on first access.
+   */
+  readonly waiting?: (reason: string | undefined) => void;
 }
 
 export interface Executor {

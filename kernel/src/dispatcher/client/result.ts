@@ -9,6 +9,7 @@ import {
   type NodeState,
   type Status,
   type TaskErrorDocument,
+  type WorkerInfo,
 } from "@valence/schema";
 import { decode, fromBase64 } from "../values";
 
@@ -23,6 +24,12 @@ export interface NodeResult {
   readonly startTime?: Date;
   readonly endTime?: Date;
   readonly reused: boolean;
+  /** The worker process that ran the last attempt, for executors that say (bullmq). */
+  readonly worker?: WorkerInfo;
+  /** How long the last attempt waited for a worker before it started, in ms, where the executor says. */
+  readonly queuedMs?: number;
+  /** While the node waits: why its executor cannot place it yet ("no worker with 1 GPU is connected…"). */
+  readonly waiting?: string;
 }
 
 const FINAL: ReadonlySet<Status> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
@@ -62,7 +69,7 @@ export class Result<R = unknown> {
     return isFinal(this.status);
   }
 
-  /** One node's status, output, error, logs, timings and attempts. */
+  /** One node's status, output, error, logs, timings, attempts, and where it ran (worker, time queued). */
   async getNodeResult(nodeId: number): Promise<NodeResult> {
     const detail = await this.fetchNode(nodeId);
     const n = detail.node;
@@ -77,6 +84,9 @@ export class Result<R = unknown> {
       ...(n.startedAt !== undefined ? { startTime: new Date(n.startedAt) } : {}),
       ...(n.endedAt !== undefined ? { endTime: new Date(n.endedAt) } : {}),
       reused: n.reused ?? false,
+      ...(n.worker ? { worker: n.worker } : {}),
+      ...(n.queuedMs !== undefined ? { queuedMs: n.queuedMs } : {}),
+      ...(n.waiting !== undefined ? { waiting: n.waiting } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 // What the dispatcher keeps about dispatches and nodes: the rows of its SQLite store, as the rest of
 // the dispatcher sees them. Values (inputs, outputs, results) are v8-serialized bytes.
-import type { NodeKind, Status, ValuePreview } from "@valence/schema";
+import type { NodeKind, Status, ValuePreview, WorkerInfo } from "@valence/schema";
 import type { LogLine, TaskError } from "../../executors/executor";
 
 export interface DispatchRecord {
@@ -34,6 +34,10 @@ export interface NodeRecord {
   readonly hasOutput: boolean;
   /** True when the output was taken from an earlier dispatch instead of running. */
   readonly reused: boolean;
+  /** The worker that ran the last attempt, where the executor said (bullmq). */
+  readonly worker?: WorkerInfo;
+  /** How long the last attempt waited for a worker, in ms, where the executor said. */
+  readonly queuedMs?: number;
 }
 
 export interface NewDispatch {
@@ -78,13 +82,16 @@ export interface NodePatch {
   readonly attempts?: number;
   readonly startedAt?: number;
   readonly endedAt?: number;
-  /** Unlike the other fields, leaving `error` out clears it: each patch carries the node's whole state. */
+  /** Unlike most fields, leaving `error` out clears it: each patch carries the node's whole state. */
   readonly error?: TaskError;
   readonly output?: Uint8Array;
   readonly outputPreview?: ValuePreview;
   readonly reused?: boolean;
   /** Content key of a completed electron node: its code and inputs (see dispatch-run.ts). */
   readonly cacheKey?: string;
+  /** Where the last attempt ran; like `error`, leaving these out clears them (the whole state, again). */
+  readonly worker?: WorkerInfo;
+  readonly queuedMs?: number;
 }
 
 /** One change to a dispatch, in the order clients see it; `seq` is dense per dispatch from 1. */

@@ -1,6 +1,6 @@
 // How the store's SQL rows map to the records the rest of the dispatcher sees: column lists for the
 // SELECTs, and the conversions (NULL → absent field, JSON text → error or preview, 0/1 → boolean).
-import type { NodeKind, Status, ValuePreview } from "@valence/schema";
+import type { NodeKind, Status, ValuePreview, WorkerInfo } from "@valence/schema";
 import type { LogLine, TaskError } from "../../executors/executor";
 import type { DispatchRecord, NodeRecord } from "./records";
 
@@ -30,6 +30,8 @@ export interface NodeRow {
   has_output: number;
   output_preview: string | null;
   reused: number;
+  worker: string | null;
+  queued_ms: number | null;
 }
 
 export interface LogRow {
@@ -48,7 +50,7 @@ export const DISPATCH_COLUMNS =
 
 export const NODE_COLUMNS =
   "dispatch_id, node_id, kind, name, status, attempts, started_at, ended_at, error, " +
-  "(output IS NOT NULL OR output_file IS NOT NULL) AS has_output, output_preview, reused";
+  "(output IS NOT NULL OR output_file IS NOT NULL) AS has_output, output_preview, reused, worker, queued_ms";
 
 const parseError = (text: string | null): TaskError | undefined => (text ? (JSON.parse(text) as TaskError) : undefined);
 
@@ -83,6 +85,8 @@ export function nodeRecord(row: NodeRow): NodeRecord {
     ...(row.output_preview !== null ? { outputPreview: JSON.parse(row.output_preview) as ValuePreview } : {}),
     hasOutput: row.has_output === 1,
     reused: row.reused === 1,
+    ...(row.worker !== null ? { worker: JSON.parse(row.worker) as WorkerInfo } : {}),
+    ...(row.queued_ms !== null ? { queuedMs: row.queued_ms } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ export function prepareStatements(db: DB) {
        started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at), error = ?,
        output = CASE WHEN ? THEN ? ELSE output END, output_file = CASE WHEN ? THEN ? ELSE output_file END,
        output_preview = coalesce(?, output_preview), reused = coalesce(?, reused), cache_key = coalesce(?, cache_key),
-       content_key = coalesce(?, content_key)
+       content_key = coalesce(?, content_key), worker = ?, queued_ms = ?
        WHERE dispatch_id = ? AND node_id = ?`,
     ),
     insertEventBlock: s(`INSERT INTO event_blocks (dispatch_id, first_seq, last_seq, bodies) VALUES (?, ?, ?, ?)`),
@@ -40,7 +40,7 @@ export function prepareStatements(db: DB) {
     getNodes: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? ORDER BY node_id`),
     // Positional rows for snapshots of big dispatches: no record object per node on the way.
     nodeStates: s<unknown[]>(
-      `SELECT node_id, status, attempts, started_at, ended_at, error, output_preview, reused
+      `SELECT node_id, status, attempts, started_at, ended_at, error, output_preview, reused, worker, queued_ms
        FROM nodes WHERE dispatch_id = ? ORDER BY node_id`,
     ).raw(true),
     outputPreviews: s<unknown[]>(

@@ -23,6 +23,10 @@ export interface NodeRowUpdate {
   cacheKey: string | undefined;
   /** The electron has `cache: true`: its key is indexed for lookups from any dispatch. */
   sharedKey: boolean;
+  /** The worker of the last attempt as JSON text ({host, pid, id}); like `error`, absent clears it. */
+  worker: string | undefined;
+  /** Like `error`, absent clears it. */
+  queuedMs: number | undefined;
 }
 
 export class StoreWriter {
@@ -68,12 +72,14 @@ export class StoreWriter {
       reused: p.reused,
       cacheKey: p.cacheKey,
       sharedKey: true,
+      worker: p.worker ? JSON.stringify(p.worker) : undefined,
+      queuedMs: p.queuedMs,
     });
   }
 
   /**
-   * Writes a node's state: an absent `error` clears a stored one (a retry that succeeded); other
-   * absent fields keep their stored values. A large output goes to a file first (see output-files.ts).
+   * Writes a node's state: an absent `error`, `worker` or `queuedMs` clears a stored one (a retry that
+   * succeeded, or ran elsewhere); other absent fields keep their stored values. A large output goes to a file first (see output-files.ts).
    */
   node(dispatchId: string, nodeId: number, u: NodeRowUpdate): void {
     const output = u.output;
@@ -95,6 +101,8 @@ export class StoreWriter {
       u.reused === undefined ? null : Number(u.reused),
       u.sharedKey ? (u.cacheKey ?? null) : null,
       u.sharedKey ? null : (u.cacheKey ?? null),
+      u.worker ?? null,
+      u.queuedMs ?? null,
       dispatchId,
       nodeId,
     ).changes;

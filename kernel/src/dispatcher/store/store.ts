@@ -191,7 +191,8 @@ export class Store {
 
   /**
    * Node states of a dispatch as positional rows, by node id: [node_id, status, attempts, started_at,
-   * ended_at, error, output_preview, reused] (JSON text for error and preview; NULL when absent).
+   * ended_at, error, output_preview, reused, worker, queued_ms] (JSON text for error, preview and
+   * worker; NULL when absent).
    */
   nodeStateRows(dispatchId: string): IterableIterator<unknown[]> {
     return this.st.nodeStates.iterate(dispatchId) as IterableIterator<unknown[]>;

@@ -20,6 +20,8 @@ export class Entry {
   state: State = "routing";
   /** Why it waits, while `waiting`. */
   reason = "";
+  /** Told why it waits, and when it no longer does (`SubmitOptions.waiting`). */
+  onWaiting: ((reason: string | undefined) => void) | undefined;
   cancel: { reason: unknown } | undefined;
   /** Payload keys of its inputs, deleted once it settles. */
   inputRefs: string[] = [];

@@ -85,6 +85,7 @@ export class BullMQExecutor implements Executor {
         resolve,
         reject,
       );
+      entry.onWaiting = options.waiting;
       this.entries.set(jobId, entry);
       entry.unlisten = onAbort(signal, () => this.abort(entry, signal.reason));
       void this.route(entry);

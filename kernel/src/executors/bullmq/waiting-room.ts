@@ -51,6 +51,7 @@ export class WaitingRoom {
     entry.reason = reason;
     this.held.add(entry);
     this.note(entry);
+    entry.onWaiting?.(reason);
     this.timer ??= setInterval(() => void this.poll(), POLL_MS);
   }
 
@@ -78,10 +79,12 @@ export class WaitingRoom {
       }
       const reason = this.reason(entry.needs, workers);
       if (reason) {
+        if (reason !== entry.reason) entry.onWaiting?.(reason);
         entry.reason = reason;
         continue;
       }
       this.held.delete(entry);
+      entry.onWaiting?.(undefined);
       this.release(entry);
     }
   }

@@ -9,8 +9,17 @@ import { sql as volumes } from "./003-volumes";
 import { sql as eventBlocks } from "./004-event-blocks";
 import { sql as contentKeys } from "./005-content-keys";
 import { sql as dispatchSpecs } from "./006-dispatch-specs";
+import { sql as nodeWorkers } from "./007-node-workers";
 
-export const migrations: readonly string[] = [init, cacheKeys, volumes, eventBlocks, contentKeys, dispatchSpecs];
+export const migrations: readonly string[] = [
+  init,
+  cacheKeys,
+  volumes,
+  eventBlocks,
+  contentKeys,
+  dispatchSpecs,
+  nodeWorkers,
+];
 
 /** Brings `db` to the newest layout. Throws, changing nothing, for a file from a newer Valence. */
 export function migrate(db: Database): void {
