@@ -58,4 +58,11 @@ export type { ExecutorFactory, ExecutorContext, ExecutorModule } from "./executo
 export { executorConformance, taskSpecFor, type ConformanceOptions } from "./executors/testing";
 export { LocalExecutor, type LocalExecutorOptions } from "./executors/local";
 export { InlineExecutor, type InlineExecutorOptions } from "./executors/inline";
-export { DAG_MIME_TYPE, type DagDocument, type DagNode, type DagEdge, type Status } from "@valence/schema";
+export {
+  DAG_MIME_TYPE,
+  type DagDocument,
+  type DagNode,
+  type DagEdge,
+  type Status,
+  type WorkerInfo,
+} from "@valence/schema";
