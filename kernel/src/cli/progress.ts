@@ -21,13 +21,29 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
   const live = stream.isTTY === true;
   const runs = new Map<
     RunGraph,
-    { bar: SingleBar | undefined; total: number; started: number; running: Set<number>; done: number; failed: number }
+    {
+      bar: SingleBar | undefined;
+      total: number;
+      started: number;
+      running: Set<number>;
+      done: number;
+      failed: number;
+      reasons: Set<string>;
+    }
   >();
   const unsubscribe = onRunEvent((event) => {
     if (event.type === "start") {
       const total = event.graph.nodes.filter((n) => TASK_KINDS.has(n.kind)).length;
       const bar = live ? bars.create(total, 0, { lattice: event.graph.latticeName, running: 0, failed: 0 }) : undefined;
-      runs.set(event.graph, { bar, total, started: Date.now(), running: new Set(), done: 0, failed: 0 });
+      runs.set(event.graph, {
+        bar,
+        total,
+        started: Date.now(),
+        running: new Set(),
+        done: 0,
+        failed: 0,
+        reasons: new Set(),
+      });
       return;
     }
     const run = runs.get(event.graph);
@@ -35,6 +51,13 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
     if (event.type === "node") {
       const { update } = event;
       if (!TASK_KINDS.has(event.graph.nodes[update.node]?.kind ?? "")) return;
+      // A task its executor holds says why, once per reason: otherwise a run that waits looks hung.
+      if (update.waiting && !run.reasons.has(update.waiting)) {
+        run.reasons.add(update.waiting);
+        const line = ` ${event.graph.latticeName}: ${update.name} (node ${update.node}) waits: ${update.waiting}`;
+        if (run.bar) bars.log(`${line}\n`);
+        else stream.write(`${line}\n`);
+      }
       if (update.status === "RUNNING") run.running.add(update.node);
       else run.running.delete(update.node);
       if (update.status === "COMPLETED") run.done++;

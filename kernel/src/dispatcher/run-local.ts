@@ -16,6 +16,8 @@ export interface NodeUpdate {
   readonly status: Status;
   readonly attempt?: number;
   readonly error?: unknown;
+  /** Why it has not started yet, while its executor holds it (no worker can take it). */
+  readonly waiting?: string;
 }
 
 export interface RunLocalOptions {

@@ -83,13 +83,16 @@ async function follow(connection: Connection, dispatchId: string, graph: Transpo
   emitRunEvent({ type: "start", graph });
   const report = (node: NodeState): void => {
     const name = graph.nodes[node.id]?.name ?? String(node.id);
-    emitRunEvent({ type: "node", graph, update: { node: node.id, name, status: node.status, attempt: node.attempts } });
+    const update = { node: node.id, name, status: node.status, attempt: node.attempts };
+    emitRunEvent({ type: "node", graph, update: node.waiting ? { ...update, waiting: node.waiting } : update });
   };
   let error: Error | undefined;
   try {
     await watchDispatch(connection, dispatchId, (message) => {
       if (message.type === "snapshot")
-        message.nodes.filter((n) => n.status !== "PENDING" && n.status !== "NEW_OBJECT").forEach(report);
+        message.nodes
+          .filter((n) => n.waiting !== undefined || (n.status !== "PENDING" && n.status !== "NEW_OBJECT"))
+          .forEach(report);
       else if (message.type === "update" && message.node) report(message.node);
       else if (message.type === "update" && message.dispatch?.status === "FAILED")
         error = new Error(message.dispatch.error?.message);
