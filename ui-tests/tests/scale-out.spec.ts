@@ -1,6 +1,6 @@
 // Scale out, seen in the notebook: a 1,000-task fan-out/fan-in whose electrons run on two real
 // `valence worker` processes over the suite's Redis (global-setup), drawn live in the cell; the node
-// panel says which worker ran a node and how long it queued.
+// panel says which worker ran a node and how long it queued; a task no worker can take says why.
 import { spawn, type ChildProcess } from "node:child_process";
 
 import { KERNEL, VALENCE_CLI } from "../kernel-spec.mjs";
@@ -12,6 +12,8 @@ const sum = ct.electron(function sum(xs: number[]) { return xs.reduce((a, b) => 
 const sumOfSquares = ct.lattice(function sumOfSquares(n: number) {
   return sum(Array.from({ length: n }, (_, i) => square(i)));
 }, { executor: "bullmq" });
+const render = ct.electron(function render(x: number) { return x; }, { executor: "bullmq", resources: { gpus: 1 } });
+const onGpu = ct.lattice(function onGpu(x: number) { return render(x); });
 "defined"`;
 
 interface Worker {
@@ -89,5 +91,29 @@ test("a 1,000-task fan-out on two BullMQ workers runs live in the cell; the node
   await output.screenshot({ path: test.info().outputPath("scale-out.png") });
   expect(workers.every((worker) => worker.ran > 0)).toBe(true);
   expect(workers.reduce((total, worker) => total + worker.ran, 0)).toBe(1_001);
+  expect(lab.unexpectedErrors).toEqual([]);
+});
+
+test("a task that needs a GPU no connected worker has shows why it waits, and can be cancelled", async ({ lab }) => {
+  const kernel = { name: KERNEL.name, display_name: KERNEL.spec.display_name };
+  await lab.putNotebook("gpu.ipynb", kernel, [{ source: DEFINITIONS }, { source: "await ct.dispatch(onGpu)(7)" }]);
+  await lab.open("gpu.ipynb");
+  await lab.waitForKernelIdle(KERNEL.spec.display_name);
+  const cells = lab.page.locator(".jp-Notebook .jp-Cell");
+  await cells.nth(0).locator(".jp-InputArea-editor").click();
+  await lab.page.keyboard.press("Shift+Enter");
+  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toHaveText("'defined'");
+  await lab.page.keyboard.press("Shift+Enter");
+
+  const output = cells.nth(1);
+  const node = output.locator("svg.valence-dag .valence-kind-electron.valence-waiting");
+  await expect(node).toHaveCount(1, { timeout: 30_000 });
+  await node.locator(".valence-node-shape").click();
+  const panel = output.locator(".valence-node-panel");
+  await expect(panel).toContainText("Waiting for a worker");
+  await expect(panel).toContainText(/no worker with 1 GPU/);
+  await output.screenshot({ path: test.info().outputPath("waiting-for-gpu.png") });
+  await panel.locator("button", { hasText: "Cancel dispatch" }).click();
+  await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("CANCELLED");
   expect(lab.unexpectedErrors).toEqual([]);
 });
