@@ -8,6 +8,7 @@ import { benchSerializer } from "./serializer.ts";
 import { benchMemory } from "./memory.ts";
 import { benchKernels, type KernelFigures } from "./kernel.ts";
 import { benchExtension, type ExtensionFigures } from "./extension.ts";
+import { benchBullMQ, type BullMQFigures } from "./bullmq.ts";
 
 const rows: string[][] = [["measure", "value", "target / peer"]];
 const us = (seconds: number, tasks: number) => (seconds * 1e6) / tasks;
@@ -34,6 +35,10 @@ rows.push([
 
 const FAN = 10_000;
 const CHAIN = 1_000;
+/** The BullMQ executor's shapes (DESIGN.md targets), run on Dask too. */
+const BULLMQ_FAN = 1_000;
+const BULLMQ_CHAIN = 200;
+const BULLMQ_RUNS = 5;
 const dask = daskFigures();
 for (const executor of ["local", "inline"] as const) {
   const ours = await benchDispatcher(FAN, CHAIN, executor);
@@ -67,14 +72,67 @@ rows.push([
   `≤ 200 MB: ${memory.peakMB <= 200 ? "met" : "MISSED"}`,
 ]);
 
-function daskFigures(): DispatcherFigures | undefined {
+const bullmq = await bullmqFigures();
+if (bullmq) {
+  const { chain, fan } = bullmq;
+  const perJob = (shape: typeof chain) =>
+    `CPU per job: dispatcher ${shape.cpu.dispatcherMs.toFixed(2)} ms, workers ${shape.cpu.workersMs.toFixed(2)} ms, ` +
+    `Redis ${shape.cpu.redisMs.toFixed(2)} ms; ${shape.commandsPerJob.toFixed(0)} Redis commands`;
+  const daskStep = dask?.small ? (dask.small.chainMedianSeconds * 1000) / dask.small.chain : undefined;
+  const daskFan = dask?.small?.fanOutMedianSeconds;
+  rows.push([
+    `BullMQ executor (2 valence workers, Redis), chain of ${BULLMQ_CHAIN.toLocaleString("en")}: added latency per dependent step (median of ${BULLMQ_RUNS})`,
+    `${bullmq.msPerStep.toFixed(2)} ms/step (${chain.medianMs.toFixed(0)} ms; ${perJob(chain)})`,
+    `≤ 2 ms: ${bullmq.msPerStep <= 2 ? "met" : "MISSED"}` +
+      (daskStep ? `; Dask ${daskStep.toFixed(2)} ms/step → ${versusDask(bullmq.msPerStep, daskStep)}` : ""),
+  ]);
+  const seconds = fan.medianMs / 1000;
+  rows.push([
+    `BullMQ executor (2 valence workers, Redis), fan-out ${BULLMQ_FAN.toLocaleString("en")} + fan-in (median of ${BULLMQ_RUNS})`,
+    `${seconds.toFixed(2)} s (${perJob(fan)})`,
+    `≤ 0.5 s: ${seconds <= 0.5 ? "met" : "MISSED"}` +
+      (daskFan ? `; Dask ${daskFan.toFixed(2)} s → ${versusDask(seconds, daskFan)}` : ""),
+  ]);
+}
+
+/** Our time against Dask's, as a ratio: "0.40× Dask's time (2.5× faster)". */
+function versusDask(mine: number, peer: number): string {
+  const ratio = mine / peer;
+  return `${ratio.toFixed(2)}× Dask's time (${ratio <= 1 ? `${(1 / ratio).toFixed(1)}× faster` : `${ratio.toFixed(1)}× slower`})`;
+}
+
+async function bullmqFigures(): Promise<BullMQFigures | undefined> {
+  try {
+    return await benchBullMQ({ chainSteps: BULLMQ_CHAIN, fanOut: BULLMQ_FAN, runs: BULLMQ_RUNS });
+  } catch (error) {
+    rows.push([
+      "BullMQ executor (2 valence workers, Redis)",
+      "not measured",
+      `redis-server missing, or a worker did not start? (${(error as Error).message.split("\n")[0]})`,
+    ]);
+    return undefined;
+  }
+}
+
+/** Dask's figures for the dispatcher's shapes, and (`small`) the BullMQ executor's. */
+interface DaskFigures extends DispatcherFigures {
+  readonly small?: {
+    readonly fanOut: number;
+    readonly chain: number;
+    readonly fanOutMedianSeconds: number;
+    readonly chainMedianSeconds: number;
+  };
+}
+
+function daskFigures(): DaskFigures | undefined {
   try {
     const script = fileURLToPath(new URL("./dask_peer.py", import.meta.url));
-    const out = execFileSync("/usr/bin/python3", [script, String(FAN), String(CHAIN)], {
+    const args = [FAN, CHAIN, BULLMQ_FAN, BULLMQ_CHAIN, BULLMQ_RUNS].map(String);
+    const out = execFileSync("/usr/bin/python3", [script, ...args], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
     });
-    return JSON.parse(out.trim().split("\n").at(-1)!) as DispatcherFigures;
+    return JSON.parse(out.trim().split("\n").at(-1)!) as DaskFigures;
   } catch (error) {
     rows.push([
       "Dask distributed",

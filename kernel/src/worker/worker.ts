@@ -13,6 +13,7 @@ import { checkControlMessage, ControlKeys, type WorkerRecord } from "../executor
 import { announcedQueues, HEARTBEAT_MS, register, unregister } from "../executors/bullmq/registry";
 import { canServe, needsOfQueue } from "../executors/bullmq/routing";
 import { JobRunner } from "./run-job";
+import { Slots } from "./slots";
 
 export interface WorkerOptions {
   readonly redis: string;
@@ -48,6 +49,9 @@ export class ValenceWorker {
   private runner: JobRunner | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private ignoredAt = 0;
+  /** Jobs whose result Redis refused (see consumerError). */
+  private readonly dropped = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
     const cpus = options.cpus;
@@ -73,7 +77,7 @@ export class ValenceWorker {
     };
     this.keys = new ControlKeys(options.prefix, options.queue);
     const prefix = `valence worker ${id}`;
-    const print = options.log ?? ((line: string) => console.log(line));
+    const print = options.log ?? stdoutLines();
     this.log = (line) => print(`${new Date().toISOString()} ${prefix}: ${line}`);
     this.health = new RedisHealth(options.redis, "", this.log);
   }
@@ -88,6 +92,7 @@ export class ValenceWorker {
       const message = checkControlMessage(text);
       if (message?.type === "cancel") runner.cancel(message.queue, message.jobId, message.reason);
       else if (message?.type === "queue") this.consider(message.name);
+      else this.ignored(text);
     });
     // Listening for cancels before taking any job, so none is missed.
     await subscriber.subscribe(this.keys.channel);
@@ -152,19 +157,54 @@ export class ValenceWorker {
       ),
     );
     const runner = this.runner;
-    const consumer = new Worker(name, (job, token) => runner.run(job, token), {
+    const slots = new Slots(concurrency);
+    const consumer = new Worker(name, (job, token) => slots.track(job, runner.run(job, token)), {
       connection: this.client,
       prefix: this.options.prefix,
-      concurrency,
+      // One job at a time until more may be waiting (see Slots).
+      concurrency: 1,
       name: r.id,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED_COUNT,
     });
-    consumer.on("error", (error) => this.health.report(error));
+    slots.attach(consumer);
+    consumer.on("error", (error) => this.consumerError(error));
+    // Each job starts as soon as it is fetched (see JobRunner.begin).
+    consumer.on("active", (job) => runner.begin(job));
     this.consumers.set(name, consumer);
     (this.record as { queues: readonly string[] }).queues = [...this.consumers.keys()];
     if (name !== this.options.queue) this.log(`now also consuming ${name} (concurrency ${concurrency})`);
+  }
+
+  /**
+   * A BullMQ worker's error. Redis refusing a finished job's result (its lock was lost while this
+   * worker could not reach Redis, and another worker took the job over; or the job was removed) is
+   * said plainly: the result is dropped, the job's other run counts.
+   */
+  private consumerError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const late =
+      /^(?:Missing key|Missing lock|Lock mismatch) for job (\S+)\. (?:Cmd )?moveTo(?:Finished|Completed|Failed)/.exec(
+        message,
+      );
+    if (!late) return this.health.report(error);
+    // BullMQ tries to fail the job after its completion was refused: one line per job.
+    if (this.dropped.has(late[1]!)) return;
+    if (this.dropped.size >= 100) this.dropped.delete(this.dropped.values().next().value!);
+    this.dropped.add(late[1]!);
+    this.log(
+      `dropped the result of job ${late[1]}: the job is no longer this worker's (taken over by another worker ` +
+        `while this one could not reach Redis, or removed) — BullMQ: ${message}`,
+    );
+  }
+
+  /** A control message of another format (a newer dispatcher?) or a stranger: noted, at most once a minute. */
+  private ignored(text: string): void {
+    const now = Date.now();
+    if (now - this.ignoredAt < 60_000) return;
+    this.ignoredAt = now;
+    this.log(`ignored a control message that is not ours (a newer or foreign dispatcher?): ${text.slice(0, 120)}`);
   }
 
   private async beat(): Promise<void> {
@@ -177,6 +217,27 @@ export class ValenceWorker {
     }
   }
 }
+
+/**
+ * Lines to stdout, written together once per turn of the event loop: a busy worker prints a line
+ * per task, and one write per line cost it (and whoever reads its output) a system call each.
+ */
+function stdoutLines(): (line: string) => void {
+  if (toStdout) return toStdout;
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (!pending.length) return;
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", flush);
+  return (toStdout = (line) => {
+    if (!pending.length) setImmediate(flush);
+    pending.push(line);
+  });
+}
+let toStdout: ((line: string) => void) | undefined;
 
 async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

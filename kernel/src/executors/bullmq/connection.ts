@@ -1,6 +1,7 @@
 // Connecting to Redis for the executor and the worker: ioredis clients that retry forever (Redis
 // restarts, networks drop) with a clear, throttled log line instead of a crash, and BullMQ loaded
 // only when first needed, so a dispatcher with a bullmq executor configured starts as fast as one without.
+import type { Socket } from "node:net";
 import type { Redis as RedisClient, RedisOptions } from "ioredis";
 import { redactUrl } from "./options";
 
@@ -74,6 +75,19 @@ export function isConnectionError(error: unknown): boolean {
     typeof message === "string" &&
     /Connection is closed|connect E[A-Z]+|ECONNRESET|Stream isn't writeable/.test(message)
   );
+}
+
+/**
+ * Holds the client's writes until the promise callbacks running now are done (process.nextTick), so
+ * that the commands they issue leave in one write and their replies come back together: the adds
+ * of tasks that became ready together, a job's result message with its completion. Nothing is held
+ * while the client is not ready (ioredis then queues commands itself).
+ */
+export function batchWrites(client: RedisClient): void {
+  const stream = client.status === "ready" ? (client.stream as Socket | undefined) : undefined;
+  if (!stream || stream.writableCorked || stream.destroyed) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork());
 }
 
 /**

@@ -1,13 +1,14 @@
 // The BullMQ executor: each submitted task becomes a BullMQ job (id `dispatch:node:attempt`) in the
 // queue of its routing class (routing.ts), run by `valence worker` processes on any machine; its
-// outcome comes back through the queue's events. A task no live worker can run waits here, with a
+// outcome comes back on the results channel (and BullMQ's event stream, see queues.ts), and stays
+// in Redis as the job's return value until taken. A task no live worker can run waits here, with a
 // reason (`waiting()`), until one connects. Cancel removes a waiting job or asks the workers, on the
 // control channel, to stop a running one. Nothing connects until the first submit, and a lost Redis
 // is retried forever: tasks wait, the dispatcher goes on.
 import { onAbort } from "../abort-listeners";
 import type { Executor, ExecutorCapacity, SubmitOptions, TaskOutcome, TaskSpec } from "../executor";
 import { taskError } from "../task-error";
-import { bullmq, createClient, RedisHealth, type RedisClient } from "./connection";
+import { batchWrites, bullmq, createClient, RedisHealth, type RedisClient } from "./connection";
 import { redactUrl, resolveOptions, type BullMQExecutorOptions, type ResolvedOptions } from "./options";
 import { INPUT_TTL_SECONDS, OUTPUT_TTL_SECONDS, putPayload, refsOf } from "./payload";
 import { Entry, resultRefs, within, type State, type WaitingTask } from "./entry";
@@ -32,6 +33,11 @@ const CANCEL_CONFIRM_MS = 3_000;
 /** Jobs not heard of for this long are looked up (an event missed while reconnecting). */
 const RECONCILE_MS = 5_000;
 const RECONCILE_BATCH = 200;
+/** Tasks routed and enqueued together (see routeSome). */
+const ROUTE_CHUNK = 32;
+/** How often the executor considers reading the queues' event streams (see readStreams). */
+const STREAM_READ_MS = 500;
+const STREAM_QUIET_MS = 1_000;
 
 export class BullMQExecutor implements Executor {
   readonly name = "bullmq";
@@ -46,8 +52,13 @@ export class BullMQExecutor implements Executor {
   private readonly label: string;
   private link: { client: RedisClient; queues: QueueSet } | undefined;
   private readonly entries = new Map<string, Entry>();
+  /** Submitted tasks not routed yet (see routeSome). */
+  private toRoute: Entry[] = [];
   private readonly room: WaitingRoom;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private streamTimer: NodeJS.Timeout | undefined;
+  /** The streams were read last time: read once more after that need ends, to catch up. */
+  private streamWanted = false;
   private readonly specTexts = new WeakMap<object, string>();
   private closed = false;
 
@@ -88,8 +99,19 @@ export class BullMQExecutor implements Executor {
       entry.onWaiting = options.waiting;
       this.entries.set(jobId, entry);
       entry.unlisten = onAbort(signal, () => this.abort(entry, signal.reason));
-      void this.route(entry);
+      this.toRoute.push(entry);
+      if (this.toRoute.length === 1) queueMicrotask(() => this.routeSome());
     });
+  }
+
+  /**
+   * Routes and enqueues submitted tasks ROUTE_CHUNK at a time, giving the event loop a turn between
+   * chunks: the first jobs of a big fan-out are in Redis, and running, while the next are prepared.
+   */
+  private routeSome(): void {
+    const chunk = this.toRoute.splice(0, ROUTE_CHUNK);
+    for (const entry of chunk) if (entry.state === "routing") void this.route(entry);
+    if (this.toRoute.length) setImmediate(() => this.routeSome());
   }
 
   /**
@@ -120,6 +142,7 @@ export class BullMQExecutor implements Executor {
     this.closed = true;
     this.room.close();
     clearInterval(this.reconcileTimer);
+    clearInterval(this.streamTimer);
     const reason = new Error(`the bullmq executor "${this.label}" was closed`);
     for (const entry of [...this.entries.values()]) this.finish(entry, () => entry.reject(reason));
     const link = this.link;
@@ -139,13 +162,38 @@ export class BullMQExecutor implements Executor {
       failed: (queue, jobId, reason) => this.onFailed(queue, jobId, reason),
       duplicated: (queue, jobId) => void this.lookUp(this.mine(queue, jobId)),
     };
-    this.link = { client, queues: new QueueSet(bullmq(), client, this.keys, this.health, handler) };
+    const queues = new QueueSet(bullmq(), client, this.keys, this.health, handler, this.options.redis);
+    this.link = { client, queues };
     this.reconcileTimer = setInterval(() => this.reconcile(), RECONCILE_MS).unref();
+    this.streamTimer = setInterval(() => this.readStreams(queues), STREAM_READ_MS).unref();
     return this.link;
+  }
+
+  /**
+   * The safety net beside the results channel: what BullMQ's event streams said meanwhile (a
+   * duplicated add, a job failed by stalled-job recovery, a lost message), read once some job in
+   * Redis has not been heard of for STREAM_QUIET_MS — not while results flow.
+   */
+  private readStreams(queues: QueueSet): void {
+    const quiet = Date.now() - STREAM_QUIET_MS;
+    let wanted = false;
+    for (const entry of this.entries.values()) {
+      if (entry.heardAt > quiet) continue;
+      if (entry.state === "adding" || entry.state === "queued" || entry.state === "cancelling") {
+        wanted = true;
+        break;
+      }
+    }
+    if (!wanted && !this.streamWanted) return;
+    this.streamWanted = wanted;
+    queues.readEvents().catch((error: unknown) => {
+      if (!this.closed) this.health.report(error);
+    });
   }
 
   private async route(entry: Entry): Promise<void> {
     try {
+      if (this.closed) return;
       const workers = await this.room.workers(1000);
       if (entry.state !== "routing") return;
       const reason = this.room.reason(entry.needs, workers);
@@ -168,6 +216,8 @@ export class BullMQExecutor implements Executor {
     entry.inputRefs = refsOf(electron, args);
     const { dispatchId, nodeId, attempt, name, resources, volume } = task;
     const data: JobData = { valence: 1, dispatchId, nodeId, attempt, name, electron, args, resources };
+    // Tasks that become ready together are added in one write.
+    batchWrites(client);
     await open.queue.add(name, volume ? { ...data, volume } : data, {
       jobId,
       attempts: 1,
@@ -207,8 +257,16 @@ export class BullMQExecutor implements Executor {
     if (!entry) return;
     if (entry.cancel) return this.cancelled(entry, resultRefs(value));
     entry.state = "finishing";
+    const heardAt = Date.now();
     const queuedMs = entry.activeAt === undefined ? undefined : entry.activeAt - entry.submittedAt;
-    const { outcome, refs } = await decodeResult(this.connect().client, value, entry.task.name, queuedMs);
+    const decoded = await decodeResult(this.connect().client, value, entry.task.name, queuedMs);
+    const { refs } = decoded;
+    let { outcome } = decoded;
+    if (queuedMs === undefined && outcome.worker) {
+      // A short task is reported only when done: it started its run's length before.
+      const ran = Math.max(0, outcome.endedAt - outcome.startedAt);
+      outcome = { ...outcome, queuedMs: Math.max(0, heardAt - ran - entry.submittedAt) };
+    }
     if (entry.state !== "finishing") return this.connect().queues.discard(queue, undefined, refs);
     this.finish(entry, () => entry.resolve(outcome), true, refs);
   }

@@ -55,6 +55,19 @@ export type JobResult =
     }
   | { readonly valence: typeof FORMAT; readonly result: Payload };
 
+/**
+ * What workers publish on the results channel (`ControlKeys.results`), so that a dispatcher learns a
+ * job's outcome without waiting for BullMQ's event stream: "done" and "failed" are published just
+ * before the worker hands the job's outcome to BullMQ, and only while the job is still this worker's
+ * (its lock is the worker's), so a dispatcher never takes an outcome Redis then refuses; "active" is
+ * published only for a task still running a moment after it started. The job's return value in Redis
+ * stays the durable record (a restarted dispatcher reads it).
+ */
+export type ResultMessage =
+  | { readonly type: "active"; readonly queue: string; readonly jobId: string }
+  | { readonly type: "done"; readonly queue: string; readonly jobId: string; readonly result: JobResult }
+  | { readonly type: "failed"; readonly queue: string; readonly jobId: string; readonly reason: string };
+
 /** Messages on the control channel. */
 export type ControlMessage =
   | { readonly type: "cancel"; readonly queue: string; readonly jobId: string; readonly reason: string }
@@ -83,6 +96,8 @@ export class ControlKeys {
   /** A set of the class queues tasks were sent to, so workers that can serve them consume them. */
   readonly queues: string;
   readonly channel: string;
+  /** Where workers publish jobs' outcomes (see ResultMessage). */
+  readonly results: string;
 
   constructor(
     readonly prefix: string,
@@ -92,6 +107,7 @@ export class ControlKeys {
     this.workers = `${this.root}:workers`;
     this.queues = `${this.root}:queues`;
     this.channel = `${this.root}:control`;
+    this.results = `${this.root}:results`;
   }
 
   worker(id: string): string {
@@ -122,7 +138,10 @@ const isCount = (value: unknown): value is number => typeof value === "number" &
 
 /** The job's data if it is ours and whole, else why not (a worker fails such a job with this reason). */
 export function checkJobData(data: unknown): JobData | string {
-  if (!isObject(data)) return `its data is ${data === null ? "null" : typeof data}, not an object`;
+  if (!isObject(data)) {
+    const kind = data === null ? "null" : Array.isArray(data) ? "an array" : `a ${typeof data}`;
+    return `its data is ${kind}, not an object`;
+  }
   if (!("valence" in data))
     return `its data has no "valence" format marker (keys: ${Object.keys(data).slice(0, 8).join(", ") || "none"})`;
   if (data.valence !== FORMAT)
@@ -158,6 +177,49 @@ export function checkJobResult(value: unknown): JobResult | undefined {
   if (typeof value.ok !== "boolean" || !Array.isArray(value.logs) || !isObject(value.worker)) return undefined;
   if (value.ok ? !isPayload(value.output) : !isObject(value.error)) return undefined;
   return value as unknown as JobResult;
+}
+
+/**
+ * Why a job's electron spec (parsed JSON) is not one a worker can rebuild, or undefined when its
+ * shape is right: checked before it reaches a task thread, where a wrong shape would crash the thread
+ * with an error that blames the task's own code.
+ */
+export function checkElectronSpec(spec: unknown): string | undefined {
+  if (!isObject(spec)) return `it is ${spec === null ? "null" : Array.isArray(spec) ? "an array" : `a ${typeof spec}`}`;
+  if (spec.version !== 1) return `its version is ${JSON.stringify(spec.version)}, this worker reads version 1`;
+  const functions = spec.functions;
+  if (!Array.isArray(functions) || !functions.length) return `it has no "functions" list`;
+  const fn = (value: unknown): boolean =>
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) < functions.length;
+  const broken = functions.findIndex(
+    (f) => !isObject(f) || typeof f.name !== "string" || typeof f.source !== "string" || !isObject(f.bindings),
+  );
+  if (broken >= 0) return `its function ${broken} lacks a name, source or bindings`;
+  const electron = spec.electron;
+  if (!isObject(electron) || typeof electron.name !== "string" || !isObject(electron.options) || !fn(electron.fn)) {
+    return `its "electron" lacks a name, options or a function index`;
+  }
+  for (const hooks of ["callBefore", "callAfter"] as const) {
+    const list = electron[hooks];
+    if (!Array.isArray(list) || !list.every(fn)) return `its electron's ${hooks} is not a list of function indexes`;
+  }
+  return undefined;
+}
+
+/** A message from the results channel if it is one of ours and whole, else undefined. */
+export function checkResultMessage(text: string): ResultMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || typeof value.queue !== "string" || typeof value.jobId !== "string") return undefined;
+  if (value.type === "active") return value as unknown as ResultMessage;
+  if (value.type === "failed")
+    return typeof value.reason === "string" ? (value as unknown as ResultMessage) : undefined;
+  if (value.type === "done") return checkJobResult(value.result) ? (value as unknown as ResultMessage) : undefined;
+  return undefined;
 }
 
 export function checkControlMessage(text: string): ControlMessage | undefined {
