@@ -25,11 +25,15 @@ export class RedisHealth {
   private lastLog = 0;
   private readonly reported = new Map<string, number>();
 
-  /** `who` starts each line ("valence executor \"gpu\": "), or "" when `log` already says who. */
+  /**
+   * `who` starts each line ("valence executor \"gpu\": "), or "" when `log` already says who;
+   * `back` is called when Redis answers again after it was lost.
+   */
   constructor(
     private readonly url: string,
     private readonly who: string,
     private readonly log: (line: string) => void,
+    private readonly back?: () => void,
   ) {}
 
   get reachable(): boolean {
@@ -62,6 +66,7 @@ export class RedisHealth {
     if (!this.down) return;
     this.down = false;
     this.log(`${this.who}connected to Redis at ${redactUrl(this.url)} again`);
+    this.back?.();
   }
 }
 

@@ -68,7 +68,8 @@ export class BullMQExecutor implements Executor {
     this.keys = new ControlKeys(this.options.prefix, this.options.queue);
     this.log = settings.log ?? ((line) => console.error(line));
     const who = `valence executor "${this.label}": `;
-    this.health = new RedisHealth(this.options.redis, who, this.log);
+    // Back from a lost Redis (perhaps restarted empty): look up every queued job now, not in 5 s.
+    this.health = new RedisHealth(this.options.redis, who, this.log, () => this.reconcile(0));
     this.room = new WaitingRoom(
       this.options.queue,
       () => liveWorkers(this.connect().client, this.keys),
@@ -302,10 +303,11 @@ export class BullMQExecutor implements Executor {
     }
   }
 
-  private reconcile(): void {
+  /** Looks up queued jobs not heard of for `quietMs` (a batch of them). */
+  private reconcile(quietMs = RECONCILE_MS): void {
     if (!this.entries.size) return;
     this.room.workers(RECONCILE_MS).catch(() => undefined);
-    const stale = Date.now() - RECONCILE_MS;
+    const stale = Date.now() - quietMs;
     let count = 0;
     for (const entry of this.entries.values()) {
       if (count >= RECONCILE_BATCH) break;
