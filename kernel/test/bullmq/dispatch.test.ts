@@ -6,8 +6,7 @@ import * as ct from "valence";
 import { InlineExecutor, LocalExecutor, type Executor, type TaskOutcome } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { prepareData, processData } from "../../../examples/seed-lattice.ts";
-import { resetConnection } from "../../dist/dispatcher/client/connection.js";
-import { temporaryDir } from "../support/dispatcher.ts";
+import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
 
@@ -45,16 +44,12 @@ before(async () => {
     bullmq: recording(bullmq),
   };
   dispatcher = await ct.startDispatcher({ dataDir, publish: false, executors });
-  process.env.VALENCE_DISPATCHER_URL = dispatcher.url;
-  process.env.VALENCE_DISPATCHER_TOKEN = dispatcher.token;
-  resetConnection();
+  pointClientAt(dispatcher);
 });
 
 after(async () => {
   await dispatcher?.close();
-  delete process.env.VALENCE_DISPATCHER_URL;
-  delete process.env.VALENCE_DISPATCHER_TOKEN;
-  resetConnection();
+  forgetDispatcher();
   rmSync(dataDir, { recursive: true, force: true });
   const codes = await Promise.all(workers.map((w) => w.stop()));
   await redis?.stop();

@@ -26,7 +26,7 @@ import { watchDispatch } from "../../dist/dispatcher/client/watch.js";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { migrations } from "../../dist/dispatcher/store/migrations/index.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
-import { eventually, temporaryDir } from "../support/dispatcher.ts";
+import { eventually, forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 import { validateDag } from "../support/schema.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
@@ -52,9 +52,7 @@ function executors(): Record<string, ct.Executor> {
 
 async function useDispatcher(dir: string, set: Record<string, ct.Executor>): Promise<ct.RunningDispatcher> {
   const started = await ct.startDispatcher({ dataDir: dir, publish: false, executors: set });
-  process.env.VALENCE_DISPATCHER_URL = started.url;
-  process.env.VALENCE_DISPATCHER_TOKEN = started.token;
-  resetConnection();
+  pointClientAt(started);
   return started;
 }
 
@@ -76,9 +74,7 @@ before(async () => {
 
 after(async () => {
   await dispatcher?.close();
-  delete process.env.VALENCE_DISPATCHER_URL;
-  delete process.env.VALENCE_DISPATCHER_TOKEN;
-  resetConnection();
+  forgetDispatcher();
   rmSync(dataDir, { recursive: true, force: true });
   const codes = await Promise.all(workers.map((w) => w.stop()));
   await redis?.stop();

@@ -11,21 +11,31 @@ export function temporaryDir(prefix = "valence-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Points the client (VALENCE_DISPATCHER_URL / _TOKEN) at `dispatcher`, as a user would. */
+export function pointClientAt(dispatcher: { readonly url: string; readonly token: string }): void {
+  process.env.VALENCE_DISPATCHER_URL = dispatcher.url;
+  process.env.VALENCE_DISPATCHER_TOKEN = dispatcher.token;
+  resetConnection();
+}
+
+/** Undoes `pointClientAt`: the client looks for a dispatcher again. */
+export function forgetDispatcher(): void {
+  delete process.env.VALENCE_DISPATCHER_URL;
+  delete process.env.VALENCE_DISPATCHER_TOKEN;
+  resetConnection();
+}
+
 /** Starts one dispatcher for the calling test file and stops it (and removes its data) after. */
 export function useDispatcher(options: Partial<ct.DispatcherOptions> = {}): { current: () => ct.RunningDispatcher } {
   let dispatcher: ct.RunningDispatcher | undefined;
   const dataDir = temporaryDir();
   before(async () => {
     dispatcher = await ct.startDispatcher({ dataDir, publish: false, ...options });
-    process.env.VALENCE_DISPATCHER_URL = dispatcher.url;
-    process.env.VALENCE_DISPATCHER_TOKEN = dispatcher.token;
-    resetConnection();
+    pointClientAt(dispatcher);
   });
   after(async () => {
     await dispatcher?.close();
-    delete process.env.VALENCE_DISPATCHER_URL;
-    delete process.env.VALENCE_DISPATCHER_TOKEN;
-    resetConnection();
+    forgetDispatcher();
     rmSync(dataDir, { recursive: true, force: true });
   });
   return { current: () => dispatcher! };

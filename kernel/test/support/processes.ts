@@ -8,7 +8,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resetConnection } from "../../dist/dispatcher/client/connection.js";
+import { pointClientAt } from "./dispatcher.ts";
+
+export { forgetDispatcher } from "./dispatcher.ts";
 import { readRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
 
 const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -142,19 +144,12 @@ export async function startDispatcherProcess(dataDir: string, redis: string): Pr
     url: info.url,
     token: info.token,
     use() {
-      process.env.VALENCE_DISPATCHER_URL = info.url;
-      process.env.VALENCE_DISPATCHER_TOKEN = info.token;
-      resetConnection();
+      pointClientAt(info);
     },
   });
 }
 
 /** Forgets the dispatcher the client was pointed at. */
-export function forgetDispatcher(): void {
-  delete process.env.VALENCE_DISPATCHER_URL;
-  delete process.env.VALENCE_DISPATCHER_TOKEN;
-  resetConnection();
-}
 
 export interface WorkerProcess extends RunningProcess {
   readonly id: string;
