@@ -3,8 +3,11 @@
 // panel says which worker ran a node and how long it queued; a task no worker can take says why.
 import { spawn, type ChildProcess } from "node:child_process";
 
+import type { Locator } from "@playwright/test";
+
 import { KERNEL, VALENCE_CLI } from "../kernel-spec.mjs";
-import { expect, test } from "../support/lab";
+
+import { expect, test, type Lab } from "../support/lab";
 
 const DEFINITIONS = `import * as ct from "valence";
 const square = ct.electron(function square(x: number) { return x * x; });
@@ -58,23 +61,24 @@ test.afterAll(async () => {
   );
 });
 
-test("a 1,000-task fan-out on two BullMQ workers runs live in the cell; the node panel names the worker", async ({
-  lab,
-}) => {
+/** Opens a notebook of DEFINITIONS and `dispatch`, runs both cells; returns the dispatch's cell. */
+async function dispatchFromCell(lab: Lab, path: string, dispatch: string): Promise<Locator> {
   const kernel = { name: KERNEL.name, display_name: KERNEL.spec.display_name };
-  await lab.putNotebook("scale-out.ipynb", kernel, [
-    { source: DEFINITIONS },
-    { source: "await ct.dispatch(sumOfSquares)(1000)" },
-  ]);
-  await lab.open("scale-out.ipynb");
+  await lab.putNotebook(path, kernel, [{ source: DEFINITIONS }, { source: dispatch }]);
+  await lab.open(path);
   await lab.waitForKernelIdle(KERNEL.spec.display_name);
   const cells = lab.page.locator(".jp-Notebook .jp-Cell");
   await cells.nth(0).locator(".jp-InputArea-editor").click();
   await lab.page.keyboard.press("Shift+Enter");
   await expect(cells.nth(0).locator(".jp-OutputArea-output")).toHaveText("'defined'");
   await lab.page.keyboard.press("Shift+Enter");
+  return cells.nth(1);
+}
 
-  const output = cells.nth(1);
+test("a 1,000-task fan-out on two BullMQ workers runs live in the cell; the node panel names the worker", async ({
+  lab,
+}) => {
+  const output = await dispatchFromCell(lab, "scale-out.ipynb", "await ct.dispatch(sumOfSquares)(1000)");
   await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED", {
     timeout: 60_000,
   });
@@ -95,17 +99,7 @@ test("a 1,000-task fan-out on two BullMQ workers runs live in the cell; the node
 });
 
 test("a task that needs a GPU no connected worker has shows why it waits, and can be cancelled", async ({ lab }) => {
-  const kernel = { name: KERNEL.name, display_name: KERNEL.spec.display_name };
-  await lab.putNotebook("gpu.ipynb", kernel, [{ source: DEFINITIONS }, { source: "await ct.dispatch(onGpu)(7)" }]);
-  await lab.open("gpu.ipynb");
-  await lab.waitForKernelIdle(KERNEL.spec.display_name);
-  const cells = lab.page.locator(".jp-Notebook .jp-Cell");
-  await cells.nth(0).locator(".jp-InputArea-editor").click();
-  await lab.page.keyboard.press("Shift+Enter");
-  await expect(cells.nth(0).locator(".jp-OutputArea-output")).toHaveText("'defined'");
-  await lab.page.keyboard.press("Shift+Enter");
-
-  const output = cells.nth(1);
+  const output = await dispatchFromCell(lab, "gpu.ipynb", "await ct.dispatch(onGpu)(7)");
   const node = output.locator("svg.valence-dag .valence-kind-electron.valence-waiting");
   await expect(node).toHaveCount(1, { timeout: 30_000 });
   await node.locator(".valence-node-shape").click();
