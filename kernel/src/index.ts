@@ -53,7 +53,9 @@ export type {
   LogLine,
   SerializedValue,
   SubmitOptions,
+  FollowUp,
 } from "./executors/executor";
+export { NotRun } from "./executors/executor";
 export type { ExecutorFactory, ExecutorContext, ExecutorModule } from "./executors/plugin";
 export { executorConformance, taskSpecFor, type ConformanceOptions } from "./executors/testing";
 export { LocalExecutor, type LocalExecutorOptions } from "./executors/local";

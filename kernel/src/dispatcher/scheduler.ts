@@ -40,6 +40,11 @@ export class Scheduler {
     return ready;
   }
 
+  /** How many of the node's dependencies have not completed yet. */
+  waitingOn(id: number): number {
+    return this.waiting[id]!;
+  }
+
   isSettled(id: number): boolean {
     return this.settled[id] === 1;
   }

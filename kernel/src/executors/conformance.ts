@@ -9,6 +9,7 @@ import { deserialize, serialize } from "node:v8";
 import { electron } from "../workflow/electron";
 import { serializeElectron } from "../workflow/serialize";
 import type { Executor, TaskOutcome, TaskSpec } from "./executor";
+import { chainConformance } from "./conformance-chain";
 
 export interface ConformanceOptions {
   /** The executor captures a task's stdout/stderr into its logs. Default true. */
@@ -232,6 +233,8 @@ export function executorConformance(
       }
     });
   }
+
+  chainConformance(it, get, taskSpecFor);
 
   it("close() rejects running submits and later ones", async () => {
     const executor = await make();

@@ -85,6 +85,27 @@ export interface SubmitOptions {
   readonly waiting?: (reason: string | undefined) => void;
 }
 
+/**
+ * A task to run right after another on the same worker, taking that task's output as some of its
+ * arguments: a chain of dependent tasks then costs one message, not a round trip per step.
+ */
+export interface FollowUp {
+  /** `args` are the call's arguments with `undefined` at each position of `inputAt`. */
+  readonly task: TaskSpec;
+  /** The argument positions that take the output of the task before it (none: it only waits for it). */
+  readonly inputAt: readonly number[];
+  readonly signal: AbortSignal;
+  readonly options?: SubmitOptions;
+}
+
+/**
+ * How a follow-up's submit rejects when it did not run because the task before it did not succeed
+ * (failed, aborted, or lost with its worker): the caller submits it again once its inputs are known.
+ */
+export class NotRun extends Error {
+  override readonly name = "NotRun";
+}
+
 export interface Executor {
   readonly name: string;
   /**
@@ -105,6 +126,20 @@ export interface Executor {
    * only when the signal aborts, after the running work has been stopped.
    */
   submit(task: TaskSpec, signal: AbortSignal, options?: SubmitOptions): Promise<TaskOutcome>;
+  /**
+   * Optional: `submit(task)`, then each follow-up in turn on the same worker, each as soon as the one
+   * before it succeeded, with that one's output at its `inputAt` positions. Returns one promise per
+   * task (the first task's, then each follow-up's), each settling as `submit`'s does; a follow-up
+   * that did not run rejects with `NotRun`. At most `maxFollowUps` follow-ups.
+   */
+  submitChain?(
+    task: TaskSpec,
+    signal: AbortSignal,
+    options: SubmitOptions | undefined,
+    followUps: readonly FollowUp[],
+  ): Array<Promise<TaskOutcome>>;
+  /** With `submitChain`: how many follow-ups one chain may carry. */
+  readonly maxFollowUps?: number;
   /** Stops every worker; pending submits reject. */
   close(): Promise<void>;
 }

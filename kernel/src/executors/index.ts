@@ -9,7 +9,9 @@ export type {
   LogLine,
   SerializedValue,
   SubmitOptions,
+  FollowUp,
 } from "./executor";
+export { NotRun } from "./executor";
 export { InlineExecutor, type InlineExecutorOptions } from "./inline";
 export { LocalExecutor, type LocalExecutorOptions } from "./local";
 export { executorConformance, taskSpecFor, type ConformanceOptions } from "./conformance";

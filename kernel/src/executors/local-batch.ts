@@ -7,8 +7,10 @@ import type { TaskSpec } from "./executor";
 import type { BatchMessage } from "./local-protocol";
 
 /** Ints per task in `BatchMessage.fields`. */
-const FIELDS = 8;
-const [KEY, DISPATCH, NAME, RESOURCES, VOLUME, NODE, ATTEMPT, ARGS_END] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const FIELDS = 9;
+const [KEY, DISPATCH, NAME, RESOURCES, VOLUME, NODE, ATTEMPT, ARGS_END, INPUT_AT] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8,
+] as const;
 const NONE = -1;
 
 /** One task of a batch: its spec key, and the spec itself when the worker does not have it. */
@@ -16,6 +18,8 @@ export interface BatchEntry {
   readonly task: TaskSpec;
   readonly key: string;
   readonly spec: ElectronSpec | undefined;
+  /** A follow-up (executor.ts): the argument positions that take the previous task's output. */
+  readonly inputAt?: readonly number[] | undefined;
 }
 
 class Interner<T> {
@@ -39,7 +43,7 @@ export function encodeBatch(entries: readonly BatchEntry[], forget: readonly str
   for (const { task } of entries) size += task.args.byteLength;
   const args = new Uint8Array(size);
   let end = 0;
-  entries.forEach(({ task, key, spec }, i) => {
+  entries.forEach(({ task, key, spec, inputAt }, i) => {
     const k = keys.at(key);
     specs[k] ??= spec ?? null;
     const f = i * FIELDS;
@@ -50,6 +54,7 @@ export function encodeBatch(entries: readonly BatchEntry[], forget: readonly str
     fields[f + VOLUME] = task.volume ? objects.at(task.volume) : NONE;
     fields[f + NODE] = task.nodeId;
     fields[f + ATTEMPT] = task.attempt;
+    fields[f + INPUT_AT] = inputAt ? objects.at(inputAt) : NONE;
     args.set(task.args, end);
     fields[f + ARGS_END] = end += task.args.byteLength;
   });
@@ -69,6 +74,11 @@ export function batchSize(message: BatchMessage): number {
   return message.fields.length / FIELDS;
 }
 
+/** True when task `i` of the batch is a follow-up: it takes the output of task `i - 1`. */
+export function followsPrevious(message: BatchMessage, i: number): boolean {
+  return i * FIELDS < message.fields.length && message.fields[i * FIELDS + INPUT_AT] !== NONE;
+}
+
 /** Task `i` of the batch (its spec travels apart: `electron` is null), with its spec key and spec. */
 export function batchTask(message: BatchMessage, i: number): BatchEntry {
   const { fields, strings, objects } = message;
@@ -86,5 +96,11 @@ export function batchTask(message: BatchMessage, i: number): BatchEntry {
     ...(volume === NONE ? {} : { volume: objects[volume] as NonNullable<TaskSpec["volume"]> }),
   };
   const k = fields[f + KEY]!;
-  return { task, key: message.keys[k]!, spec: message.specs[k] ?? undefined };
+  const inputAt = fields[f + INPUT_AT]!;
+  return {
+    task,
+    key: message.keys[k]!,
+    spec: message.specs[k] ?? undefined,
+    inputAt: inputAt === NONE ? undefined : (objects[inputAt] as readonly number[]),
+  };
 }

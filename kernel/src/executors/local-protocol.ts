@@ -1,8 +1,9 @@
 // The messages between the local executor and its worker threads (local-worker.ts): the pool sends a
-// batch of tasks (one, or several short ones) that the worker runs one after another, each electron's
-// spec only the first time that worker sees it; the worker streams each task's log lines as they are
-// written, then its outcome. A shared array (one slot per batch position) says which tasks may still
-// start: the pool cancels a task that has not started without waiting for the worker.
+// batch of tasks (one, several short ones, or a chain of dependent ones) that the worker runs one
+// after another, each electron's spec only the first time that worker sees it; the worker streams
+// each task's log lines as they are written, then its outcome. A shared array (one slot per batch
+// position) says which tasks may still start: the pool cancels a task that has not started without
+// waiting for the worker.
 import type { ElectronSpec } from "../workflow/serialize";
 import type { LogLine, TaskOutcome } from "./executor";
 
@@ -42,7 +43,10 @@ export interface BatchMessage {
   /** Dispatch ids and names, and resources and volumes, that tasks refer to by index. */
   readonly strings: readonly string[];
   readonly objects: readonly unknown[];
-  /** Per task, 8 ints: key, dispatch id, name, resources, volume (-1: none), node, attempt, end of its args. */
+  /**
+   * Per task, 9 ints: key, dispatch id, name, resources, volume (-1: none), node, attempt, end of its
+   * args, and for a follow-up the positions that take the previous task's output (-1: not one).
+   */
   readonly fields: Int32Array;
   /** Every task's serialized arguments, one after another. */
   readonly args: Uint8Array;
@@ -64,5 +68,8 @@ export type WorkerReply =
       readonly specFailed: boolean;
       readonly micros: number;
     }
-  /** The task at `index` was cancelled or held before it started, and did not run. */
-  | { readonly type: "skipped"; readonly index: number };
+  /**
+   * The task at `index` did not run: cancelled or held before it started, or (`notRun`) a follow-up
+   * whose previous task did not succeed.
+   */
+  | { readonly type: "skipped"; readonly index: number; readonly notRun?: true };

@@ -1,11 +1,19 @@
 // The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs the
-// tasks of each batch one after another, streams what a task writes to stdout/stderr (console
-// included) to the pool as log lines, keeps rebuilt electrons by spec key for the next tasks, and
-// posts back each outcome as soon as it has it.
+// tasks of each batch one after another (a follow-up with the output of the task before it), streams
+// what a task writes to stdout/stderr (console included) to the pool as log lines, keeps rebuilt
+// electrons by spec key for the next tasks, and posts back each outcome as soon as it has it.
 import { parentPort, workerData } from "node:worker_threads";
 import type { TaskOutcome } from "./executor";
-import { DONE, QUEUED, STARTED, type BatchMessage, type WorkerReply, type WorkerSetup } from "./local-protocol";
-import { batchSize, batchTask } from "./local-batch";
+import {
+  CANCELLED,
+  DONE,
+  QUEUED,
+  STARTED,
+  type BatchMessage,
+  type WorkerReply,
+  type WorkerSetup,
+} from "./local-protocol";
+import { batchSize, batchTask, followsPrevious } from "./local-batch";
 import { chunkText } from "./log-capture";
 import { registerLoaderFor } from "./loader-on-demand";
 import { taskError } from "./task-error";
@@ -35,14 +43,25 @@ const electrons = new ElectronCache(Number.MAX_SAFE_INTEGER);
 async function runBatch(message: BatchMessage): Promise<void> {
   for (const key of message.forget) electrons.forget(key);
   const size = batchSize(message);
+  /** The output of the task just run, when it succeeded: a follow-up takes it as its input. */
+  let previous: Uint8Array | undefined;
   for (let index = 0; index < size; index++) {
+    const { task, key, spec, inputAt } = batchTask(message, index);
+    const input = inputAt && previous ? { at: inputAt, output: previous } : undefined;
+    previous = undefined;
+    // A follow-up whose previous task did not succeed cannot run: the pool submits it again later.
+    if (inputAt && !input) {
+      if (Atomics.compareExchange(control, index, QUEUED, CANCELLED) === QUEUED)
+        post({ type: "skipped", index, notRun: true });
+      else post({ type: "skipped", index });
+      continue;
+    }
     // The pool may have cancelled (or held back) a task that has not started: then it does not run.
     if (Atomics.compareExchange(control, index, QUEUED, STARTED) !== QUEUED) {
       post({ type: "skipped", index });
       continue;
     }
     current = index;
-    const { task, key, spec } = batchTask(message, index);
     const startedAt = Date.now();
     clock[0] = startedAt;
     const rebuilt = electrons.get(key, () => {
@@ -58,10 +77,13 @@ async function runBatch(message: BatchMessage): Promise<void> {
     let outcome: TaskOutcome;
     let transfer: ArrayBuffer[] = [];
     try {
-      const output = await runRebuilt(rebuilt, task);
+      const output = await runRebuilt(rebuilt, task, input);
       outcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
-      const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
-      if (whole) transfer = [output.buffer as ArrayBuffer];
+      // The next task takes this output: it stays here (posting copies it), else it moves.
+      if (followsPrevious(message, index + 1)) previous = output;
+      else if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength) {
+        transfer = [output.buffer as ArrayBuffer];
+      }
     } catch (error) {
       outcome = { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
     }

@@ -2,10 +2,21 @@
 // in submission order once their cpus and memory fit (never overcommitting), one running per worker,
 // on warm workers whose heap limit matches theirs. Short tasks (an electron measured to take well
 // under a millisecond) go to a worker several at a time, run there one after another, so a message
-// round trip is not paid per task. A crashed or out-of-memory worker fails only its running task and
-// is replaced; abort (cancel, timeout) of a running task terminates its worker and rejects the submit.
+// round trip is not paid per task; a chain of dependent tasks (`submitChain`) goes as one batch too,
+// each taking the previous one's output inside the worker. A crashed or out-of-memory worker fails
+// only its running task and is replaced; abort (cancel, timeout) of a running task terminates its
+// worker and rejects the submit.
 import type { ElectronSpec } from "../workflow/serialize";
-import type { Executor, ExecutorCapacity, SubmitOptions, TaskError, TaskOutcome, TaskSpec } from "./executor";
+import {
+  NotRun,
+  type Executor,
+  type ExecutorCapacity,
+  type FollowUp,
+  type SubmitOptions,
+  type TaskError,
+  type TaskOutcome,
+  type TaskSpec,
+} from "./executor";
 import { localSizing, type LocalExecutorOptions, type LocalSizing } from "./local-options";
 import { MAX_BATCH } from "./local-protocol";
 import { onAbort } from "./abort-listeners";
@@ -21,9 +32,13 @@ class Entry implements Job {
   /** Where it runs, once handed to a worker: abort goes there. */
   worker: PooledWorker<Entry> | undefined;
   index = 0;
+  /** A chain's first task: how many follow-ups wait right behind it (they start in its batch). */
+  links = 0;
 
   constructor(
     readonly task: TaskSpec,
+    /** A follow-up: the argument positions that take the previous task's output. */
+    readonly inputAt: readonly number[] | undefined,
     readonly key: string,
     readonly cpus: number,
     readonly memoryMB: number,
@@ -59,11 +74,18 @@ interface Reservation extends Busy {
   readonly worker: PooledWorker<Entry>;
 }
 
+const NO_FOLLOW_UPS: readonly FollowUp[] = [];
+
+function notRun(why: string): Promise<TaskOutcome> {
+  return Promise.reject(new NotRun(why));
+}
+
 export class LocalExecutor implements Executor {
   readonly name = "local";
   readonly capacity: ExecutorCapacity;
   /** Up to this many CPUs' worth of tasks wait here beyond capacity, so workers never wait for the dispatcher. */
   readonly lookahead: number;
+  readonly maxFollowUps = MAX_BATCH - 1;
   private readonly sizing: LocalSizing;
   private freeCpus: number;
   private freeMemoryMB: number;
@@ -89,23 +111,68 @@ export class LocalExecutor implements Executor {
     return [...this.idle, ...this.busy.keys()].flatMap((w) => (w.startupMs === undefined ? [] : [w.startupMs]));
   }
 
-  submit(task: TaskSpec, signal: AbortSignal, options: SubmitOptions = {}): Promise<TaskOutcome> {
-    if (this.closed) return Promise.reject(new Error("the local executor is closed"));
-    if (signal.aborted) return Promise.reject(signal.reason);
+  submit(task: TaskSpec, signal: AbortSignal, options?: SubmitOptions): Promise<TaskOutcome> {
+    return this.submitChain(task, signal, options, NO_FOLLOW_UPS)[0]!;
+  }
+
+  submitChain(
+    task: TaskSpec,
+    signal: AbortSignal,
+    options: SubmitOptions = {},
+    followUps: readonly FollowUp[],
+  ): Array<Promise<TaskOutcome>> {
+    if (followUps.length > this.maxFollowUps)
+      throw new RangeError(`a chain takes ${this.maxFollowUps} follow-ups at most`);
     const cpus = task.resources.cpus;
     const memoryMB = task.resources.memoryMB ?? this.sizing.defaultTaskMemoryMB;
-    const impossible = this.impossible(task, cpus, memoryMB);
-    if (impossible) {
-      const now = Date.now();
-      return Promise.resolve({ ok: false, error: impossible, logs: [], startedAt: now, endedAt: now });
+    let refusal: Promise<TaskOutcome> | undefined;
+    if (this.closed) refusal = Promise.reject(new Error("the local executor is closed"));
+    else if (signal.aborted) refusal = Promise.reject(signal.reason);
+    else {
+      const impossible = this.impossible(task, cpus, memoryMB);
+      if (impossible) {
+        const now = Date.now();
+        refusal = Promise.resolve({ ok: false, error: impossible, logs: [], startedAt: now, endedAt: now });
+      }
     }
-    return new Promise<TaskOutcome>((resolve, reject) => {
-      const key = specKey(task.electron);
-      const entry = new Entry(task, key, cpus, Math.ceil(memoryMB), this.speeds, options.started, resolve, reject);
-      entry.unlisten = onAbort(signal, () => this.abort(entry, signal.reason));
-      this.waiting.push(entry);
-      this.drain();
-    });
+    if (refusal) return [refusal, ...followUps.map(() => notRun("the task before it did not start"))];
+    const entries: Entry[] = [];
+    const promises: Array<Promise<TaskOutcome>> = [];
+    // Follow-ups run in their first task's reservation, with its cpus and memory.
+    const add = (
+      spec: TaskSpec,
+      inputAt: readonly number[] | undefined,
+      on: AbortSignal,
+      started?: (at: number) => void,
+    ) =>
+      new Promise<TaskOutcome>((resolve, reject) => {
+        const entry = new Entry(
+          spec,
+          inputAt,
+          specKey(spec.electron),
+          cpus,
+          Math.ceil(memoryMB),
+          this.speeds,
+          started,
+          resolve,
+          reject,
+        );
+        entry.unlisten = onAbort(on, () => this.abort(entry, on.reason));
+        entries.push(entry);
+      });
+    promises.push(add(task, undefined, signal, options.started));
+    let k = 0;
+    for (; k < followUps.length && !followUps[k]!.signal.aborted; k++) {
+      const { task: next, inputAt, signal: on, options: nextOptions } = followUps[k]!;
+      promises.push(add(next, inputAt, on, nextOptions?.started));
+    }
+    // A follow-up aborted already does not run, nor can any after it (its output would be their input).
+    if (k < followUps.length) promises.push(Promise.reject(followUps[k]!.signal.reason));
+    for (k++; k < followUps.length; k++) promises.push(notRun("the task before it was aborted"));
+    entries[0]!.links = entries.length - 1;
+    this.waiting.push(...entries);
+    this.drain();
+    return promises;
   }
 
   /** Terminates every worker; running and queued submits reject. */
@@ -144,8 +211,18 @@ export class LocalExecutor implements Executor {
   private abort(entry: Entry, reason: unknown): void {
     if (entry.worker) return entry.worker.abort(entry.index, reason);
     const at = this.waiting.indexOf(entry);
-    if (at >= 0) this.waiting.splice(at, 1);
+    if (at < 0) return entry.reject(reason);
+    // The follow-ups behind it lose their input: they leave with it.
+    let end = at + 1;
+    while (end < this.waiting.length && this.waiting[end]!.inputAt) end++;
+    if (entry.inputAt) {
+      let head = at - 1;
+      while (this.waiting[head]!.inputAt) head--;
+      this.waiting[head]!.links = at - head - 1;
+    }
+    const gone = this.waiting.splice(at, end - at);
     entry.reject(reason);
+    for (const lost of gone.slice(1)) lost.reject(new NotRun(`"${entry.task.name}" before it was aborted`));
   }
 
   /** Starts waiting tasks in order while the first one fits: short ones several to a worker. */
@@ -157,12 +234,14 @@ export class LocalExecutor implements Executor {
         const wait = spawnDelay(next.key, next.memoryMB, this.busy.values(), this.speeds, performance.now());
         if (wait > 0) return this.drainIn(wait);
       }
-      let count = 1;
+      // A chain goes whole: its follow-ups need its first task's output.
+      let count = 1 + next.links;
       const size = this.batchSize(next);
       while (count < size && count < this.waiting.length) {
         const other = this.waiting[count]!;
         if (other.memoryMB !== next.memoryMB || this.batchSize(other) === 1) break;
-        count++;
+        if (count + 1 + other.links > MAX_BATCH) break;
+        count += 1 + other.links;
       }
       this.start(this.waiting.splice(0, count));
     }
@@ -246,7 +325,11 @@ export class LocalExecutor implements Executor {
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     const back = unstarted;
-    for (const entry of back) entry.worker = undefined;
+    // Follow-ups never come back (pooled-worker.ts rejects them): a chain's first task goes alone.
+    for (const entry of back) {
+      entry.worker = undefined;
+      entry.links = 0;
+    }
     if (this.closed) for (const entry of back) entry.reject(new Error("the local executor was closed"));
     else this.waiting.unshift(...back);
     this.drain();

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ElectronSpec } from "../workflow/serialize";
-import type { LogLine, TaskError, TaskOutcome, TaskSpec } from "./executor";
+import { NotRun, type LogLine, type TaskError, type TaskOutcome, type TaskSpec } from "./executor";
 import {
   CANCELLED,
   DONE,
@@ -30,6 +30,8 @@ export interface Job {
   readonly task: TaskSpec;
   readonly key: string;
   readonly spec: ElectronSpec;
+  /** A follow-up (executor.ts): the argument positions that take the previous job's output. */
+  readonly inputAt: readonly number[] | undefined;
   /** Called when the task starts (it may wait behind others of its batch). */
   readonly started: (at: number) => void;
   readonly resolve: (outcome: TaskOutcome, micros: number) => void;
@@ -118,7 +120,7 @@ export class PooledWorker<J extends Job = Job> {
       const first = !this.known.delete(job.key) && !sent.has(job.key);
       this.known.set(job.key, true);
       sent.add(job.key);
-      entries.push({ task: job.task, key: job.key, spec: first ? job.spec : undefined });
+      entries.push({ task: job.task, key: job.key, spec: first ? job.spec : undefined, inputAt: job.inputAt });
     }
     const forget: string[] = [];
     for (const old of this.known.keys()) {
@@ -175,14 +177,16 @@ export class PooledWorker<J extends Job = Job> {
       if (!running.settled && !running.stopReason) running.logs.push(reply.line);
       return;
     }
+    if (reply.type === "skipped" && reply.notRun && !running.settled) {
+      this.settle(running).reject(new NotRun(`the task before "${running.job.task.name}" did not succeed`));
+    }
     if (reply.type === "done") {
       // The worker forgot a spec whose rebuild failed: send it again next time.
       if (reply.specFailed) this.known.delete(running.job.key);
       if (!running.settled && !running.stopReason && !this.stopAll) {
         this.reportStart(reply.index, reply.outcome.startedAt);
         this.settle(running).resolve({ ...reply.outcome, logs: running.logs }, reply.micros);
-        // The worker goes on with the next task that was not cancelled.
-        const next = this.batch!.findIndex((r, i) => i > reply.index && !r.settled);
+        const next = this.nextToRun(reply.index, reply.outcome.ok);
         if (next >= 0) this.reportStart(next, reply.outcome.endedAt);
       }
     }
@@ -190,6 +194,19 @@ export class PooledWorker<J extends Job = Job> {
       this.batch = undefined;
       this.onIdle(this);
     }
+  }
+
+  /** The task the worker goes on with after the one at `index`: not cancelled, not a follow-up that cannot run. */
+  private nextToRun(index: number, succeeded: boolean): number {
+    const batch = this.batch!;
+    let inputReady = succeeded;
+    for (let i = index + 1; i < batch.length; i++) {
+      const running = batch[i]!;
+      if (running.job.inputAt && !inputReady) continue;
+      if (!running.settled) return i;
+      inputReady = false;
+    }
+    return -1;
   }
 
   private reportStart(index: number, at: number): void {
@@ -216,9 +233,14 @@ export class PooledWorker<J extends Job = Job> {
       if (this.stopAll) this.settle(running).reject(this.stopAll.reason);
       else if (running.stopReason) this.settle(running).reject(running.stopReason.reason);
       else if (state === QUEUED || state === HELD || (state === STARTED && batch.some((r) => r.stopReason))) {
-        // Never started, or started just as the worker was terminated for another task: run it elsewhere.
-        running.settled = true;
-        unstarted.push(running.job);
+        // Never started, or started just as the worker was terminated for another task: run it
+        // elsewhere — except a follow-up, whose input was this worker's to give.
+        if (running.job.inputAt)
+          this.settle(running).reject(new NotRun(`the worker of "${running.job.task.name}" stopped`));
+        else {
+          running.settled = true;
+          unstarted.push(running.job);
+        }
       } else died ??= running;
     });
     this.onExit(this, unstarted);

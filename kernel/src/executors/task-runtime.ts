@@ -75,8 +75,14 @@ export function runTask(task: TaskSpec): Promise<Uint8Array> {
   );
 }
 
+/** The previous task's output, for a follow-up: put (a copy each) at the argument positions `at`. */
+export interface FollowedInput {
+  readonly at: readonly number[];
+  readonly output: Uint8Array;
+}
+
 /** Runs the task with an electron already rebuilt (or being rebuilt) from its spec. */
-export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec): Promise<Uint8Array> {
+export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec, input?: FollowedInput): Promise<Uint8Array> {
   const definition = electronDefinition(await rebuilt);
   if (!definition) throw new Error(`internal: the spec of electron "${task.name}" did not rebuild an electron`);
   if (definition.sublattice) {
@@ -85,6 +91,7 @@ export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec): Prom
     );
   }
   const args = deserialize(task.args) as unknown[];
+  if (input) for (const at of input.at) args[at] = deserialize(input.output);
   const context = {
     dispatchId: task.dispatchId,
     nodeId: task.nodeId,
