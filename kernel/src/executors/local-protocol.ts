@@ -45,7 +45,8 @@ export interface BatchMessage {
   readonly objects: readonly unknown[];
   /**
    * Per task, 9 ints: key, dispatch id, name, resources, volume (-1: none), node, attempt, end of its
-   * args, and for a follow-up the positions that take the previous task's output (-1: not one).
+   * args, and for a follow-up the positions that take the previous task's output (as text in
+   * `strings`, "0" or "0,2"; -1: not a follow-up).
    */
   readonly fields: Int32Array;
   /** Every task's serialized arguments, one after another. */
