@@ -6,7 +6,8 @@
 // time) and the Redis commands per job. Every process started here is stopped, also on failure.
 //
 // Run alone: `node --import ./kernel/dist/register.js bench/bullmq.ts [runs] [valence worker args…]`.
-// VALENCE_BENCH_PROFILE=<file> writes a CPU profile of this process (the dispatcher) over the runs.
+// VALENCE_BENCH_PROFILE=<file> writes a CPU profile of this process (the dispatcher) over the runs;
+// VALENCE_BENCH_WORKER_PROFILE=<dir> one per worker process (node --cpu-prof, warm-up included) there.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -233,7 +234,9 @@ async function startWorker(redis: string, args: string[], dir: string, n: number
   const fd = openSync(log, "w");
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [CLI, "worker", "--redis", redis, "--grace", "1", ...args], {
+    const profile = process.env.VALENCE_BENCH_WORKER_PROFILE;
+    const node = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    child = spawn(process.execPath, [...node, CLI, "worker", "--redis", redis, "--grace", "1", ...args], {
       stdio: ["ignore", fd, fd],
     });
   } finally {

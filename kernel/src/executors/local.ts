@@ -175,6 +175,20 @@ export class LocalExecutor implements Executor {
     return promises;
   }
 
+  /**
+   * Takes back a submitted task that has not started, as if it had never been submitted: its submit
+   * rejects with `reason`, and true. A task that started (or ended) is left alone: false.
+   */
+  withdraw(task: TaskSpec, reason: unknown): boolean {
+    const entry = this.waiting.find((e) => e.task === task);
+    if (entry) {
+      this.abort(entry, reason);
+      return true;
+    }
+    for (const worker of this.busy.keys()) if (worker.withdraw((job) => job.task === task, reason)) return true;
+    return false;
+  }
+
   /** Terminates every worker; running and queued submits reject. */
   async close(): Promise<void> {
     this.closed = true;

@@ -153,6 +153,14 @@ export class PooledWorker<J extends Job = Job> {
     void this.worker.terminate();
   }
 
+  /** Withdraws the job of the batch that `match`es if it has not started: it rejects with `reason`. */
+  withdraw(match: (job: J) => boolean, reason: unknown): boolean {
+    const index = this.batch?.findIndex((r) => !r.settled && match(r.job)) ?? -1;
+    if (index < 0 || Atomics.compareExchange(this.control, index, QUEUED, CANCELLED) !== QUEUED) return false;
+    this.settle(this.batch![index]!).reject(reason);
+    return true;
+  }
+
   /** Terminates the worker; every task of its batch rejects with `reason`. */
   async stop(reason: unknown): Promise<void> {
     this.stopAll ??= { reason };

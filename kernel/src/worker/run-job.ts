@@ -21,6 +21,14 @@ import { taskError } from "../executors/task-error";
 
 /** The abort reason of a task handed back to the queue at shutdown. */
 const HAND_BACK = Symbol("hand back");
+/** Why a task that waited here behind a long one, and never started, is handed back (see Slots). */
+const MAKE_WAY = Symbol("make way");
+
+/** A job taken whose task has not started: how to take it back (its task, once read). */
+interface Unstarted {
+  readonly controller: AbortController;
+  task: TaskSpec | undefined;
+}
 /** Cancels are remembered this long, for a job that reaches its processor after its cancel did. */
 const CANCEL_MEMORY_MS = 10 * 60_000;
 /** Parsed electron specs kept (by their text). */
@@ -37,6 +45,8 @@ type ResultsClient = RedisClient & {
 
 export class JobRunner {
   private readonly running = new Map<string, AbortController>();
+  /** Running jobs whose task has not started yet (waiting for a task thread), by queue. */
+  private readonly unstarted = new Map<string, Map<string, Unstarted>>();
   private readonly cancels = new Map<string, number>();
   /** Jobs started by `begin`, until their processor takes them (BullMQ drops a job it never processes). */
   private readonly begun = new WeakMap<Job, Promise<JobResult>>();
@@ -76,6 +86,16 @@ export class JobRunner {
     for (const controller of this.running.values()) controller.abort(HAND_BACK);
   }
 
+  /** Puts the jobs of `queue` whose task has not started back in the queue, for workers that are free; how many. */
+  handBackUnstarted(queue: string): number {
+    let count = 0;
+    for (const job of this.unstarted.get(queue)?.values() ?? []) {
+      // Only a task that has not started goes back: one that has runs to its end here.
+      if (job.task ? this.local.withdraw(job.task, MAKE_WAY) : (job.controller.abort(MAKE_WAY), true)) count++;
+    }
+    return count;
+  }
+
   /**
    * Starts a job the moment BullMQ hands it over (its worker's "active" event), before BullMQ's fetch
    * loop gets to the processor: a worker with free slots first asks Redis for another job, and that
@@ -112,7 +132,16 @@ export class JobRunner {
     this.running.set(key, controller);
     const began = Date.now();
     const jobId = String(job.id);
-    const notice = setTimeout(() => this.publish({ type: "active", queue: job.queueName, jobId }), ACTIVE_NOTICE_MS);
+    let notice: NodeJS.Timeout | undefined;
+    let waiting = this.unstarted.get(job.queueName);
+    if (!waiting) this.unstarted.set(job.queueName, (waiting = new Map()));
+    const unstarted: Unstarted = { controller, task: undefined };
+    waiting.set(key, unstarted);
+    // From when the task starts, not when its job was taken: a job may wait for a task thread here.
+    const started = (): void => {
+      waiting.delete(key);
+      notice = setTimeout(() => this.publish({ type: "active", queue: job.queueName, jobId }), ACTIVE_NOTICE_MS);
+    };
     try {
       let task: TaskSpec;
       try {
@@ -141,12 +170,18 @@ export class JobRunner {
       }
       let outcome: TaskOutcome;
       try {
-        outcome = await this.local.submit(task, controller.signal);
+        unstarted.task = task;
+        outcome = await this.local.submit(task, controller.signal, { started });
       } catch (error) {
-        const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
-        if (reason === HAND_BACK) {
+        const reason: unknown = controller.signal.aborted
+          ? controller.signal.reason
+          : error === MAKE_WAY
+            ? error
+            : undefined;
+        if (reason === HAND_BACK || reason === MAKE_WAY) {
           await job.moveToWait(token);
-          this.log(`handed back ${where} after ${Date.now() - began} ms (shutting down)`);
+          const why = reason === HAND_BACK ? "shutting down" : "it waited for a task thread behind a long task";
+          this.log(`handed back ${where} after ${Date.now() - began} ms (${why})`);
           throw new WaitingError();
         }
         if (reason !== undefined) {
@@ -166,6 +201,7 @@ export class JobRunner {
     } finally {
       clearTimeout(notice);
       this.running.delete(key);
+      waiting.delete(key);
     }
   }
 

@@ -12,8 +12,9 @@ import { redactUrl } from "../executors/bullmq/options";
 import { checkControlMessage, ControlKeys, type WorkerRecord } from "../executors/bullmq/protocol";
 import { announcedQueues, HEARTBEAT_MS, register, unregister } from "../executors/bullmq/registry";
 import { canServe, needsOfQueue } from "../executors/bullmq/routing";
+import { quietMarker } from "./marker";
 import { JobRunner } from "./run-job";
-import { Slots } from "./slots";
+import { PREFETCH, Slots } from "./slots";
 
 export interface WorkerOptions {
   readonly redis: string;
@@ -84,6 +85,8 @@ export class ValenceWorker {
 
   async start(): Promise<void> {
     const client = (this.client = createClient(this.options.redis, `valence-worker-${process.pid}`, this.health));
+    // Before any BullMQ Worker loads its own scripts on this connection.
+    quietMarker(client);
     const { id, host, pid } = this.record;
     const runner = (this.runner = new JobRunner(this.local, client, this.keys, { id, host, pid }, this.log));
     const subscriber = (this.subscriber = client.duplicate());
@@ -157,7 +160,9 @@ export class ValenceWorker {
       ),
     );
     const runner = this.runner;
-    const slots = new Slots(concurrency);
+    // Several short 1-CPU tasks can share a task thread's message; others gain nothing from waiting here.
+    const prefetch = needs.cpus === 1 && needs.gpus === 0 ? PREFETCH : 1;
+    const slots = new Slots(concurrency, prefetch, ranMs, () => runner.handBackUnstarted(name));
     const consumer = new Worker(name, (job, token) => slots.track(job, runner.run(job, token)), {
       connection: this.client,
       prefix: this.options.prefix,
@@ -216,6 +221,12 @@ export class ValenceWorker {
       this.health.report(error);
     }
   }
+}
+
+/** How long the task of a job ran (ms), from its result; undefined for a result stored in its own key. */
+function ranMs(value: unknown): number | undefined {
+  const { startedAt, endedAt } = (value ?? {}) as { startedAt?: unknown; endedAt?: unknown };
+  return typeof startedAt === "number" && typeof endedAt === "number" ? endedAt - startedAt : undefined;
 }
 
 /**

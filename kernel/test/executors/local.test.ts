@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { deserialize } from "node:v8";
 import * as ct from "valence";
 import { LocalExecutor, executorConformance, taskSpecFor } from "../../dist/executors/index.js";
@@ -21,6 +24,11 @@ const stray = ct.electron(async function stray() {
   }, 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return "unreachable";
+});
+const flagThenWait = ct.electron(async function flagThenWait(flag: string, ms: number) {
+  process.getBuiltinModule("node:fs").writeFileSync(flag, "started");
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ms;
 });
 const ok = ct.electron(function ok() {
   return "fine";
@@ -150,6 +158,26 @@ test("a queued task can be aborted before it starts", async () => {
     await assert.rejects(queued, /not needed/);
     assert.ok((await first).ok);
   });
+});
+
+test("withdraw takes back a task that has not started, and leaves a running one to finish", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "valence-withdraw-"));
+  try {
+    await withExecutor({ maxWorkers: 1 }, async (executor) => {
+      const flag = join(dir, "started");
+      const long = taskSpecFor(flagThenWait, [flag, 300]);
+      const running = executor.submit(long, never());
+      const later = taskSpecFor(ok, []);
+      const queued = executor.submit(later, never());
+      assert.equal(executor.withdraw(later, new Error("make way")), true);
+      await assert.rejects(queued, /make way/);
+      while (!existsSync(flag)) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(executor.withdraw(long, new Error("make way")), false, "a running task is not withdrawn");
+      assert.equal(output(await running), 300);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("warm workers are reused by tasks with the same memory limit, not by others", async () => {

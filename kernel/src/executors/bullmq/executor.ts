@@ -1,13 +1,12 @@
 // The BullMQ executor: each submitted task becomes a BullMQ job (id `dispatch:node:attempt`) in the
 // queue of its routing class (routing.ts), run by `valence worker` processes on any machine; its
 // outcome comes back on the results channel (and BullMQ's event stream, see queues.ts), and stays
-// in Redis as the job's return value until taken. A task no live worker can run waits here, with a
-// reason (`waiting()`), until one connects. Cancel removes a waiting job or asks the workers, on the
-// control channel, to stop a running one. Nothing connects until the first submit, and a lost Redis
-// is retried forever: tasks wait, the dispatcher goes on.
+// in Redis as the job's return value until taken. A task no live worker can run waits, with a reason
+// (`waiting()`), until one connects or `waitTimeoutMs` passes. Cancel removes a waiting job or asks
+// the workers, on the control channel, to stop a running one. Nothing connects until the first
+// submit, and a lost Redis is retried forever: tasks wait, the dispatcher goes on.
 import { onAbort } from "../abort-listeners";
 import type { Executor, ExecutorCapacity, SubmitOptions, TaskOutcome, TaskSpec } from "../executor";
-import { taskError } from "../task-error";
 import { batchWrites, bullmq, createClient, RedisHealth, type RedisClient } from "./connection";
 import { redactUrl, resolveOptions, type BullMQExecutorOptions, type ResolvedOptions } from "./options";
 import { INPUT_TTL_SECONDS, OUTPUT_TTL_SECONDS, putPayload, refsOf } from "./payload";
@@ -15,7 +14,7 @@ import { Entry, resultRefs, within, type State, type WaitingTask } from "./entry
 import { ControlKeys, jobIdOf, type JobData } from "./protocol";
 import { QueueSet, type QueueEventHandler } from "./queues";
 import { liveWorkers, publishControl } from "./registry";
-import { decodeResult, failedOutcome } from "./results";
+import { decodeResult, failedOutcome, notQueuedOutcome } from "./results";
 import { needsOf, queueFor } from "./routing";
 import { WaitingRoom } from "./waiting-room";
 
@@ -75,6 +74,10 @@ export class BullMQExecutor implements Executor {
       () => liveWorkers(this.connect().client, this.keys),
       (entry) => this.enqueue(entry).catch((error: unknown) => this.failWith(entry, error)),
       (line) => this.log(who + line),
+      {
+        timeoutMs: this.options.waitTimeoutMs,
+        expire: (entry, outcome) => this.finish(entry, () => entry.resolve(outcome)),
+      },
     );
   }
 
@@ -358,10 +361,7 @@ export class BullMQExecutor implements Executor {
   private failWith(entry: Entry, error: unknown): void {
     if (entry.state === "settled") return;
     if (entry.cancel) return this.cancelled(entry);
-    const now = Date.now();
-    const cause = taskError(error);
-    const message = `electron "${entry.task.name}": could not be queued in BullMQ: ${cause.message}`;
-    const outcome: TaskOutcome = { ok: false, error: { ...cause, message }, logs: [], startedAt: now, endedAt: now };
+    const outcome = notQueuedOutcome(entry.task.name, error);
     this.finish(entry, () => entry.resolve(outcome), true);
   }
 

@@ -13,12 +13,20 @@ export interface BullMQExecutorOptions {
   readonly queue?: string;
   /** BullMQ's key prefix (every key the queue uses starts with it). Default BullMQ's own, "bull". */
   readonly prefix?: string;
+  /**
+   * How long, in ms, a task may wait for a worker that can run it (none connected with the GPUs,
+   * CPUs or memory it asks for) before its attempt fails with a NoWorkerError. Only that wait counts:
+   * a task in the queue behind busy workers able to run it waits as long as it takes. Default: none
+   * (such a task waits until a worker that can run it connects).
+   */
+  readonly waitTimeoutMs?: number;
 }
 
 export interface ResolvedOptions {
   readonly redis: string;
   readonly queue: string;
   readonly prefix: string;
+  readonly waitTimeoutMs: number | undefined;
 }
 
 export const DEFAULT_REDIS = "redis://127.0.0.1:6379";
@@ -46,11 +54,15 @@ function schema() {
         .optional(),
       queue: name("queue"),
       prefix: name("prefix"),
+      waitTimeoutMs: z
+        .number({ error: "waitTimeoutMs must be a number (milliseconds)" })
+        .refine(isTimeout, { message: "waitTimeoutMs must be a positive whole number of milliseconds" })
+        .optional(),
     },
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `unknown option(s): ${issue.keys.join(", ")} (known: redis, queue, prefix)`
+          ? `unknown option(s): ${issue.keys.join(", ")} (known: redis, queue, prefix, waitTimeoutMs)`
           : undefined,
     },
   );
@@ -75,17 +87,27 @@ export function resolveOptions(options: Record<string, unknown>, executorName = 
       `executor "${executorName}" (bullmq): VALENCE_REDIS_URL must be a redis:// or rediss:// URL (got "${redactUrl(redis)}")`,
     );
   }
-  return { redis, queue: parsed.data.queue ?? DEFAULT_QUEUE, prefix: parsed.data.prefix ?? DEFAULT_PREFIX };
+  return {
+    redis,
+    queue: parsed.data.queue ?? DEFAULT_QUEUE,
+    prefix: parsed.data.prefix ?? DEFAULT_PREFIX,
+    waitTimeoutMs: parsed.data.waitTimeoutMs,
+  };
 }
 
 /** Options the schema certainly accepts, checked without loading zod (~5 MB of heap): a dispatcher creates a bullmq executor by default. */
 function plainlyValid(options: Record<string, unknown>): boolean {
   return Object.entries(options).every(([key, value]) => {
     if (value === undefined) return true;
+    if (key === "waitTimeoutMs") return isTimeout(value);
     if (typeof value !== "string") return false;
     if (key === "redis") return isRedisUrl(value);
     return (key === "queue" || key === "prefix") && NAME.test(value);
   });
+}
+
+function isTimeout(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
 export function isRedisUrl(url: string): boolean {

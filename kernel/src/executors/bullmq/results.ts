@@ -1,6 +1,7 @@
 // Turning what a worker returned for a job (or why the job failed) into the task's outcome, fetching
 // large outputs from their keys; and the keys a finished job leaves behind for cleanup.
 import type { TaskOutcome } from "../executor";
+import { taskError } from "../task-error";
 import type { RedisClient } from "./connection";
 import { getBytes, getText, refsOf } from "./payload";
 import { CANCELLED_REASON, checkJobResult, type JobResult } from "./protocol";
@@ -60,4 +61,12 @@ export function failedOutcome(name: string, reason: string): TaskOutcome {
     message = `electron "${name}": ${reason}`;
   }
   return { ok: false, error: { name: "BullMQJobError", message }, logs: [], startedAt: now, endedAt: now };
+}
+
+/** The outcome of a task whose job could not be written to Redis. */
+export function notQueuedOutcome(name: string, error: unknown): TaskOutcome {
+  const now = Date.now();
+  const cause = taskError(error);
+  const message = `electron "${name}": could not be queued in BullMQ: ${cause.message}`;
+  return { ok: false, error: { ...cause, message }, logs: [], startedAt: now, endedAt: now };
 }
