@@ -45,6 +45,8 @@ export interface NewDispatchRequest {
   readonly reuseFrom?: string;
   /** Volume name: every task sees `<data dir>/volumes/<name>` as `taskContext().volume.path`. */
   readonly volume?: string;
+  /** The request's JSON text as received, `graph` one of its members: stored instead of serializing the graph again. */
+  readonly text?: string;
 }
 
 type Subscriber = (message: ServerMessage) => void;
@@ -73,7 +75,7 @@ export class Engine {
   resumeUnfinished(): string[] {
     // Every run exists before any starts: a resumed parent finds its resumed child dispatches running.
     const runs = this.store.unfinishedDispatches().map((record) =>
-      this.createRun(record.id, new GraphIndex(JSON.parse(this.store.getGraph(record.id)) as TransportGraph), {
+      this.createRun(record.id, new GraphIndex(this.store.parseGraph(record.id) as TransportGraph), {
         latticeName: record.latticeName,
         createdAt: record.createdAt,
         seq: this.store.lastSeq(record.id),
@@ -91,13 +93,14 @@ export class Engine {
     const id = randomUUID();
     const createdAt = Date.now();
     // Stored at once, not at the next commit: the graph's JSON text (MBs for a big dispatch) is let
-    // go of now, and what the run records later always finds its rows.
+    // go of now, and what the run records later always finds its dispatch.
+    const lattice = JSON.stringify(request.lattice);
     this.store.transaction((writer) =>
       writer.insertDispatch({
         id,
         latticeName: request.graph.latticeName,
-        graph: JSON.stringify(request.graph),
-        lattice: JSON.stringify(request.lattice),
+        ...graphText(request, lattice.length),
+        lattice,
         inputs: request.inputs,
         nodes: newNodeRows(index),
         createdAt,
@@ -167,7 +170,7 @@ export class Engine {
   /** The dispatch's DAG document with every node's current status (for drawing it). */
   graph(id: string): DagDocument {
     const detail = this.detail(id);
-    const graph = JSON.parse(this.store.getGraph(id)) as TransportGraph;
+    const graph = this.store.parseGraph(id) as TransportGraph;
     return dagView(graph, detail.nodes, { id, status: detail.dispatch.status });
   }
 
@@ -359,7 +362,20 @@ export class Engine {
   }
 }
 
-/** The rows a new dispatch stores for its nodes, one reused object at a time. */
+/**
+ * How the graph is stored: the request's text as received when the graph is nearly all of it (a
+ * 10,000-task graph is 2.5 MB of JSON, not serialized a second time), else the graph alone.
+ */
+function graphText(request: NewDispatchRequest, latticeLength: number): { graph: string; graphInRequest?: true } {
+  const { text } = request;
+  // The rest of the request (lattice, inputs as base64) is stored on its own too: keep that copy small.
+  if (text !== undefined && 8 * (latticeLength + 2 * request.inputs.byteLength) < text.length) {
+    return { graph: text, graphInRequest: true };
+  }
+  return { graph: JSON.stringify(request.graph) };
+}
+
+/** The nodes a new dispatch stores (as one list: store/node-list.ts), one reused object at a time. */
 function* newNodeRows(
   index: GraphIndex,
 ): Generator<{ nodeId: number; kind: NodeKind; name: string; status?: "COMPLETED" }> {

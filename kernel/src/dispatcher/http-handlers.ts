@@ -12,6 +12,8 @@ export interface HttpRequest {
   readonly query: URLSearchParams;
   /** Parsed JSON body (undefined for GET). */
   readonly body: unknown;
+  /** The body's text, as received. */
+  readonly text?: string;
 }
 
 export interface HttpResponse {
@@ -48,6 +50,7 @@ const routes: Array<[string, RegExp, Route]> = [
         lattice: body.lattice,
         inputs: fromBase64(body.inputs),
         ...(body.volume !== undefined ? { volume: body.volume } : {}),
+        ...(req.text !== undefined ? { text: req.text } : {}),
       });
       return { status: 201, body: { dispatchId } };
     },

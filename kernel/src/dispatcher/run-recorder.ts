@@ -140,6 +140,8 @@ export class RunRecorder implements PendingWrites {
     if (this.dispatchPatch) writer.patchDispatch(this.dispatchPatch);
     const t = this.table;
     const row = this.row;
+    // A preview's JSON text serves its row and, without subscribers, its event's text too.
+    const previews = new Map<ValuePreview, string>();
     for (const id of this.dirtyIds) {
       const completed = this.completed[id];
       row.status = STATUSES[t.status[id]!]!;
@@ -148,7 +150,7 @@ export class RunRecorder implements PendingWrites {
       row.endedAt = t.endedAt[id]!;
       row.error = t.errors.get(id);
       row.output = completed ? this.outputs.get(id) : undefined;
-      row.outputPreview = completed ? JSON.stringify(completed.preview) : undefined;
+      row.outputPreview = completed ? previewText(previews, completed.preview) : undefined;
       row.reused = t.reused[id] ? true : undefined;
       row.cacheKey = completed?.cacheKey;
       row.sharedKey = completed?.sharedKey === true;
@@ -166,13 +168,56 @@ export class RunRecorder implements PendingWrites {
     const out: ServerMessage[] = [];
     for (let start = 0; start < this.count; start += BLOCK_EVENTS) {
       const end = Math.min(this.count, start + BLOCK_EVENTS);
+      const first = this.committedSeq + 1 + start;
+      if (!messages) {
+        // Nobody listens: the block's text is made straight from the columns, no object per event.
+        writer.eventBlock(this.dispatchId, first, end - start, this.blockText(start, end, previews));
+        continue;
+      }
       // The messages are made anyway for subscribers; one JSON.stringify of them all is the cheapest text.
       const block: ServerMessage[] = [];
       for (let at = start; at < end; at++) block.push(this.message(at));
-      writer.eventBlock(this.dispatchId, this.committedSeq + 1 + start, end - start, JSON.stringify(block));
-      if (messages) for (const message of block) out.push(message);
+      writer.eventBlock(this.dispatchId, first, end - start, JSON.stringify(block));
+      for (const message of block) out.push(message);
     }
     return out;
+  }
+
+  /** Events `start` to `end` as the JSON text of their messages (exactly `JSON.stringify` of them). */
+  private blockText(start: number, end: number, previews: Map<ValuePreview, string>): string {
+    const head = `{"type":"update","dispatchId":${JSON.stringify(this.dispatchId)},"seq":`;
+    const sparse = this.evWorker.size || this.evQueued.size || this.evWaiting.size;
+    let text = "[";
+    for (let at = start; at < end; at++) {
+      if (at > start) text += ",";
+      text += `${head}${this.committedSeq + 1 + at},`;
+      const summary = this.evDispatch.get(at);
+      if (summary) {
+        text += `"dispatch":${JSON.stringify(summary)}}`;
+        continue;
+      }
+      // Key order and omissions as in `message`.
+      text += `"node":{"id":${this.evNode[at]!},"status":"${STATUSES[this.evStatus[at]!]!}","attempts":${this.evAttempts[at]!}`;
+      const startedAt = this.evStarted[at]!;
+      const endedAt = this.evEnded[at]!;
+      if (!Number.isNaN(startedAt)) text += `,"startedAt":${JSON.stringify(startedAt)}`;
+      if (!Number.isNaN(endedAt)) text += `,"endedAt":${JSON.stringify(endedAt)}`;
+      const error = this.evError.get(at);
+      if (error) text += `,"error":${JSON.stringify(error)}`;
+      const preview = this.evPreview.get(at);
+      if (preview) text += `,"output":${previewText(previews, preview)}`;
+      if (this.evReused[at]) text += `,"reused":true`;
+      if (sparse) {
+        const worker = this.evWorker.get(at);
+        if (worker) text += `,"worker":${JSON.stringify(worker)}`;
+        const queuedMs = this.evQueued.get(at);
+        if (queuedMs !== undefined) text += `,"queuedMs":${JSON.stringify(queuedMs)}`;
+        const waiting = this.evWaiting.get(at);
+        if (waiting !== undefined) text += `,"waiting":${JSON.stringify(waiting)}`;
+      }
+      text += "}}";
+    }
+    return `${text}]`;
   }
 
   /** The last `write` is committed: forget what it wrote. */
@@ -250,4 +295,10 @@ export class RunRecorder implements PendingWrites {
     this.evEnded = grown(this.evEnded, (n) => new Float64Array(n));
     this.evReused = grown(this.evReused, (n) => new Uint8Array(n));
   }
+}
+
+function previewText(texts: Map<ValuePreview, string>, preview: ValuePreview): string {
+  let text = texts.get(preview);
+  if (text === undefined) texts.set(preview, (text = JSON.stringify(preview)));
+  return text;
 }

@@ -68,9 +68,11 @@ export async function serve(
     if (granted === "read" && req.method !== "GET")
       return reply(res, 403, { error: "the read credential only allows GET requests" });
     let body: unknown;
+    let text: string | undefined;
     if (req.method === "POST") {
-      const text = await readBody(req, maxBody).catch((error: Error) => error);
-      if (text instanceof Error) return reply(res, 413, { error: text.message });
+      const read = await readBody(req, maxBody).catch((error: Error) => error);
+      if (read instanceof Error) return reply(res, 413, { error: read.message });
+      text = read;
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch (error) {
@@ -80,7 +82,7 @@ export async function serve(
     try {
       const result = await handleHttp(
         { engine, ...context },
-        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body },
+        { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body, ...(text ? { text } : {}) },
       );
       reply(res, result.status, result.body);
     } catch (error) {
@@ -155,9 +157,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
     res.writeHead(status).end();
     return;
   }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+  // Encoded once: its length is then known without another pass over MBs of node states.
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { "content-type": "application/json", "content-length": bytes.byteLength });
+  res.end(bytes);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {

@@ -108,12 +108,16 @@ export async function getResult<R = unknown>(
 ): Promise<Result<R>> {
   const dispatchId = dispatchIdOf(dispatch);
   const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
-  let detail = await call<DispatchDetail>("GET", path);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) {
-    const slice = Math.max(1, Math.min(30_000, deadline - Date.now()));
-    detail = await call<DispatchDetail>("GET", `${path}/wait?timeoutMs=${Math.ceil(slice)}`);
-  }
+  // Waiting goes straight to /wait, which answers at once for a final dispatch (404 for an unknown
+  // one): a big dispatch's node states come once, not once more before the wait.
+  const next = (): Promise<DispatchDetail> => {
+    const left = deadline - Date.now();
+    if (!options.wait || left <= 0) return call<DispatchDetail>("GET", path);
+    return call<DispatchDetail>("GET", `${path}/wait?timeoutMs=${Math.ceil(Math.max(1, Math.min(30_000, left)))}`);
+  };
+  let detail = await next();
+  while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) detail = await next();
   return new Result<R>(
     detail,
     (nodeId) => nodeDetail(dispatchId, nodeId),

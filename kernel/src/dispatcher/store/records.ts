@@ -43,8 +43,10 @@ export interface NodeRecord {
 export interface NewDispatch {
   readonly id: string;
   readonly latticeName: string;
-  /** The transport graph as JSON text. */
+  /** The transport graph as JSON text; with `graphInRequest`, the dispatch request holding it. */
   readonly graph: string;
+  /** `graph` is the dispatch request as received, the graph its `graph` member (not serialized again). */
+  readonly graphInRequest?: boolean;
   /** The serialized lattice (LatticeSpec) as JSON text, for redispatch and resume. */
   readonly lattice: string;
   /** The lattice's arguments array, serialized. */

@@ -19,8 +19,15 @@ export function prepareStatements(db: DB) {
       `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, volume)
        VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?)`,
     ),
-    insertSpec: s(`INSERT INTO dispatch_specs (id, graph, lattice, inputs) VALUES (?, ?, ?, ?)`),
-    insertNode: s(`INSERT INTO nodes (dispatch_id, node_id, kind, name, status) VALUES (?, ?, ?, ?, ?)`),
+    insertSpec: s(
+      `INSERT INTO dispatch_specs (id, graph, lattice, inputs, nodes, graph_in_request) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    // A node's first write (node-list.ts): its whole row; DO NOTHING when the row exists after all.
+    insertNode: s(
+      `INSERT INTO nodes (dispatch_id, node_id, kind, name, status, attempts, started_at, ended_at, error, output,
+       output_file, output_preview, reused, cache_key, content_key, worker, queued_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
     patchDispatch: s(
       `UPDATE dispatches SET status = coalesce(?, status), started_at = coalesce(?, started_at),
        ended_at = coalesce(?, ended_at), error = coalesce(?, error), result = coalesce(?, result) WHERE id = ?`,
@@ -38,10 +45,11 @@ export function prepareStatements(db: DB) {
     getDispatch: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE id = ?`),
     unfinished: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE ${UNFINISHED} ORDER BY created_at`),
     getNodes: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? ORDER BY node_id`),
-    // Positional rows for snapshots of big dispatches: no record object per node on the way.
+    // Positional rows for snapshots of big dispatches: no record object per node on the way. Read a
+    // chunk at a time (node ids from ?, at most ? rows): one call per chunk costs less than one per row.
     nodeStates: s<unknown[]>(
       `SELECT node_id, status, attempts, started_at, ended_at, error, output_preview, reused, worker, queued_ms
-       FROM nodes WHERE dispatch_id = ? ORDER BY node_id`,
+       FROM nodes WHERE dispatch_id = ? AND node_id >= ? ORDER BY node_id LIMIT ?`,
     ).raw(true),
     outputPreviews: s<unknown[]>(
       `SELECT node_id, output_preview FROM nodes WHERE dispatch_id = ? AND output_preview IS NOT NULL ORDER BY node_id`,
@@ -51,7 +59,11 @@ export function prepareStatements(db: DB) {
       `SELECT output, output_file FROM nodes WHERE dispatch_id = ? AND node_id = ?`,
     ),
     dispatchExists: s<{ ok: 1 }>(`SELECT 1 AS ok FROM dispatches WHERE id = ?`),
-    getGraph: s<{ graph: string }>(`SELECT graph FROM dispatch_specs WHERE id = ?`),
+    getGraph: s<{ graph: string; graph_in_request: number }>(
+      `SELECT graph, graph_in_request FROM dispatch_specs WHERE id = ?`,
+    ),
+    getNodeList: s<{ nodes: string | null }>(`SELECT nodes FROM dispatch_specs WHERE id = ?`),
+    storedNodeIds: s<number>(`SELECT node_id FROM nodes WHERE dispatch_id = ?`).pluck(true),
     getLattice: s<{ lattice: string }>(`SELECT lattice FROM dispatch_specs WHERE id = ?`),
     getInputs: s<{ inputs: Buffer }>(`SELECT inputs FROM dispatch_specs WHERE id = ?`),
     getResult: s<{ result: Buffer | null }>(`SELECT result FROM dispatches WHERE id = ?`),

@@ -2,6 +2,7 @@
 // new dispatches with their nodes, dispatch and node updates, event blocks and log lines.
 import type { Status } from "@valence/schema";
 import type { TaskError } from "../../executors/executor";
+import { NodeList, type NodeLists } from "./node-list";
 import { writeOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch } from "./records";
 import type { Statements } from "./statements";
@@ -37,6 +38,7 @@ export class StoreWriter {
     private readonly st: Statements,
     private readonly dataDir: string,
     private readonly largeOutputBytes: number,
+    private readonly lists: NodeLists,
   ) {}
 
   /** Called as each transaction begins. */
@@ -47,8 +49,10 @@ export class StoreWriter {
   insertDispatch(d: NewDispatch): void {
     const { id, parentId = null, parentNode = null, volume = null } = d;
     this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume);
-    this.st.insertSpec.run(id, d.graph, d.lattice, d.inputs);
-    for (const n of d.nodes) this.st.insertNode.run(id, n.nodeId, n.kind, n.name, n.status ?? "NEW_OBJECT");
+    // No node rows yet: each is written when its node first changes (node-list.ts).
+    const { list, text } = NodeList.build(d.nodes);
+    this.st.insertSpec.run(id, d.graph, d.lattice, d.inputs, text, d.graphInRequest ? 1 : 0);
+    this.lists.add(id, list);
   }
 
   patchDispatch(p: DispatchPatch): void {
@@ -84,17 +88,68 @@ export class StoreWriter {
   node(dispatchId: string, nodeId: number, u: NodeRowUpdate): void {
     const output = u.output;
     const large = output !== undefined && output.byteLength > this.largeOutputBytes;
-    if (large && !this.st.getNode.get(dispatchId, nodeId)) throw noNode(dispatchId, nodeId);
+    const list = this.lists.get(dispatchId);
+    const listed = list?.has(nodeId) === true;
+    if (large && !listed && !this.st.getNode.get(dispatchId, nodeId)) throw noNode(dispatchId, nodeId);
     const file = large ? writeOutputFile(this.dataDir, dispatchId, nodeId, output) : null;
-    const hasOutput = output === undefined ? 0 : 1;
-    const changes = this.st.patchNode.run(
+    const inline = large ? null : (output ?? null);
+    // A listed node without a row gets it now; a row the list did not know of (or one a rolled-back
+    // transaction took away) is found by trying the other statement.
+    const stored = listed && list!.isStored(nodeId, () => this.st.storedNodeIds.iterate(dispatchId));
+    if (listed && !stored && this.insertNode(list!, dispatchId, nodeId, u, inline, file)) return;
+    if (this.updateNode(dispatchId, nodeId, u, inline, file) === 1) return list?.markStored(nodeId);
+    if (listed && stored && this.insertNode(list!, dispatchId, nodeId, u, inline, file)) return;
+    throw noNode(dispatchId, nodeId);
+  }
+
+  private insertNode(
+    list: NodeList,
+    dispatchId: string,
+    nodeId: number,
+    u: NodeRowUpdate,
+    output: Uint8Array | null,
+    file: string | null,
+  ): boolean {
+    const changes = this.st.insertNode.run(
+      dispatchId,
+      nodeId,
+      list.kind(nodeId),
+      list.name(nodeId),
+      u.status ?? list.status(nodeId),
+      Number.isNaN(u.attempts) ? 0 : u.attempts,
+      Number.isNaN(u.startedAt) ? null : u.startedAt,
+      Number.isNaN(u.endedAt) ? null : u.endedAt,
+      u.error ? JSON.stringify(u.error) : null,
+      output,
+      file,
+      u.outputPreview ?? null,
+      u.reused ? 1 : 0,
+      u.sharedKey ? (u.cacheKey ?? null) : null,
+      u.sharedKey ? null : (u.cacheKey ?? null),
+      u.worker ?? null,
+      u.queuedMs ?? null,
+    ).changes;
+    if (changes === 1) list.markStored(nodeId);
+    return changes === 1;
+  }
+
+  /** Updates a stored row; returns the number of rows changed (0 or 1). */
+  private updateNode(
+    dispatchId: string,
+    nodeId: number,
+    u: NodeRowUpdate,
+    output: Uint8Array | null,
+    file: string | null,
+  ): number {
+    const hasOutput = output !== null || file !== null ? 1 : 0;
+    return this.st.patchNode.run(
       u.status ?? null,
       Number.isNaN(u.attempts) ? null : u.attempts,
       Number.isNaN(u.startedAt) ? null : u.startedAt,
       Number.isNaN(u.endedAt) ? null : u.endedAt,
       u.error ? JSON.stringify(u.error) : null,
       hasOutput,
-      large ? null : (output ?? null),
+      output,
       hasOutput,
       file,
       u.outputPreview ?? null,
@@ -106,7 +161,6 @@ export class StoreWriter {
       dispatchId,
       nodeId,
     ).changes;
-    if (changes !== 1) throw noNode(dispatchId, nodeId);
   }
 
   /** Events in any order of dispatches; each dispatch's run of consecutive events becomes one block. */

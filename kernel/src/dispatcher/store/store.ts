@@ -7,10 +7,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Status } from "@valence/schema";
 import { migrate } from "./migrations";
+import { NodeLists, type NodeList } from "./node-list";
 import { readOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchRecord, NodeRecord, WriteBatch } from "./records";
 import { dispatchRecord, logLine, nodeRecord, type StoredLogLine } from "./rows";
-import { prepareStatements, type Statements } from "./statements";
+import { prepareStatements, type Prepared, type Statements } from "./statements";
 import { StoreWriter } from "./store-writer";
 
 export type { StoredLogLine } from "./rows";
@@ -37,6 +38,8 @@ export class Store {
   private readonly st: Statements;
   private readonly writer: StoreWriter;
   private readonly inTransaction: <T>(body: (writer: StoreWriter) => T) => T;
+  /** Nodes as created, for nodes not written since (node-list.ts). */
+  private readonly lists: NodeLists;
 
   private constructor(
     private readonly db: DB,
@@ -45,12 +48,25 @@ export class Store {
     largeOutputBytes: number,
   ) {
     this.st = prepareStatements(db);
-    this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes);
+    this.lists = new NodeLists((id) => this.st.getNodeList.get(id));
+    this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes, this.lists);
     const transaction = db.transaction((body: (writer: StoreWriter) => unknown) => {
       this.writer.begin();
       return body(this.writer);
     });
-    this.inTransaction = <T>(body: (writer: StoreWriter) => T): T => transaction(body) as T;
+    // Node lists of new dispatches are kept once the outermost transaction commits.
+    let depth = 0;
+    this.inTransaction = <T>(body: (writer: StoreWriter) => T): T => {
+      let committed = false;
+      depth++;
+      try {
+        const result = transaction(body) as T;
+        committed = true;
+        return result;
+      } finally {
+        if (--depth === 0 || !committed) this.lists.settle(committed && depth === 0);
+      }
+    };
   }
 
   /** Opens (creating if needed) `dataDir/valence.db` and `dataDir/outputs/`, migrating an older file. */
@@ -131,17 +147,23 @@ export class Store {
 
   /** Every node of a dispatch, by node id. For very large dispatches prefer `iterateNodes`. */
   getNodes(dispatchId: string): NodeRecord[] {
-    return this.st.getNodes.all(dispatchId).map(nodeRecord);
+    return [...this.iterateNodes(dispatchId)];
   }
 
   /** The nodes of a dispatch by node id, one row at a time (constant memory whatever the size). */
   *iterateNodes(dispatchId: string): IterableIterator<NodeRecord> {
-    for (const row of this.st.getNodes.iterate(dispatchId)) yield nodeRecord(row);
+    // A generator: nothing is read, and the connection is not busy, until the first node is asked for.
+    const list = this.lists.get(dispatchId);
+    const rows = this.st.getNodes.iterate(dispatchId);
+    if (list) yield* withListed(rows, list, (id) => list.record(dispatchId, id), nodeRecord);
+    else for (const row of rows) yield nodeRecord(row);
   }
 
   getNode(dispatchId: string, nodeId: number): NodeRecord | undefined {
     const row = this.st.getNode.get(dispatchId, nodeId);
-    return row && nodeRecord(row);
+    if (row) return nodeRecord(row);
+    const list = this.lists.get(dispatchId);
+    return list?.has(nodeId) ? list.record(dispatchId, nodeId) : undefined;
   }
 
   /** A node's output bytes, from the row or from its file; undefined when it has none. */
@@ -152,8 +174,17 @@ export class Store {
     return row.output_file ? readOutputFile(this.dataDir, row.output_file) : undefined;
   }
 
+  /** The transport graph as JSON text. `parseGraph` is cheaper when it is to be parsed anyway. */
   getGraph(id: string): string {
-    return this.required(this.st.getGraph.get(id), id).graph;
+    const row = this.required(this.st.getGraph.get(id), id);
+    return row.graph_in_request ? JSON.stringify(this.parseGraph(id)) : row.graph;
+  }
+
+  /** The transport graph, parsed. */
+  parseGraph(id: string): unknown {
+    const row = this.required(this.st.getGraph.get(id), id);
+    const parsed = JSON.parse(row.graph) as unknown;
+    return row.graph_in_request ? (parsed as { graph: unknown }).graph : parsed;
   }
 
   getLattice(id: string): string {
@@ -195,7 +226,16 @@ export class Store {
    * worker; NULL when absent).
    */
   nodeStateRows(dispatchId: string): IterableIterator<unknown[]> {
-    return this.st.nodeStates.iterate(dispatchId) as IterableIterator<unknown[]>;
+    const list = this.lists.get(dispatchId);
+    const rows = chunks(this.st.nodeStates, dispatchId);
+    return list
+      ? withListed(
+          rows,
+          list,
+          (id) => list.stateRow(id),
+          (row) => row,
+        )
+      : rows;
   }
 
   /** [node_id, output_preview JSON] of every node with a stored preview. */
@@ -215,5 +255,35 @@ export class Store {
   private required<Row>(row: Row | undefined, id: string): Row {
     if (row === undefined) throw new Error(`store: no dispatch ${id}`);
     return row;
+  }
+}
+
+/**
+ * Stored rows (by node id; the first column or `node_id` is the id) merged with the listed nodes that
+ * have no row yet, in node id order.
+ */
+function* withListed<Row extends { node_id: number } | unknown[], Out>(
+  rows: IterableIterator<Row>,
+  list: NodeList,
+  listed: (id: number) => Out,
+  stored: (row: Row) => Out,
+): Generator<Out, undefined, undefined> {
+  let next = 0;
+  for (const row of rows) {
+    const id = Array.isArray(row) ? (row[0] as number) : (row as { node_id: number }).node_id;
+    for (; next < id && next < list.size; next++) if (list.has(next)) yield listed(next);
+    yield stored(row);
+    next = Math.max(next, id + 1);
+  }
+  for (; next < list.size; next++) if (list.has(next)) yield listed(next);
+}
+
+/** A statement's positional rows by node id (the first column), read `size` at a time. */
+function* chunks(statement: Prepared<unknown[]>, dispatchId: string, size = 2048): Generator<unknown[], undefined> {
+  for (let from = 0; ;) {
+    const rows = statement.all(dispatchId, from, size);
+    yield* rows;
+    if (rows.length < size) return;
+    from = (rows[rows.length - 1]![0] as number) + 1;
   }
 }

@@ -10,6 +10,7 @@ import { sql as eventBlocks } from "./004-event-blocks";
 import { sql as contentKeys } from "./005-content-keys";
 import { sql as dispatchSpecs } from "./006-dispatch-specs";
 import { sql as nodeWorkers } from "./007-node-workers";
+import { sql as nodeLists } from "./008-node-lists";
 
 export const migrations: readonly string[] = [
   init,
@@ -19,6 +20,7 @@ export const migrations: readonly string[] = [
   contentKeys,
   dispatchSpecs,
   nodeWorkers,
+  nodeLists,
 ];
 
 /** Brings `db` to the newest layout. Throws, changing nothing, for a file from a newer Valence. */

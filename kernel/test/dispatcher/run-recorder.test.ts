@@ -1,0 +1,66 @@
+// The recorder writes a commit's events as one block of JSON text: made from the messages when
+// someone listens, else straight from its columns. Both texts must be the same, field for field.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RunRecorder } from "../../dist/dispatcher/run-recorder.js";
+import { NodeTable, COMPLETED, FAILED, RUNNING, PENDING } from "../../dist/dispatcher/node-table.js";
+import { OutputCache } from "../../dist/dispatcher/output-cache.js";
+import type { StoreWriter } from "../../dist/dispatcher/store/store.js";
+
+/** Records the same changes in a fresh recorder and returns what a commit writes. */
+function commit(messages: boolean): { blocks: Array<{ first: number; count: number; text: string }>; sent: unknown[] } {
+  const table = new NodeTable(4);
+  const outputs = new OutputCache(4, () => 1);
+  const recorder = new RunRecorder('d"1', table, outputs, 7, () => undefined);
+  const preview = { type: "number", preview: "0" };
+  recorder.dispatch({ id: 'd"1', latticeName: "flow", status: "RUNNING", createdAt: 1, startedAt: 2 });
+  table.status[0] = RUNNING;
+  table.attempts[0] = 1;
+  table.startedAt[0] = 1_733_000_000_000.5;
+  recorder.node(0);
+  table.status[0] = COMPLETED;
+  table.endedAt[0] = 1_733_000_000_001;
+  outputs.set(0, Uint8Array.of(1));
+  recorder.node(0, { preview, cacheKey: "k", sharedKey: false });
+  table.status[1] = FAILED;
+  table.attempts[1] = 2;
+  table.errors.set(1, { name: "Error", message: 'bad "quote"\n', stack: "at x" });
+  table.reused[2] = 1;
+  recorder.node(1);
+  table.status[2] = COMPLETED;
+  recorder.node(2, { preview, cacheKey: undefined, sharedKey: false });
+  table.setPlace(3, { host: "h", pid: 3, id: "w" }, 12.5);
+  table.setWaiting(3, "no worker with 1 GPU");
+  table.status[3] = PENDING;
+  recorder.node(3);
+  recorder.dispatch({
+    id: 'd"1',
+    latticeName: "flow",
+    status: "FAILED",
+    createdAt: 1,
+    startedAt: 2,
+    endedAt: 3,
+    error: { name: "TaskFailed", message: "m" },
+  });
+  const blocks: Array<{ first: number; count: number; text: string }> = [];
+  const writer = {
+    patchDispatch: () => undefined,
+    node: () => undefined,
+    eventBlock: (_id: string, first: number, count: number, text: string) => blocks.push({ first, count, text }),
+  } as unknown as StoreWriter;
+  const sent = recorder.write(writer, messages);
+  return { blocks, sent };
+}
+
+test("an event block's text is the same whether or not anyone listens", () => {
+  const listened = commit(true);
+  const quiet = commit(false);
+  assert.equal(quiet.sent.length, 0);
+  assert.equal(listened.sent.length, 7);
+  assert.deepEqual(quiet.blocks, listened.blocks);
+  assert.equal(listened.blocks[0]!.text, JSON.stringify(listened.sent));
+  assert.deepEqual(
+    listened.blocks.map((b) => [b.first, b.count]),
+    [[8, 7]],
+  );
+});
