@@ -2,7 +2,8 @@
 LocalCluster with two worker processes (one thread each) on loopback. Prints one JSON object: wall
 seconds per shape.
 
-    dask_peer.py FAN CHAIN                      a fan-out of FAN (+ fan-in) and a chain of CHAIN, once each
+    dask_peer.py FAN CHAIN                      a fan-out of FAN (+ fan-in) and a chain of CHAIN, the median
+                                                of 3 runs each after a warm-up
     dask_peer.py FAN CHAIN SMALL_FAN SMALL_CHAIN RUNS
                                                 also the BullMQ executor's shapes (a fan-out of SMALL_FAN +
                                                 fan-in, a chain of SMALL_CHAIN), RUNS times each after a
@@ -33,6 +34,10 @@ def chain(client, n):
     return x.result()
 
 
+# Runs of the big shapes; the figures are their medians (bench/dispatcher.ts does the same).
+RUNS = 3
+
+
 def timed(run, *args):
     start = time.perf_counter()
     run(*args)
@@ -44,10 +49,18 @@ def main():
     small = [int(a) for a in sys.argv[3:6]] if len(sys.argv) >= 6 else None
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
-        fan_out(client, 100)  # warm up workers and the scheduler
-        fan_s = timed(fan_out, client, fan)
-        chain_s = timed(chain, client, length)
-        figures = {"fanOutSeconds": fan_s, "fanOutTasks": fan + 1, "chainSeconds": chain_s, "chainTasks": length}
+        fan_out(client, 100)  # warm up workers and the scheduler on both shapes, as the Valence side does
+        chain(client, 100)
+        fans, chains = [], []
+        for _ in range(RUNS):
+            fans.append(timed(fan_out, client, fan))
+            chains.append(timed(chain, client, length))
+        figures = {
+            "fanOutSeconds": statistics.median(fans),
+            "fanOutTasks": fan + 1,
+            "chainSeconds": statistics.median(chains),
+            "chainTasks": length,
+        }
         if small:
             small_fan, small_chain, runs = small
             fan_out(client, small_fan)

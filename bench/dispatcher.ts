@@ -1,6 +1,7 @@
 // Dispatcher overhead per no-op task, with persistence on: a 10k fan-out (+ one fan-in) and a chain
 // of 1k, through a real dispatcher (SQLite in a temp dir, the local worker-thread executor), measured
-// from dispatch to stored result. The same shapes run on Dask distributed in the same `npm run bench`.
+// from dispatch to stored result (median of 3 runs after a warm-up). The same shapes run on Dask
+// distributed in the same `npm run bench`, measured the same way.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +64,11 @@ export interface DispatcherFigures {
   chainTasks: number;
 }
 
+/** Runs of each shape; the figure is their median. */
+const RUNS = 3;
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
 async function timed(run: () => Promise<ct.Result>): Promise<number> {
   const start = performance.now();
   const result = await run();
@@ -82,13 +88,19 @@ export async function benchDispatcher(
   resetConnection();
   try {
     const { fanOut, chain } = lattices[executor];
-    await ct.dispatchSync(fanOut)(100); // warm up workers and the JIT
-    const fanOutSeconds = await timed(() => ct.dispatchSync(fanOut)(fan));
-    const chainSeconds = await timed(() => ct.dispatchSync(chain)(length));
+    // Warm up workers and the JIT on both shapes, then the median of a few runs of each.
+    await ct.dispatchSync(fanOut)(100);
+    await ct.dispatchSync(chain)(100);
+    const fanOuts: number[] = [];
+    const chains: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      fanOuts.push(await timed(() => ct.dispatchSync(fanOut)(fan)));
+      chains.push(await timed(() => ct.dispatchSync(chain)(length)));
+    }
     return {
-      fanOutSeconds,
+      fanOutSeconds: median(fanOuts),
       fanOutTasks: fan + 1,
-      chainSeconds,
+      chainSeconds: median(chains),
       chainTasks: length,
     };
   } finally {

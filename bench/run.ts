@@ -48,7 +48,7 @@ for (const executor of ["local", "inline"] as const) {
       shape === "fanOut" ? `fan-out ${FAN.toLocaleString("en")} + fan-in` : `chain of ${CHAIN.toLocaleString("en")}`;
     const peer = dask ? us(dask[`${shape}Seconds`], dask[`${shape}Tasks`]) : undefined;
     rows.push([
-      `dispatcher (${executor} executor, SQLite), ${label}`,
+      `dispatcher (${executor} executor, SQLite), ${label} (median of 3)`,
       `${mine.toFixed(1)} µs/task (${ours[`${shape}Seconds`].toFixed(2)} s)`,
       `≤ 50 µs: ${mine <= 50 ? "met" : "MISSED"}` +
         (peer ? `; Dask ${peer.toFixed(0)} µs/task → ${(peer / mine).toFixed(1)}× faster` : ""),

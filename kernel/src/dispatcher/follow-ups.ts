@@ -26,6 +26,12 @@ export interface ChainSource {
 
 const HOLE = Symbol("the previous task's output");
 
+const encodedHoles: Uint8Array[] = [];
+/** The arguments of a step that takes only the previous output, `count` times: all holes. */
+function holes(count: number): Uint8Array {
+  return (encodedHoles[count] ??= encode(new Array<undefined>(count).fill(undefined)));
+}
+
 /** The follow-ups of task `first`, at most `max`: empty when the task after it cannot follow. */
 export function followUps(source: ChainSource, first: number, max: number): FollowLink[] {
   const links: FollowLink[] = [];
@@ -42,7 +48,8 @@ export function followUps(source: ChainSource, first: number, max: number): Foll
         inputAt.push(at);
         values[at] = undefined;
       });
-      args = encode(values);
+      // The usual step takes only the previous output: its arguments are all holes, encoded once.
+      args = inputAt.length === values.length ? holes(values.length) : encode(values);
     } catch {
       break; // it goes the usual way, where the problem is reported
     }
