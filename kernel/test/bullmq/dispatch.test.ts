@@ -1,12 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import * as ct from "valence";
-import { InlineExecutor, LocalExecutor, type Executor, type TaskOutcome } from "../../dist/executors/index.js";
+import type { Executor, TaskOutcome } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { prepareData, processData } from "../../../examples/seed-lattice.ts";
-import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { temporaryDir } from "../support/dispatcher.ts";
+import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
 
@@ -38,19 +38,11 @@ before(async () => {
   redis = await startRedis();
   workers = await Promise.all([1, 2].map(() => startWorker(redis!.url, ["--cpus", "2"])));
   bullmq = new BullMQExecutor({ redis: redis.url });
-  const executors = {
-    local: new LocalExecutor({ maxWorkers: 1 }),
-    inline: new InlineExecutor(),
-    bullmq: recording(bullmq),
-  };
-  dispatcher = await ct.startDispatcher({ dataDir, publish: false, executors });
-  pointClientAt(dispatcher);
+  dispatcher = await startScaleOutDispatcher(dataDir, recording(bullmq));
 });
 
 after(async () => {
-  await dispatcher?.close();
-  forgetDispatcher();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopScaleOutDispatcher(dispatcher, dataDir);
   const codes = await Promise.all(workers.map((w) => w.stop()));
   await redis?.stop();
   assert.deepEqual(codes, [0, 0]);

@@ -19,14 +19,15 @@ import {
   type ServerMessage,
 } from "@valence/schema";
 import * as ct from "valence";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { connect, resetConnection } from "../../dist/dispatcher/client/connection.js";
 import { watchDispatch } from "../../dist/dispatcher/client/watch.js";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { migrations } from "../../dist/dispatcher/store/migrations/index.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
-import { eventually, forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { eventually, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
 import { validateDag } from "../support/schema.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
@@ -42,19 +43,7 @@ let workers: SpawnedWorker[] = [];
 let dispatcher: ct.RunningDispatcher | undefined;
 const dataDir = temporaryDir();
 
-function executors(): Record<string, ct.Executor> {
-  return {
-    local: new LocalExecutor({ maxWorkers: 1 }),
-    inline: new InlineExecutor(),
-    bullmq: new BullMQExecutor({ redis: redis!.url }, { log: () => undefined }),
-  };
-}
-
-async function useDispatcher(dir: string, set: Record<string, ct.Executor>): Promise<ct.RunningDispatcher> {
-  const started = await ct.startDispatcher({ dataDir: dir, publish: false, executors: set });
-  pointClientAt(started);
-  return started;
-}
+const bullmqExecutor = (): ct.Executor => new BullMQExecutor({ redis: redis!.url }, { log: () => undefined });
 
 /** GET on the current dispatcher's HTTP API, as the extension and scripts do. */
 async function get<T>(path: string): Promise<T> {
@@ -69,13 +58,11 @@ async function get<T>(path: string): Promise<T> {
 before(async () => {
   redis = await startRedis();
   workers = await Promise.all([1, 2].map(() => startWorker(redis!.url, ["--cpus", "2"])));
-  dispatcher = await useDispatcher(dataDir, executors());
+  dispatcher = await startScaleOutDispatcher(dataDir, bullmqExecutor());
 });
 
 after(async () => {
-  await dispatcher?.close();
-  forgetDispatcher();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopScaleOutDispatcher(dispatcher, dataDir);
   const codes = await Promise.all(workers.map((w) => w.stop()));
   await redis?.stop();
   assert.ok(
@@ -217,7 +204,7 @@ test("where nodes ran survives a dispatcher restart, read by one without the bul
   const dir = temporaryDir();
   const previous = { url: process.env.VALENCE_DISPATCHER_URL, token: process.env.VALENCE_DISPATCHER_TOKEN };
   try {
-    let own = await useDispatcher(dir, executors());
+    let own = await startScaleOutDispatcher(dir, bullmqExecutor());
     const result = await ct.dispatchSync(squares)(3);
     assert.equal(result.status, "COMPLETED", String(result.error?.message));
     const graphBefore = await get<DagDocument>(`/api/v1/dispatches/${result.dispatchId}/graph`);
@@ -226,7 +213,12 @@ test("where nodes ran survives a dispatcher restart, read by one without the bul
     assert.ok(before.worker && before.queuedMs !== undefined);
     await own.close();
 
-    own = await useDispatcher(dir, { local: new LocalExecutor({ maxWorkers: 1 }) });
+    own = await ct.startDispatcher({
+      dataDir: dir,
+      publish: false,
+      executors: { local: new LocalExecutor({ maxWorkers: 1 }) },
+    });
+    pointClientAt(own);
     try {
       const reread = await ct.getResult(result.dispatchId);
       const after = await reread.getNodeResult(id);

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor, createExecutor } from "../../dist/executors/bullmq/index.js";
 import { loadConfig } from "../../dist/config/index.js";
-import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { temporaryDir } from "../support/dispatcher.ts";
+import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
 
@@ -26,19 +26,12 @@ before(async () => {
   redis = await startRedis();
   // One CPU, one task at a time, no GPU.
   worker = await startWorker(redis.url, ["--cpus", "1", "--concurrency", "1"]);
-  const executors = {
-    local: new LocalExecutor({ maxWorkers: 1 }),
-    inline: new InlineExecutor(),
-    bullmq: new BullMQExecutor({ redis: redis.url, waitTimeoutMs: WAIT_MS }, { log: () => undefined }),
-  };
-  dispatcher = await ct.startDispatcher({ dataDir, publish: false, executors });
-  pointClientAt(dispatcher);
+  const bullmq = new BullMQExecutor({ redis: redis.url, waitTimeoutMs: WAIT_MS }, { log: () => undefined });
+  dispatcher = await startScaleOutDispatcher(dataDir, bullmq);
 });
 
 after(async () => {
-  await dispatcher?.close();
-  forgetDispatcher();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopScaleOutDispatcher(dispatcher, dataDir);
   const code = await worker?.stop();
   await redis?.stop();
   assert.equal(code, 0, `the worker exited with ${code}`);

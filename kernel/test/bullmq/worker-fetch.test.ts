@@ -4,14 +4,13 @@
 // that way never wait behind a long one while another worker is free: real Redis, real workers.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import * as ct from "valence";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { quietMarker } from "../../dist/worker/marker.js";
-import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { temporaryDir } from "../support/dispatcher.ts";
+import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
 
@@ -25,19 +24,14 @@ before(async () => {
   redis = await startRedis();
   // One slot each: without prefetching, each holds one job at a time.
   workers = await Promise.all([1, 2].map(() => startWorker(redis!.url, ["--cpus", "1", "--concurrency", "1"])));
-  const executors = {
-    local: new LocalExecutor({ maxWorkers: 1 }),
-    inline: new InlineExecutor(),
-    bullmq: new BullMQExecutor({ redis: redis.url }, { log: () => undefined }),
-  };
-  dispatcher = await ct.startDispatcher({ dataDir, publish: false, executors });
-  pointClientAt(dispatcher);
+  dispatcher = await startScaleOutDispatcher(
+    dataDir,
+    new BullMQExecutor({ redis: redis.url }, { log: () => undefined }),
+  );
 });
 
 after(async () => {
-  await dispatcher?.close();
-  forgetDispatcher();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopScaleOutDispatcher(dispatcher, dataDir);
   const codes = await Promise.all(workers.map((w) => w.stop()));
   await redis?.stop();
   assert.deepEqual(codes, [0, 0]);
