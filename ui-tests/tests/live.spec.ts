@@ -203,6 +203,9 @@ test("the dark theme keeps the DAG readable", async ({ lab }) => {
   await lab.open("dark.ipynb");
   await command(lab.page, "apputils:change-theme", { theme: "JupyterLab Dark" });
   await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "false");
+  // JupyterLab shows one splash element per theme change and removes it 200 ms after: a second change
+  // inside that time makes its own removal throw (JupyterLab's, not ours). Let each change finish.
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
   const output = cellsOf(lab).nth(0);
   await expect(output.locator(".valence-node.valence-status-failed")).toHaveCount(1);
   // Every task's label against its box, whatever its status: WCAG contrast of at least 4.5.
@@ -225,5 +228,7 @@ test("the dark theme keeps the DAG readable", async ({ lab }) => {
   for (const contrast of contrasts) expect(contrast.ratio, JSON.stringify(contrast)).toBeGreaterThanOrEqual(4.5);
   await output.screenshot({ path: test.info().outputPath("dark-theme.png") });
   await command(lab.page, "apputils:change-theme", { theme: "JupyterLab Light" });
+  await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "true");
+  await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
   expect(lab.unexpectedErrors).toEqual([]);
 });
