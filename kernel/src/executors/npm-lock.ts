@@ -80,7 +80,8 @@ async function readOwner(path: string): Promise<Owner | undefined> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (one we may not signal counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

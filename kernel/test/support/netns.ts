@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { alive } from "../../dist/executors/npm-lock.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Every namespace this helper makes starts with this, followed by the creating process's pid. */
@@ -56,15 +57,6 @@ function removeLeftovers(): void {
     if (!match || alive(Number(match[2]))) continue;
     spawnSync("ip", ["netns", "del", match[1]!]);
     spawnSync("ip", ["link", "del", `${PREFIX}h${match[2]}`]);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
