@@ -16,6 +16,7 @@ import type { RunEnvironment } from "./run-environment";
 import { RunRecorder } from "./run-recorder";
 import { Scheduler } from "./scheduler";
 import type { NodeRecord } from "./store/records";
+import { readValue } from "./argument-bytes";
 import { Cancelled, TaskRuns, type TaskHost } from "./task-runs";
 import { decode, encode, fromBase64 } from "./values";
 
@@ -240,7 +241,7 @@ export class DispatchRun implements TaskHost {
     const preview =
       output.byteLength > PREVIEW_LIMIT_BYTES
         ? { type: "bytes", preview: `${(output.byteLength / 1e6).toFixed(1)} MB` }
-        : previewValue(decode(output));
+        : previewValue(readValue(output));
     const prepared = this.tasks.settled(id);
     this.recorder.node(id, { preview, cacheKey: prepared?.cacheKey, sharedKey: prepared?.shared === true });
     for (const next of this.scheduler.complete(id)) this.ready(next);

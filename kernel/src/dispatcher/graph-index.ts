@@ -266,6 +266,20 @@ export class GraphIndex implements SchedulableGraph {
     return args;
   }
 
+  /**
+   * The node's data inputs in call order when their positions are simply 0, 1, 2… (the usual call),
+   * else undefined: then `callArguments` places them.
+   */
+  argumentSources(id: number): Int32Array | undefined {
+    const start = this.inStart[id]!;
+    const end = this.inStart[id + 1]!;
+    for (let k = start; k < end; k++) {
+      const position = this.inPosition[k]!;
+      if (position !== NONE && position !== k - start) return undefined;
+    }
+    return this.inSource.subarray(start, end);
+  }
+
   /** Calls `visit` once per distinct node whose output `id` reads. */
   forEachSource(id: number, visit: (source: number) => void): void {
     const start = this.inStart[id]!;
