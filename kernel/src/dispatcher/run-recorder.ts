@@ -27,6 +27,8 @@ export class RunRecorder implements PendingWrites {
   private committedSeq: number;
   // Nodes whose row is to be written, each once.
   private readonly dirty: Uint8Array;
+  /** By node id, its event since the last commit (-1: none): a later change updates it in place. */
+  private readonly eventAt: Int32Array;
   private dirtyIds: number[] = [];
   /** By node id, completed since the last commit: the row gets the output, its preview and content key. */
   private readonly completed: Array<Completion | undefined>;
@@ -72,6 +74,7 @@ export class RunRecorder implements PendingWrites {
   ) {
     this.seq = this.committedSeq = lastSeq;
     this.dirty = new Uint8Array(table.size);
+    this.eventAt = new Int32Array(table.size).fill(-1);
     this.completed = new Array<Completion | undefined>(table.size);
   }
 
@@ -84,7 +87,11 @@ export class RunRecorder implements PendingWrites {
     return this.count > 0 || this.dirtyIds.length > 0 || this.dispatchPatch !== undefined;
   }
 
-  /** The node's current state (in the table) is an update: record its row and an event. */
+  /**
+   * The node's current state (in the table) is an update: record its row and an event. A node changed
+   * again before the commit keeps one event, with its latest state: no one has seen the earlier one
+   * (events go out after their commit), and a fan-out's tasks then cost one event each, not two.
+   */
   node(id: number, completed?: Completion): void {
     this.touch();
     if (!this.dirty[id]) {
@@ -93,7 +100,9 @@ export class RunRecorder implements PendingWrites {
     }
     if (completed) this.completed[id] = completed;
     const t = this.table;
-    const at = this.slot();
+    let at = this.eventAt[id]!;
+    if (at < 0) this.eventAt[id] = at = this.slot();
+    else this.clearSparse(at);
     this.evNode[at] = id;
     this.evStatus[at] = t.status[id]!;
     this.evAttempts[at] = t.attempts[id]!;
@@ -224,6 +233,7 @@ export class RunRecorder implements PendingWrites {
   committed(): void {
     for (const id of this.dirtyIds) {
       this.dirty[id] = 0;
+      this.eventAt[id] = -1;
       if (this.completed[id]) {
         this.completed[id] = undefined;
         this.outputs.written(id);
@@ -239,6 +249,14 @@ export class RunRecorder implements PendingWrites {
     this.evWorker.clear();
     this.evQueued.clear();
     this.evWaiting.clear();
+  }
+
+  private clearSparse(at: number): void {
+    this.evError.delete(at);
+    this.evPreview.delete(at);
+    if (this.evWorker.size) this.evWorker.delete(at);
+    if (this.evQueued.size) this.evQueued.delete(at);
+    if (this.evWaiting.size) this.evWaiting.delete(at);
   }
 
   private touch(): void {

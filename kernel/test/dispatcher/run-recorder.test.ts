@@ -1,5 +1,6 @@
 // The recorder writes a commit's events as one block of JSON text: made from the messages when
 // someone listens, else straight from its columns. Both texts must be the same, field for field.
+// A node that changes twice before a commit has one event, with its latest state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RunRecorder } from "../../dist/dispatcher/run-recorder.js";
@@ -56,11 +57,59 @@ test("an event block's text is the same whether or not anyone listens", () => {
   const listened = commit(true);
   const quiet = commit(false);
   assert.equal(quiet.sent.length, 0);
-  assert.equal(listened.sent.length, 7);
+  assert.equal(listened.sent.length, 6, "node 0 started and completed in one commit: one event");
   assert.deepEqual(quiet.blocks, listened.blocks);
   assert.equal(listened.blocks[0]!.text, JSON.stringify(listened.sent));
   assert.deepEqual(
     listened.blocks.map((b) => [b.first, b.count]),
-    [[8, 7]],
+    [[8, 6]],
+  );
+  const node0 = listened.sent.filter((m) => (m as { node?: { id: number } }).node?.id === 0);
+  assert.equal(node0.length, 1);
+  assert.deepEqual((node0[0] as { node: unknown }).node, {
+    id: 0,
+    status: "COMPLETED",
+    attempts: 1,
+    startedAt: 1_733_000_000_000.5,
+    endedAt: 1_733_000_000_001,
+    output: { type: "number", preview: "0" },
+  });
+});
+
+test("a change after a commit is a new event; a retried node's event loses its old error", () => {
+  const table = new NodeTable(2);
+  const outputs = new OutputCache(2, () => 1);
+  const recorder = new RunRecorder("d", table, outputs, 0, () => undefined);
+  const sent: unknown[][] = [];
+  const write = (): void => {
+    const writer = { patchDispatch: () => undefined, node: () => undefined, eventBlock: () => undefined };
+    sent.push(recorder.write(writer as unknown as StoreWriter, true));
+    recorder.committed();
+  };
+  table.status[0] = RUNNING;
+  table.attempts[0] = 1;
+  recorder.node(0);
+  write();
+  table.status[0] = FAILED;
+  table.errors.set(0, { name: "Error", message: "first attempt" });
+  recorder.node(0);
+  table.status[1] = RUNNING;
+  recorder.node(1);
+  table.status[0] = RUNNING;
+  table.attempts[0] = 2;
+  table.errors.delete(0);
+  recorder.node(0);
+  write();
+  const nodes = sent.map((messages) => messages.map((m) => (m as { seq: number; node: object }).node));
+  assert.deepEqual(nodes, [
+    [{ id: 0, status: "RUNNING", attempts: 1 }],
+    [
+      { id: 0, status: "RUNNING", attempts: 2 },
+      { id: 1, status: "RUNNING", attempts: 0 },
+    ],
+  ]);
+  assert.deepEqual(
+    sent.flat().map((m) => (m as { seq: number }).seq),
+    [1, 2, 3],
   );
 });
