@@ -69,18 +69,7 @@ function recordCall(context: BuildContext, definition: ElectronDefinition, args:
   const graph = context.graph;
   // Arguments first: ids then follow a topological order, so every data edge points to a higher id.
   const sources = args.map((arg) => argumentNode(context, arg, definition.name));
-  const defaults = graph.lattice.options;
-  const executor = definition.options.executor === undefined && defaults.executor !== undefined;
-  const cache = definition.options.cache === undefined && defaults.cache !== undefined;
-  // Calls that inherit nothing from the lattice share the electron's own options object.
-  const options: ElectronOptions =
-    executor || cache
-      ? {
-          ...definition.options,
-          ...(executor ? { executor: defaults.executor } : {}),
-          ...(cache ? { cache: defaults.cache } : {}),
-        }
-      : definition.options;
+  const options = callOptions(definition, graph.lattice.options);
   const id = graph.addNode({
     kind: definition.sublattice ? "sublattice" : "electron",
     name: definition.name,
@@ -89,4 +78,29 @@ function recordCall(context: BuildContext, definition: ElectronDefinition, args:
   });
   sources.forEach((source, position) => graph.addEdge({ source, target: id, kind: "data", position }));
   return createFuture(context, id, `${definition.name}(…)`, options.outputLength);
+}
+
+/** Merged options by lattice options, then electron: every call of an electron in a lattice shares one. */
+const merged = new WeakMap<object, WeakMap<ElectronDefinition, ElectronOptions>>();
+
+/** The electron's options with what it inherits from the lattice (executor, cache); its own if nothing. */
+function callOptions(
+  definition: ElectronDefinition,
+  defaults: Pick<ElectronOptions, "executor" | "cache">,
+): ElectronOptions {
+  const executor = definition.options.executor === undefined && defaults.executor !== undefined;
+  const cache = definition.options.cache === undefined && defaults.cache !== undefined;
+  if (!executor && !cache) return definition.options;
+  let byElectron = merged.get(defaults);
+  if (!byElectron) merged.set(defaults, (byElectron = new WeakMap()));
+  let options = byElectron.get(definition);
+  if (!options) {
+    options = {
+      ...definition.options,
+      ...(executor ? { executor: defaults.executor } : {}),
+      ...(cache ? { cache: defaults.cache } : {}),
+    };
+    byElectron.set(definition, options);
+  }
+  return options;
 }

@@ -13,22 +13,46 @@ interface FutureState {
   readonly label: string;
   /** Declared number of items, when known (electron option outputLength). */
   readonly length: number | undefined;
-  /** One child future per key, so `f.a` twice is one getattr node. */
-  readonly children: Map<string, Future<unknown>>;
+  /** One child future per key, so `f.a` twice is one getattr node (made at the first). */
+  children: Map<string, Future<unknown>> | undefined;
 }
 
-const states = new WeakMap<object, FutureState>();
+/** A future's state; its label is made only when a message or inspect needs it (a loop makes 10,000 futures). */
+class State implements FutureState {
+  children: Map<string, Future<unknown>> | undefined = undefined;
+
+  constructor(
+    readonly context: BuildContext,
+    readonly node: number,
+    readonly expression: string,
+    readonly length: number | undefined,
+  ) {}
+
+  get label(): string {
+    const { expression, node } = this;
+    if (!expression.endsWith("(…)")) return `${expression} (node ${node})`;
+    return `the output of "${this.context.graph.node(node).name}" (node ${node})`;
+  }
+}
+
+/**
+ * Where a future's target holds its state (a property, not a WeakMap entry: 10,000 futures in two
+ * WeakMaps made the dry run's garbage collection cost more than the dry run).
+ */
+const STATE = Symbol("future state");
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 /** Iterating further than this without a declared length is taken as an unbounded `for…of`/spread. */
 const MAX_UNDECLARED_ITEMS = 256;
 
 export function isFuture(value: unknown): boolean {
-  return typeof value === "function" && states.has(value);
+  return futureOf(value) !== undefined;
 }
 
 /** The node and build a future belongs to, or undefined for anything else. */
 export function futureOf(value: unknown): { context: BuildContext; node: number } | undefined {
-  return typeof value === "function" ? states.get(value) : undefined;
+  return typeof value === "function"
+    ? (value as unknown as Partial<Record<typeof STATE, FutureState>>)[STATE]
+    : undefined;
 }
 
 export function createFuture(
@@ -37,16 +61,11 @@ export function createFuture(
   expression: string,
   length?: number,
 ): Future<unknown> {
-  const name = context.graph.node(node).name;
-  const label = expression.endsWith("(…)") ? `the output of "${name}" (node ${node})` : `${expression} (node ${node})`;
   // A function target of its own, so calling a future reaches the `apply` trap, which sees only the
-  // target: the state is keyed by both target and proxy.
-  const target = function future(): void {};
-  const future = new Proxy(target, handler);
-  const state: FutureState = { context, node, expression, label, length, children: new Map() };
-  states.set(target, state);
-  states.set(future, state);
-  return future as unknown as Future<unknown>;
+  // target: the state is on the target, and the `get` trap hands it out for the proxy.
+  const target = function future(): void {} as Target;
+  target[STATE] = new State(context, node, expression, length);
+  return new Proxy(target, handler) as unknown as Future<unknown>;
 }
 
 const fix =
@@ -58,13 +77,14 @@ function misuse(state: FutureState, what: string, advice = fix): WorkflowError {
   return new WorkflowError("FUTURE_MISUSE", `In lattice "${lattice}", ${state.label} ${what}. ${advice}`);
 }
 
-function stateOf(proxy: object): FutureState {
-  return states.get(proxy)!;
+/** The state of a future (its proxy or its target). */
+function stateOf(future: object): FutureState {
+  return (future as Target)[STATE];
 }
 
 function child(proxy: object, key: string): Future<unknown> {
   const state = stateOf(proxy);
-  const existing = state.children.get(key);
+  const existing = state.children?.get(key);
   if (existing) return existing;
   if (!state.context.isOpen) {
     throw new WorkflowError(
@@ -83,7 +103,7 @@ function child(proxy: object, key: string): Future<unknown> {
   graph.addEdge({ source: state.node, target: id, kind: "data", position: 0 });
   const expression = index === undefined ? `${state.expression}.${key}` : `${state.expression}[${index}]`;
   const future = createFuture(state.context, id, expression);
-  state.children.set(key, future);
+  (state.children ??= new Map()).set(key, future);
   return future;
 }
 
@@ -109,12 +129,13 @@ function iterate(proxy: object): Iterator<Future<unknown>> {
   };
 }
 
-type Target = () => void;
+type Target = (() => void) & { [STATE]: FutureState };
 
 const handler: ProxyHandler<Target> = {
   get(target, key, proxy: object) {
-    const state = stateOf(target);
+    const state = target[STATE];
     if (typeof key === "symbol") {
+      if (key === STATE) return state;
       if (key === Symbol.toPrimitive) {
         return () => {
           throw misuse(state, "was used as a plain value (a comparison, arithmetic or a template string)");

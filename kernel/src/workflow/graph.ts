@@ -50,8 +50,9 @@ export class Graph<R = unknown> {
   readonly edges: GraphEdge[] = [];
   /** What the lattice body returned: plain values, arrays and objects with futures inside. */
   returnValue: unknown = undefined;
-  private readonly incoming: GraphEdge[][] = [];
-  private readonly outgoing: GraphEdge[][] = [];
+  /** Edges into and out of each node; undefined until it has one (most parameters have one edge). */
+  private readonly incoming: Array<GraphEdge[] | undefined> = [];
+  private readonly outgoing: Array<GraphEdge[] | undefined> = [];
   // Phantom field so Graph<A> and Graph<B> are distinct types.
   declare readonly __result?: R;
 
@@ -67,15 +68,15 @@ export class Graph<R = unknown> {
   addNode(node: Omit<GraphNode, "id">): number {
     const id = this.nodes.length;
     this.nodes.push({ id, ...node });
-    this.incoming.push([]);
-    this.outgoing.push([]);
+    this.incoming.push(undefined);
+    this.outgoing.push(undefined);
     return id;
   }
 
   addEdge(edge: GraphEdge): void {
     this.edges.push(edge);
-    this.incoming[edge.target]!.push(edge);
-    this.outgoing[edge.source]!.push(edge);
+    (this.incoming[edge.target] ??= []).push(edge);
+    (this.outgoing[edge.source] ??= []).push(edge);
   }
 
   /** Adds an ordering edge, refusing one that would close a cycle. */
@@ -87,7 +88,7 @@ export class Graph<R = unknown> {
           `depends on ${describe(target)}. A node can only wait for nodes it does not feed.`,
       );
     }
-    if (this.incoming[target]!.some((e) => e.kind === "wait" && e.source === source)) return;
+    if (this.incoming[target]?.some((e) => e.kind === "wait" && e.source === source)) return;
     this.addEdge({ source, target, kind: "wait" });
   }
 
@@ -111,7 +112,7 @@ export class Graph<R = unknown> {
 
   /** Number of distinct nodes each node waits for (data or ordering). */
   dependencyCounts(): number[] {
-    return this.incoming.map((edges) => new Set(edges.map((e) => e.source)).size);
+    return this.incoming.map((edges) => (edges ? new Set(edges.map((e) => e.source)).size : 0));
   }
 
   /** True when `to` can be reached from `from` along edges. */
