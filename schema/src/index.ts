@@ -27,6 +27,8 @@ export type {
   UpdateMessage,
   DispatchSummary,
   DispatchDetail,
+  ColumnarDispatchDetail,
+  NodeColumns,
   NodeDetail,
   NodeState,
   TaskErrorDocument,

@@ -82,6 +82,7 @@ export interface DispatcherProtocol {
   serverMessage?: ServerMessage;
   dispatchSummary?: DispatchSummary;
   dispatchDetail?: DispatchDetail;
+  columnarDispatchDetail?: ColumnarDispatchDetail;
   nodeDetail?: NodeDetail;
   errorResponse?: ErrorResponse;
   transportGraph?: TransportGraphDocument;
@@ -236,7 +237,7 @@ export interface UpdateMessage {
   dispatch?: DispatchSummary;
 }
 /**
- * GET /api/v1/dispatches/{id}: the dispatch, every node's state, and the result once completed.
+ * GET /api/v1/dispatches/{id} (and /wait): the dispatch, every node's state, and the result once completed. With ?nodes=columns the answer is a columnarDispatchDetail instead.
  */
 export interface DispatchDetail {
   dispatch: DispatchSummary;
@@ -246,6 +247,72 @@ export interface DispatchDetail {
    * v8-serialized result, base64, when COMPLETED.
    */
   result?: string;
+}
+/**
+ * GET /api/v1/dispatches/{id}?nodes=columns (and /wait?nodes=columns): a dispatchDetail with the node states as columns (nodeColumns) instead of an object per node; a big dispatch's answer is several times smaller and cheaper to make and read.
+ */
+export interface ColumnarDispatchDetail {
+  dispatch: DispatchSummary;
+  nodeColumns: NodeColumns;
+  seq: number;
+  /**
+   * v8-serialized result, base64, when COMPLETED.
+   */
+  result?: string;
+}
+/**
+ * Every node's state (nodeState) as columns: entry i of every column is the i-th node, node id i unless `ids` is given. A node's nodeState has id, status and attempts from the columns, startedAt / endedAt / output / reused / worker / queuedMs where its column has a value, and no other field; a node listed in `others` is that nodeState instead.
+ */
+export interface NodeColumns {
+  /**
+   * The node ids, when they are not 0…n-1 in order.
+   */
+  ids?: number[];
+  /**
+   * One letter per node (always its status, also for nodes in `others`): N NEW_OBJECT, P PENDING, R RUNNING, C COMPLETED, F FAILED, X CANCELLED.
+   */
+  status: string;
+  attempts: number[];
+  /**
+   * startedAt and endedAt are offsets from this, in ms.
+   */
+  base: number;
+  /**
+   * base + this is the node's startedAt; null: none.
+   */
+  startedAt: (number | null)[];
+  /**
+   * base + this is the node's endedAt; null: none.
+   */
+  endedAt: (number | null)[];
+  /**
+   * The distinct output previews, each once.
+   */
+  previews: ValuePreview[];
+  /**
+   * Per node, its output preview's index in `previews`; -1: none.
+   */
+  outputAt: number[];
+  /**
+   * Indexes (entries, not ids) of the nodes whose output was reused; absent: none.
+   */
+  reused?: number[];
+  /**
+   * The distinct workers, each once; absent when no node says where it ran.
+   */
+  workers?: WorkerInfo[];
+  /**
+   * With `workers`: per node, its worker's index in `workers`; -1: none.
+   */
+  workerAt?: number[];
+  /**
+   * Per node, how long its last attempt queued (nodeState.queuedMs); null: not said. Absent when no node says.
+   */
+  queuedMs?: (number | null)[];
+  /**
+   * The whole nodeState of the few nodes the columns cannot hold (an error, a live `waiting`, a time not exact as an offset); it replaces what the columns say of that node.
+   */
+  others: NodeState[];
 }
 /**
  * GET /api/v1/dispatches/{id}/nodes/{nodeId}: one node with its output and logs.

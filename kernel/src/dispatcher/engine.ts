@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeKind } from "@valence/schema";
 import { volumeNameProblem } from "../workflow/volume";
-import type { DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
+import type { ColumnarDispatchDetail, DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
 import { registerLoaderFor } from "../executors/loader-on-demand";
 import { toTransportGraph, type TransportGraph } from "../workflow/transport";
@@ -17,6 +17,7 @@ import { dagView } from "./dag-view";
 import { DispatchRun, ShuttingDown } from "./dispatch-run";
 import { ExecutorPool, taskNeeds, type ExecutorPoolOptions } from "./executor-pool";
 import { GraphIndex } from "./graph-index";
+import { nodeColumns, storedNodeColumns } from "./node-columns";
 import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
 import { encode, toBase64 } from "./values";
@@ -148,23 +149,29 @@ export class Engine {
     });
   }
 
-  detail(id: string): DispatchDetail {
+  /** The dispatch, every node's state (`columns`: as NodeColumns, node-columns.ts), the result once completed. */
+  detail(id: string, options?: { columns?: false }): DispatchDetail;
+  detail(id: string, options: { columns: true }): ColumnarDispatchDetail;
+  detail(id: string, options?: { columns?: boolean }): DispatchDetail | ColumnarDispatchDetail;
+  detail(id: string, options: { columns?: boolean } = {}): DispatchDetail | ColumnarDispatchDetail {
     // Commit what is queued: the store then agrees with the run (a running dispatch's output previews
     // are read from it), and a run that just finished is answered from the store, with its result.
     this.queue.flush();
     const run = this.runs.get(id);
     if (run) {
       const nodes = run.nodeStates(previewsById(this.store.outputPreviewRows(id)));
-      return { dispatch: run.summary(), nodes, seq: run.lastSeq };
+      const seq = run.lastSeq;
+      const dispatch = run.summary();
+      return options.columns ? { dispatch, nodeColumns: nodeColumns(nodes), seq } : { dispatch, nodes, seq };
     }
     const dispatch = this.record(id);
     const result = dispatch.status === "COMPLETED" ? this.store.getResult(id) : undefined;
-    return {
-      dispatch,
-      nodes: storedNodeStates(this.store.nodeStateRows(id)),
-      seq: this.store.lastSeq(id),
-      ...(result ? { result: toBase64(result) } : {}),
-    };
+    const rest = { seq: this.store.lastSeq(id), ...(result ? { result: toBase64(result) } : {}) };
+    const rows = this.store.nodeStateRows(id);
+    // A finished dispatch's columns come straight from the rows: no object per node.
+    return options.columns
+      ? { dispatch, nodeColumns: storedNodeColumns(rows), ...rest }
+      : { dispatch, nodes: storedNodeStates(rows), ...rest };
   }
 
   /** The dispatch's DAG document with every node's current status (for drawing it). */

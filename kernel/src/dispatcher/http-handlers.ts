@@ -34,6 +34,15 @@ const invalid = (what: string, errors: string[]): HttpResponse => ({
   body: { error: `invalid ${what}`, details: errors },
 });
 
+/** `?nodes=columns`: the node states as columns (ColumnarDispatchDetail); without it, an object per node. */
+const columns = (req: HttpRequest): boolean => req.query.get("nodes") === "columns";
+
+/** A 400 for a `nodes` form other than columns; undefined when the request is fine. */
+function nodesForm(req: HttpRequest): HttpResponse | undefined {
+  const form = req.query.get("nodes");
+  return form === null || form === "columns" ? undefined : invalid("nodes form", [`nodes=${form}: only columns`]);
+}
+
 type Route = (ctx: HandlerContext, req: HttpRequest, params: string[]) => HttpResponse | Promise<HttpResponse>;
 
 const routes: Array<[string, RegExp, Route]> = [
@@ -64,11 +73,17 @@ const routes: Array<[string, RegExp, Route]> = [
       return { status: 200, body: { dispatches: ctx.engine.list({ limit, ...(parentId ? { parentId } : {}) }) } };
     },
   ],
-  ["GET", /^\/api\/v1\/dispatches\/([^/]+)$/, (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.detail(id!) })],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)$/,
+    (ctx, req, [id]) => nodesForm(req) ?? { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) },
+  ],
   [
     "GET",
     /^\/api\/v1\/dispatches\/([^/]+)\/wait$/,
     async (ctx, req, [id]) => {
+      const refused = nodesForm(req);
+      if (refused) return refused;
       const timeoutMs = Math.min(Number(req.query.get("timeoutMs") ?? 30_000) || 30_000, 300_000);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -76,7 +91,7 @@ const routes: Array<[string, RegExp, Route]> = [
         new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
       ]);
       clearTimeout(timer);
-      return { status: 200, body: ctx.engine.detail(id!) };
+      return { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) };
     },
   ],
   [

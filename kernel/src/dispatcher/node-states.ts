@@ -27,19 +27,24 @@ export function nodeState(record: NodeRecord): NodeState {
 export function storedNodeStates(rows: Iterable<unknown[]>): NodeState[] {
   const states: NodeState[] = [];
   const previews = new Previews();
-  for (const row of rows) {
-    const status = STATUS.get(row[1] as string) ?? (row[1] as Status);
-    const state: NodeState = { id: row[0] as number, status, attempts: row[2] as number };
-    if (row[3] !== null) state.startedAt = row[3] as number;
-    if (row[4] !== null) state.endedAt = row[4] as number;
-    if (row[5] !== null) state.error = JSON.parse(row[5] as string) as TaskError;
-    if (row[6] !== null) state.output = previews.parse(row[6] as string);
-    if (row[7] === 1) state.reused = true;
-    if (row[8] !== null) state.worker = JSON.parse(row[8] as string) as WorkerInfo;
-    if (row[9] !== null) state.queuedMs = row[9] as number;
-    states.push(state);
-  }
+  for (const row of rows) states.push(storedNodeState(row, previews));
   return states;
+}
+
+/** One row of `Store.nodeStateRows` (see storedNodeStates); `previews` shares equal previews between rows. */
+export function storedNodeState(row: unknown[], previews?: { parse(text: string): ValuePreview }): NodeState {
+  const status = STATUS.get(row[1] as string) ?? (row[1] as Status);
+  const state: NodeState = { id: row[0] as number, status, attempts: row[2] as number };
+  if (row[3] !== null) state.startedAt = row[3] as number;
+  if (row[4] !== null) state.endedAt = row[4] as number;
+  if (row[5] !== null) state.error = JSON.parse(row[5] as string) as TaskError;
+  if (row[6] !== null) {
+    state.output = previews ? previews.parse(row[6] as string) : (JSON.parse(row[6] as string) as ValuePreview);
+  }
+  if (row[7] === 1) state.reused = true;
+  if (row[8] !== null) state.worker = JSON.parse(row[8] as string) as WorkerInfo;
+  if (row[9] !== null) state.queuedMs = row[9] as number;
+  return state;
 }
 
 /** From `Store.outputPreviewRows`: [node id, preview], parsed one at a time. */

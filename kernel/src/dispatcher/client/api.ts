@@ -1,6 +1,13 @@
 // The client API users dispatch with, the same in a notebook kernel and in a script: dispatch,
 // dispatchSync, getResult, cancel, listDispatches, redispatch.
-import type { DagDocument, DispatchDetail, DispatchSummary, NodeDetail, NodeState } from "@valence/schema";
+import type {
+  ColumnarDispatchDetail,
+  DagDocument,
+  DispatchDetail,
+  DispatchSummary,
+  NodeDetail,
+  NodeState,
+} from "@valence/schema";
 import { emitRunEvent, hasRunListeners } from "../run-events";
 import type { TransportGraph } from "../../workflow/transport";
 import { watchDispatch } from "./watch";
@@ -110,11 +117,14 @@ export async function getResult<R = unknown>(
   const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   // Waiting goes straight to /wait, which answers at once for a final dispatch (404 for an unknown
-  // one): a big dispatch's node states come once, not once more before the wait.
-  const next = (): Promise<DispatchDetail> => {
+  // one): a big dispatch's node states come once, not once more before the wait. They come as
+  // columns, a fraction of the object form's bytes; Result makes the objects only if asked.
+  type Detail = DispatchDetail | ColumnarDispatchDetail;
+  const next = (): Promise<Detail> => {
     const left = deadline - Date.now();
-    if (!options.wait || left <= 0) return call<DispatchDetail>("GET", path);
-    return call<DispatchDetail>("GET", `${path}/wait?timeoutMs=${Math.ceil(Math.max(1, Math.min(30_000, left)))}`);
+    if (!options.wait || left <= 0) return call<Detail>("GET", `${path}?nodes=columns`);
+    const timeoutMs = Math.ceil(Math.max(1, Math.min(30_000, left)));
+    return call<Detail>("GET", `${path}/wait?nodes=columns&timeoutMs=${timeoutMs}`);
   };
   let detail = await next();
   while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) detail = await next();

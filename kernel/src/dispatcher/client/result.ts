@@ -3,14 +3,17 @@
 import { inspect } from "node:util";
 import {
   DAG_MIME_TYPE,
+  type ColumnarDispatchDetail,
   type DagDocument,
   type DispatchDetail,
+  type NodeColumns,
   type NodeDetail,
   type NodeState,
   type Status,
   type TaskErrorDocument,
   type WorkerInfo,
 } from "@valence/schema";
+import { nodeStatesOf, statusCounts } from "../node-columns";
 import { decode, fromBase64 } from "../values";
 
 export interface NodeResult {
@@ -47,10 +50,13 @@ export class Result<R = unknown> {
   readonly error: TaskErrorDocument | undefined;
   readonly startTime: Date | undefined;
   readonly endTime: Date | undefined;
-  readonly nodes: readonly NodeState[];
+  // The node states as received: objects, or columns turned into objects on first use of `nodes`
+  // (a caller who reads only `result` never pays for 20,000 objects).
+  private states: readonly NodeState[] | undefined;
+  private readonly columns: NodeColumns | undefined;
 
   constructor(
-    detail: DispatchDetail,
+    detail: DispatchDetail | ColumnarDispatchDetail,
     private readonly fetchNode: (nodeId: number) => Promise<NodeDetail>,
     private readonly fetchGraph?: () => Promise<DagDocument>,
   ) {
@@ -62,7 +68,13 @@ export class Result<R = unknown> {
     this.error = d.error;
     this.startTime = d.startedAt === undefined ? undefined : new Date(d.startedAt);
     this.endTime = d.endedAt === undefined ? undefined : new Date(d.endedAt);
-    this.nodes = detail.nodes;
+    if ("nodeColumns" in detail) this.columns = detail.nodeColumns;
+    else this.states = detail.nodes;
+  }
+
+  /** Every node's state, in node id order. */
+  get nodes(): readonly NodeState[] {
+    return (this.states ??= nodeStatesOf(this.columns!));
   }
 
   get isFinal(): boolean {
@@ -100,8 +112,9 @@ export class Result<R = unknown> {
   }
 
   toString(): string {
-    const counts = new Map<Status, number>();
-    for (const node of this.nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+    // From the columns when the nodes were not made: no object per node for a summary.
+    const counts = this.states || !this.columns ? new Map<Status, number>() : statusCounts(this.columns);
+    if (this.states) for (const node of this.states) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
     const summary = [...counts].map(([status, n]) => `${n} ${status.toLowerCase()}`).join(", ");
     const took = this.startTime && this.endTime ? ` in ${this.endTime.getTime() - this.startTime.getTime()} ms` : "";
     const error = this.error ? `: ${this.error.message}` : "";
