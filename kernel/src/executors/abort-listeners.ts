@@ -20,7 +20,7 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     );
   }
   const registered = set;
-  const once = (): void => callback();
-  registered.add(once);
-  return () => void registered.delete(once);
+  // A callback registered twice for one signal would run once: each caller passes a closure of its own.
+  registered.add(callback);
+  return () => void registered.delete(callback);
 }

@@ -27,8 +27,10 @@ import { specKey } from "./task-runtime";
 export type { LocalExecutorOptions } from "./local-options";
 
 /** One submit: waiting here, then a job of a worker's batch. */
+const NOTHING = (): void => undefined;
+
 class Entry implements Job {
-  unlisten: () => void = () => undefined;
+  unlisten: () => void = NOTHING;
   /** Where it runs, once handed to a worker: abort goes there. */
   worker: PooledWorker<Entry> | undefined;
   index = 0;
