@@ -33,7 +33,8 @@ class Interner<T> {
   }
 }
 
-export function encodeBatch(entries: readonly BatchEntry[], forget: readonly string[]): BatchMessage {
+/** `base`: the control slot of the first task (the others follow it). */
+export function encodeBatch(entries: readonly BatchEntry[], forget: readonly string[], base = 0): BatchMessage {
   const keys = new Interner<string>();
   const specs: Array<ElectronSpec | null> = [];
   const strings = new Interner<string>();
@@ -61,6 +62,7 @@ export function encodeBatch(entries: readonly BatchEntry[], forget: readonly str
   });
   return {
     type: "batch",
+    base,
     forget,
     keys: keys.values,
     specs,

@@ -1,13 +1,13 @@
 // The messages between the local executor and its worker threads (local-worker.ts): the pool sends a
 // batch of tasks (one, several short ones, or a chain of dependent ones) that the worker runs one
 // after another, each electron's spec only the first time that worker sees it; the worker streams
-// each task's log lines as they are written, then its outcome. A shared array (one slot per batch
-// position) says which tasks may still start: the pool cancels a task that has not started without
-// waiting for the worker.
+// each task's log lines as they are written, then its outcome. A batch may arrive while the one before
+// runs: the worker runs them in order. A shared array (one slot per task of the two) says which tasks
+// may still start: the pool cancels a task that has not started without waiting for the worker.
 import type { ElectronSpec } from "../workflow/serialize";
 import type { LogLine, TaskOutcome } from "./executor";
 
-/** Tasks in one batch at most (slots in the control array). */
+/** Tasks in one batch at most (the control array has twice as many slots). */
 export const MAX_BATCH = 64;
 
 /** Control slot states: written by the worker (STARTED, DONE) and the pool (the others), with CAS. */
@@ -34,6 +34,11 @@ export interface WorkerSetup {
 /** A batch of tasks, packed by local-batch.ts (read it with `batchTask`). */
 export interface BatchMessage {
   readonly type: "batch";
+  /**
+   * The control slot of its first task; task i uses slot base + i, and replies name that slot. The
+   * control array has 2 × MAX_BATCH slots: a batch may be queued behind the running one, in the other half.
+   */
+  readonly base: number;
   /** Spec keys the worker should drop from its cache: the pool bounds what each worker keeps. */
   readonly forget: readonly string[];
   /** Spec keys (hash of the spec's JSON: the worker caches rebuilt electrons under them)... */
@@ -56,10 +61,10 @@ export interface BatchMessage {
 export type WorkerReply =
   /** The worker loaded its modules and waits for tasks. */
   | { readonly type: "ready" }
-  /** A line the task at `index` of the current batch wrote. */
+  /** A line the task in control slot `index` wrote. */
   | { readonly type: "log"; readonly index: number; readonly line: LogLine }
   /**
-   * The task at `index` finished. `outcome.logs` is empty: the lines came as "log" messages.
+   * The task in slot `index` finished. `outcome.logs` is empty: the lines came as "log" messages.
    * `specFailed`: the rebuild threw. `micros`: how long the task itself ran.
    */
   | {
@@ -70,7 +75,7 @@ export type WorkerReply =
       readonly micros: number;
     }
   /**
-   * The task at `index` did not run: cancelled or held before it started, or (`notRun`) a follow-up
+   * The task in slot `index` did not run: cancelled or held before it started, or (`notRun`) a follow-up
    * whose previous task did not succeed.
    */
   | { readonly type: "skipped"; readonly index: number; readonly notRun?: true };

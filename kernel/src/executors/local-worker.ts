@@ -1,7 +1,8 @@
 // The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs the
-// tasks of each batch one after another (a follow-up with the output of the task before it), streams
-// what a task writes to stdout/stderr (console included) to the pool as log lines, keeps rebuilt
-// electrons by spec key for the next tasks, and posts back each outcome as soon as it has it.
+// batches in the order they come, the tasks of each one after another (a follow-up with the output of
+// the task before it), streams what a task writes to stdout/stderr (console included) to the pool as
+// log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back each outcome as
+// soon as it has it.
 import { parentPort, workerData } from "node:worker_threads";
 import type { TaskOutcome } from "./executor";
 import {
@@ -25,7 +26,7 @@ const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []): void => port.po
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
 const clock = new Float64Array(setup.clock);
-/** The batch position of the task running now: its writes are its logs. */
+/** The control slot of the task running now: its writes are its logs. */
 let current = 0;
 
 for (const stream of ["stdout", "stderr"] as const) {
@@ -45,8 +46,9 @@ async function runBatch(message: BatchMessage): Promise<void> {
   const size = batchSize(message);
   /** The output of the task just run, when it succeeded: a follow-up takes it as its input. */
   let previous: Uint8Array | undefined;
-  for (let index = 0; index < size; index++) {
-    const { task, key, spec, inputAt } = batchTask(message, index);
+  for (let i = 0; i < size; i++) {
+    const { task, key, spec, inputAt } = batchTask(message, i);
+    const index = message.base + i;
     const input = inputAt && previous ? { at: inputAt, output: previous } : undefined;
     previous = undefined;
     // A follow-up whose previous task did not succeed cannot run: the pool submits it again later.
@@ -80,7 +82,7 @@ async function runBatch(message: BatchMessage): Promise<void> {
       const output = await runRebuilt(rebuilt, task, input);
       outcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
       // The next task takes this output: it stays here (posting copies it), else it moves.
-      if (followsPrevious(message, index + 1)) previous = output;
+      if (followsPrevious(message, i + 1)) previous = output;
       else if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength) {
         transfer = [output.buffer as ArrayBuffer];
       }
@@ -93,7 +95,19 @@ async function runBatch(message: BatchMessage): Promise<void> {
   }
 }
 
-// Batches arrive one at a time: the pool sends the next only when every task of this one is reported.
-port.on("message", (message: BatchMessage) => void runBatch(message));
+// A batch may arrive while the one before runs (the pool queues one so the worker need not sleep
+// between them): they run in order.
+const batches: BatchMessage[] = [];
+let running = false;
+port.on("message", (message: BatchMessage) => {
+  batches.push(message);
+  if (!running) void runBatches();
+});
+
+async function runBatches(): Promise<void> {
+  running = true;
+  for (let next = batches.shift(); next; next = batches.shift()) await runBatch(next);
+  running = false;
+}
 
 post({ type: "ready" });

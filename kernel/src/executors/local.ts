@@ -2,10 +2,10 @@
 // in submission order once their cpus and memory fit (never overcommitting), one running per worker,
 // on warm workers whose heap limit matches theirs. Short tasks (an electron measured to take well
 // under a millisecond) go to a worker several at a time, run there one after another, so a message
-// round trip is not paid per task; a chain of dependent tasks (`submitChain`) goes as one batch too,
-// each taking the previous one's output inside the worker. A crashed or out-of-memory worker fails
-// only its running task and is replaced; abort (cancel, timeout) of a running task terminates its
-// worker and rejects the submit.
+// round trip is not paid per task, and the next such batch waits queued behind the running one; a
+// chain of dependent tasks (`submitChain`) goes as one batch too, each taking the previous one's
+// output inside the worker. A crashed or out-of-memory worker fails only its running task and is
+// replaced; abort (cancel, timeout) of a running task terminates its worker and rejects the submit.
 import type { ElectronSpec } from "../workflow/serialize";
 import {
   NotRun,
@@ -31,7 +31,7 @@ const NOTHING = (): void => undefined;
 
 class Entry implements Job {
   unlisten: () => void = NOTHING;
-  /** Where it runs, once handed to a worker: abort goes there. */
+  /** Where it runs, once handed to a worker, and its control slot there: abort goes there. */
   worker: PooledWorker<Entry> | undefined;
   index = 0;
   /** A chain's first task: how many follow-ups wait right behind it (they start in its batch). */
@@ -241,25 +241,51 @@ export class LocalExecutor implements Executor {
     for (const lost of gone.slice(1)) lost.reject(new NotRun(`"${entry.task.name}" before it was aborted`));
   }
 
-  /** Starts waiting tasks in order while the first one fits: short ones several to a worker. */
+  /**
+   * Starts waiting tasks in order while the first one fits: short ones several to a worker. Short
+   * ones that must wait are queued behind a busy worker's batch instead, so it goes on without a
+   * round trip (they would have waited for a worker to be free anyway).
+   */
   private drain(): void {
     while (!this.closed) {
       const next = this.waiting[0];
-      if (!next || next.cpus > this.freeCpus || next.memoryMB > this.freeMemoryMB) return;
+      if (!next) return;
+      if (next.cpus > this.freeCpus || next.memoryMB > this.freeMemoryMB) return this.queueBehind(next);
       if (!this.idle.some((w) => w.limitMB === next.memoryMB)) {
         const wait = spawnDelay(next.key, next.memoryMB, this.busy.values(), this.speeds, performance.now());
-        if (wait > 0) return this.drainIn(wait);
+        if (wait > 0) {
+          this.drainIn(wait);
+          return this.queueBehind(next);
+        }
       }
-      // A chain goes whole: its follow-ups need its first task's output.
-      let count = 1 + next.links;
-      const size = this.batchSize(next);
-      while (count < size && count < this.waiting.length) {
-        const other = this.waiting[count]!;
-        if (other.memoryMB !== next.memoryMB || this.batchSize(other) === 1) break;
-        if (count + 1 + other.links > MAX_BATCH) break;
-        count += 1 + other.links;
-      }
-      this.start(this.waiting.splice(0, count));
+      this.start(this.waiting.splice(0, this.batchCount(next)));
+    }
+  }
+
+  /** How many waiting tasks from the first (`next`) go in one batch. */
+  private batchCount(next: Entry): number {
+    // A chain goes whole: its follow-ups need its first task's output.
+    let count = 1 + next.links;
+    const size = this.batchSize(next);
+    while (count < size && count < this.waiting.length) {
+      const other = this.waiting[count]!;
+      if (other.memoryMB !== next.memoryMB || this.batchSize(other) === 1) break;
+      if (count + 1 + other.links > MAX_BATCH) break;
+      count += 1 + other.links;
+    }
+    return count;
+  }
+
+  /** Queues a batch of short 1-CPU tasks from `next` on behind a busy worker of their heap limit, if one has room. */
+  private queueBehind(next: Entry): void {
+    if (next.cpus !== 1 || this.batchSize(next) === 1) return;
+    for (const [worker, reservation] of this.busy) {
+      if (worker.hasQueued || worker.dead || worker.limitMB !== next.memoryMB || reservation.cpus !== 1) continue;
+      const entries = this.waiting.splice(0, this.batchCount(next));
+      for (const entry of entries) entry.worker = worker;
+      const base = worker.run(entries);
+      entries.forEach((entry, i) => (entry.index = base + i));
+      return;
     }
   }
 
@@ -288,10 +314,7 @@ export class LocalExecutor implements Executor {
       for (const entry of entries) entry.reject(error);
       return;
     }
-    entries.forEach((entry, index) => {
-      entry.worker = worker;
-      entry.index = index;
-    });
+    for (const entry of entries) entry.worker = worker;
     const sentAt = performance.now();
     this.busy.set(worker, {
       worker,
@@ -306,7 +329,8 @@ export class LocalExecutor implements Executor {
         return worker.runningFor();
       },
     });
-    worker.run(entries);
+    const base = worker.run(entries);
+    entries.forEach((entry, i) => (entry.index = base + i));
   }
 
   /** A warm worker with this heap limit, else a new one (retiring the oldest idle worker if needed). */
@@ -324,8 +348,10 @@ export class LocalExecutor implements Executor {
     return worker;
   }
 
-  /** Every task of the worker's batch is reported: it is free again. */
+  /** Every task of the worker's batch is reported: it is free again, or goes on with the batch queued behind. */
   private batchEnded(worker: PooledWorker<Entry>): void {
+    // Its reservation holds for the queued batch (the same cpus and heap limit); another may queue now.
+    if (worker.busy) return this.drain();
     this.release(worker);
     if (this.closed || this.idle.length >= this.sizing.maxWorkers) void worker.stop(undefined);
     else {

@@ -1,7 +1,9 @@
 // One worker thread of the local executor, seen from the pool: spawns it with the task memory limit
-// it enforces, hands it a batch of tasks at a time (they run one after another), and turns how it died
-// (out of memory, process.exit, an uncaught exception, termination on abort) into the outcome or
-// rejection of the task that was running. Tasks of the batch that had not started go back to the pool.
+// it enforces, hands it a batch of tasks at a time (they run one after another) and, while it runs
+// one, may queue the next (so the worker goes on without sleeping: waking a sleeping thread cost the
+// dispatcher ~0.1 ms a message), and turns how it died (out of memory, process.exit, an uncaught
+// exception, termination on abort) into the outcome or rejection of the task that was running. Tasks
+// that had not started go back to the pool.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -41,6 +43,8 @@ export interface Job {
 interface Running<J extends Job> {
   readonly job: J;
   readonly logs: LogLine[];
+  /** Its slot in the control array (the batch's base + its position): replies name it. */
+  readonly slot: number;
   settled: boolean;
   /** When the task started, once reported. */
   startedAt: number | undefined;
@@ -57,10 +61,15 @@ export class PooledWorker<J extends Job = Job> {
   private readonly worker: Worker;
   private readonly spawnedAt = performance.now();
   private readonly known = new Map<string, true>();
-  private readonly control = new Int32Array(new SharedArrayBuffer(MAX_BATCH * 4));
+  // Two halves of MAX_BATCH slots: the batch running and the one queued behind it use one each.
+  private readonly control = new Int32Array(new SharedArrayBuffer(2 * MAX_BATCH * 4));
   private readonly clock = new Float64Array(new SharedArrayBuffer(8));
+  /** The batch running (or about to), and the one queued behind it; unreported tasks of the first. */
   private batch: Array<Running<J>> | undefined;
+  private queued: Array<Running<J>> | undefined;
   private unreported = 0;
+  /** Position in `batch` from which the task running now is looked for. */
+  private scanFrom = 0;
   private crash: Error | undefined;
   private lastElectron: string | undefined;
   /** Why the whole worker is being stopped (close, retirement): every unsettled task rejects with it. */
@@ -70,7 +79,8 @@ export class PooledWorker<J extends Job = Job> {
 
   /**
    * @param limitMB the V8 heap limit of the worker, in MiB (old + young generation).
-   * @param onIdle called when every task of the batch is reported (not after the worker exits).
+   * @param onIdle called when every task of the batch is reported (not after the worker exits); the
+   *   worker is still `busy` if a queued batch took its place.
    * @param onExit called once when the worker has exited, with the tasks that never started.
    */
   constructor(
@@ -99,19 +109,27 @@ export class PooledWorker<J extends Job = Job> {
     return this.batch !== undefined;
   }
 
+  /** True while a batch waits behind the running one: no other can be queued. */
+  get hasQueued(): boolean {
+    return this.queued !== undefined;
+  }
+
   /** How long (ms) the task running now has run; 0 when none is (between tasks, or all done). */
   runningFor(now = Date.now()): number {
     const batch = this.batch;
     if (!batch) return 0;
-    for (let i = 0; i < batch.length; i++) {
-      if (Atomics.load(this.control, i) === STARTED) return Math.max(0, now - this.clock[0]!);
+    for (let i = this.scanFrom; i < batch.length; i++) {
+      if (Atomics.load(this.control, batch[i]!.slot) === STARTED) return Math.max(0, now - this.clock[0]!);
     }
     return 0;
   }
 
-  /** Runs the jobs one after another; the first starts now. At most MAX_BATCH. */
-  run(jobs: readonly J[]): void {
-    if (this.batch || this.dead) throw new Error("internal: a local worker runs one batch at a time");
+  /**
+   * Runs the jobs one after another (at most MAX_BATCH): now if the worker is free, else after the
+   * batch it runs (one batch may wait so). Returns the jobs' first slot: job i is `abort`ed at slot + i.
+   */
+  run(jobs: readonly J[]): number {
+    if (this.queued || this.dead) throw new Error("internal: a local worker holds two batches at most");
     this.worker.ref();
     this.lastElectron = jobs.at(-1)!.task.name;
     const entries: BatchEntry[] = [];
@@ -128,36 +146,59 @@ export class PooledWorker<J extends Job = Job> {
       if (!sent.has(old)) forget.push(old);
     }
     for (const old of forget) this.known.delete(old);
-    this.batch = jobs.map((job) => ({ job, logs: [], settled: false, startedAt: undefined }));
-    this.unreported = jobs.length;
-    this.control.fill(QUEUED, 0, jobs.length);
-    this.worker.postMessage(encodeBatch(entries, forget));
-    this.reportStart(0, Date.now());
+    const running = this.batch;
+    // The half the running batch does not use (its own tasks are all reported before it is reused).
+    const base = running && running[0]!.slot === 0 ? MAX_BATCH : 0;
+    const batch = jobs.map((job, i) => ({ job, logs: [], slot: base + i, settled: false, startedAt: undefined }));
+    this.control.fill(QUEUED, base, base + jobs.length);
+    this.worker.postMessage(encodeBatch(entries, forget, base));
+    if (running) this.queued = batch;
+    else this.begin(batch, Date.now());
+    return base;
+  }
+
+  /** `batch` is the one running now, its first task started `at`. */
+  private begin(batch: Array<Running<J>>, at: number): void {
+    this.batch = batch;
+    this.unreported = batch.length;
+    this.scanFrom = 0;
+    this.reportStart(batch[0]!, at);
+  }
+
+  /** The task of `slot`, in the running or the queued batch. */
+  private at(slot: number): Running<J> | undefined {
+    for (const batch of [this.batch, this.queued]) {
+      const first = batch?.[0]?.slot;
+      if (first !== undefined && slot >= first && slot < first + batch!.length) return batch![slot - first];
+    }
+    return undefined;
   }
 
   /**
    * Aborts the task at `index` of the current batch: at once if it has not started (or is already
    * done); if it is running, by terminating the worker — the batch's later tasks go back to the pool.
    */
-  abort(index: number, reason: unknown): void {
-    const running = this.batch?.[index];
+  abort(slot: number, reason: unknown): void {
+    const running = this.at(slot);
     if (!running || running.settled) return;
-    const state = Atomics.compareExchange(this.control, index, QUEUED, CANCELLED);
+    const state = Atomics.compareExchange(this.control, slot, QUEUED, CANCELLED);
     if (state === QUEUED || state === DONE || state === CANCELLED) {
       this.settle(running).reject(reason);
       return;
     }
     running.stopReason ??= { reason };
-    for (let i = index + 1; i < this.batch!.length; i++) Atomics.compareExchange(this.control, i, QUEUED, HELD);
+    for (const later of [...this.batch!, ...(this.queued ?? [])]) {
+      if (later.slot !== slot) Atomics.compareExchange(this.control, later.slot, QUEUED, HELD);
+    }
     this.terminating = true;
     void this.worker.terminate();
   }
 
-  /** Withdraws the job of the batch that `match`es if it has not started: it rejects with `reason`. */
+  /** Withdraws the job that `match`es if it has not started: it rejects with `reason`. */
   withdraw(match: (job: J) => boolean, reason: unknown): boolean {
-    const index = this.batch?.findIndex((r) => !r.settled && match(r.job)) ?? -1;
-    if (index < 0 || Atomics.compareExchange(this.control, index, QUEUED, CANCELLED) !== QUEUED) return false;
-    this.settle(this.batch![index]!).reject(reason);
+    const running = [...(this.batch ?? []), ...(this.queued ?? [])].find((r) => !r.settled && match(r.job));
+    if (!running || Atomics.compareExchange(this.control, running.slot, QUEUED, CANCELLED) !== QUEUED) return false;
+    this.settle(running).reject(reason);
     return true;
   }
 
@@ -179,7 +220,8 @@ export class PooledWorker<J extends Job = Job> {
       this.startupMs = this.readyAt - this.spawnedAt;
       return;
     }
-    const running = this.batch?.[reply.index];
+    // Replies come in order: those of the running batch, then of the queued one once it runs.
+    const running = this.at(reply.index);
     if (!running) return;
     if (reply.type === "log") {
       if (!running.settled && !running.stopReason) running.logs.push(reply.line);
@@ -188,37 +230,44 @@ export class PooledWorker<J extends Job = Job> {
     if (reply.type === "skipped" && reply.notRun && !running.settled) {
       this.settle(running).reject(new NotRun(`the task before "${running.job.task.name}" did not succeed`));
     }
+    let endedAt = Date.now();
     if (reply.type === "done") {
       // The worker forgot a spec whose rebuild failed: send it again next time.
       if (reply.specFailed) this.known.delete(running.job.key);
+      endedAt = reply.outcome.endedAt;
       if (!running.settled && !running.stopReason && !this.stopAll) {
-        this.reportStart(reply.index, reply.outcome.startedAt);
+        this.reportStart(running, reply.outcome.startedAt);
         this.settle(running).resolve({ ...reply.outcome, logs: running.logs }, reply.micros);
-        const next = this.nextToRun(reply.index, reply.outcome.ok);
-        if (next >= 0) this.reportStart(next, reply.outcome.endedAt);
+        const next = this.nextToRun(running, reply.outcome.ok);
+        if (next) this.reportStart(next, endedAt);
       }
     }
+    const first = this.batch?.[0]?.slot;
+    if (first !== undefined && running.slot >= first) this.scanFrom = running.slot - first + 1;
     if (--this.unreported === 0 && !this.dead && !this.terminating) {
+      const queued = this.queued;
+      this.queued = undefined;
       this.batch = undefined;
+      // The worker goes straight on with the queued batch.
+      if (queued) this.begin(queued, endedAt);
       this.onIdle(this);
     }
   }
 
-  /** The task the worker goes on with after the one at `index`: not cancelled, not a follow-up that cannot run. */
-  private nextToRun(index: number, succeeded: boolean): number {
+  /** The task the worker goes on with after `done`: not cancelled, not a follow-up that cannot run. */
+  private nextToRun(done: Running<J>, succeeded: boolean): Running<J> | undefined {
     const batch = this.batch!;
     let inputReady = succeeded;
-    for (let i = index + 1; i < batch.length; i++) {
+    for (let i = done.slot - batch[0]!.slot + 1; i < batch.length; i++) {
       const running = batch[i]!;
       if (running.job.inputAt && !inputReady) continue;
-      if (!running.settled) return i;
+      if (!running.settled) return running;
       inputReady = false;
     }
-    return -1;
+    return undefined;
   }
 
-  private reportStart(index: number, at: number): void {
-    const running = this.batch![index]!;
+  private reportStart(running: Running<J>, at: number): void {
     if (running.startedAt !== undefined || running.settled) return;
     running.startedAt = at;
     running.job.started(at);
@@ -231,13 +280,13 @@ export class PooledWorker<J extends Job = Job> {
 
   private exited(code: number): void {
     this.dead = true;
-    const batch = this.batch ?? [];
-    this.batch = undefined;
+    const batch = [...(this.batch ?? []), ...(this.queued ?? [])];
+    this.batch = this.queued = undefined;
     const unstarted: J[] = [];
     let died: Running<J> | undefined;
-    batch.forEach((running, index) => {
+    batch.forEach((running) => {
       if (running.settled) return;
-      const state = Atomics.load(this.control, index);
+      const state = Atomics.load(this.control, running.slot);
       if (this.stopAll) this.settle(running).reject(this.stopAll.reason);
       else if (running.stopReason) this.settle(running).reject(running.stopReason.reason);
       else if (state === QUEUED || state === HELD || (state === STARTED && batch.some((r) => r.stopReason))) {
