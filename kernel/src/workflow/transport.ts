@@ -66,7 +66,8 @@ export function toTransportGraph(graph: Graph): TransportGraph {
     latticeName: graph.latticeName,
     electrons,
     nodes,
-    edges: graph.edges.map((edge) => ({ ...edge })),
+    // The graph's own edge objects: plain data, the same shape, and a graph is not changed once built.
+    edges: graph.edges.slice(),
     output: transportOutput(graph.returnValue, graph.latticeName),
   };
 }
