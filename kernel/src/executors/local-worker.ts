@@ -18,7 +18,7 @@ import { batchSize, batchTask, followsPrevious } from "./local-batch";
 import { chunkText } from "./log-capture";
 import { registerLoaderFor } from "./loader-on-demand";
 import { taskError } from "./task-error";
-import { ElectronCache, runRebuilt } from "./task-runtime";
+import { ElectronCache, runDefinition, runRebuilt } from "./task-runtime";
 
 const port = parentPort;
 if (!port) throw new Error("local-worker.js runs in a worker thread started by the local executor");
@@ -66,20 +66,27 @@ async function runBatch(message: BatchMessage): Promise<void> {
     current = index;
     const startedAt = Date.now();
     clock[0] = startedAt;
-    const rebuilt = electrons.get(key, () => {
-      // Before the first electron that imports the user's modules (they may be TypeScript).
-      if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
-      return spec;
-    });
-    const specFailed = await rebuilt.then(
-      () => false,
-      () => true,
-    );
+    // An electron rebuilt already runs at once; a short synchronous task then costs no await at all.
+    const ready = electrons.ready(key);
+    const rebuilt = ready
+      ? undefined
+      : electrons.get(key, () => {
+          // Before the first electron that imports the user's modules (they may be TypeScript).
+          if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
+          return spec;
+        });
+    const specFailed = rebuilt
+      ? await rebuilt.then(
+          () => false,
+          () => true,
+        )
+      : false;
     const began = performance.now();
     let outcome: TaskOutcome;
     let transfer: ArrayBuffer[] = [];
     try {
-      const output = await runRebuilt(rebuilt, task, input);
+      const run = ready ? runDefinition(ready, task, input) : runRebuilt(rebuilt!, task, input);
+      const output = run instanceof Uint8Array ? run : await run;
       outcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
       // The next task takes this output: it stays here (posting copies it), else it moves.
       if (followsPrevious(message, i + 1)) previous = output;

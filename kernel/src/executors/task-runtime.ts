@@ -4,7 +4,7 @@
 // with `deps.npm` is rebuilt in its npm environment, installed here first if this machine has none.
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
-import { electronDefinition } from "../workflow/definition";
+import { electronDefinition, type ElectronDefinition } from "../workflow/definition";
 import { hookList } from "../workflow/options";
 import { runInTaskContext } from "../workflow/task-context";
 import { rebuildElectron, type ElectronSpec } from "../workflow/serialize";
@@ -28,6 +28,8 @@ export function specKey(spec: unknown): string {
 /** Rebuilt electrons by spec key, oldest first; failed rebuilds are forgotten so a retry tries again. */
 export class ElectronCache {
   private readonly rebuilt = new Map<string, RebuiltElectron>();
+  /** The definitions of those whose rebuild is done: a task of one can run without waiting. */
+  private readonly done = new Map<string, ElectronDefinition>();
 
   constructor(private readonly max = 256) {}
 
@@ -37,12 +39,24 @@ export class ElectronCache {
     const source = spec();
     if (!source) return Promise.reject(new Error(`internal: the worker has no electron spec ${key}`));
     if (this.rebuilt.size >= this.max) this.forget(this.rebuilt.keys().next().value!);
-    found = rebuild(source);
-    found.catch(() => {
-      if (this.rebuilt.get(key) === found) this.rebuilt.delete(key);
-    });
+    const rebuilding = rebuild(source);
+    found = rebuilding;
+    rebuilding.then(
+      (value) => {
+        const definition = electronDefinition(value);
+        if (definition && this.rebuilt.get(key) === rebuilding) this.done.set(key, definition);
+      },
+      () => {
+        if (this.rebuilt.get(key) === rebuilding) this.rebuilt.delete(key);
+      },
+    );
     this.rebuilt.set(key, found);
     return found;
+  }
+
+  /** The electron of `key` if its rebuild is done, else undefined. */
+  ready(key: string): ElectronDefinition | undefined {
+    return this.done.get(key);
   }
 
   has(key: string): boolean {
@@ -51,6 +65,7 @@ export class ElectronCache {
 
   forget(key: string): void {
     this.rebuilt.delete(key);
+    this.done.delete(key);
   }
 }
 
@@ -69,10 +84,19 @@ const shared = new ElectronCache();
 /** Runs the task (rebuilding its electron through a shared cache) and returns its serialized output. */
 export function runTask(task: TaskSpec): Promise<Uint8Array> {
   const key = specKey(task.electron);
-  return runRebuilt(
-    shared.get(key, () => task.electron as ElectronSpec),
-    task,
-  );
+  const ready = shared.ready(key);
+  if (!ready)
+    return runRebuilt(
+      shared.get(key, () => task.electron as ElectronSpec),
+      task,
+    );
+  try {
+    const run = runDefinition(ready, task);
+    return run instanceof Uint8Array ? Promise.resolve(run) : run;
+  } catch (error) {
+    // As the async path would: whatever the task threw, as thrown.
+    return Promise.reject(error);
+  }
 }
 
 /** The previous task's output, for a follow-up: put (a copy each) at the argument positions `at`. */
@@ -85,6 +109,18 @@ export interface FollowedInput {
 export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec, input?: FollowedInput): Promise<Uint8Array> {
   const definition = electronDefinition(await rebuilt);
   if (!definition) throw new Error(`internal: the spec of electron "${task.name}" did not rebuild an electron`);
+  return runDefinition(definition, task, input);
+}
+
+/**
+ * Runs the task with its rebuilt electron. A function without hooks that returns a value (not a
+ * promise) runs and is encoded at once, with no await: most short tasks do not wait for anything.
+ */
+export function runDefinition(
+  definition: ElectronDefinition,
+  task: TaskSpec,
+  input?: FollowedInput,
+): Uint8Array | Promise<Uint8Array> {
   if (definition.sublattice) {
     throw new Error(
       `electron "${task.name}" wraps a lattice: the dispatcher runs it as a child dispatch, not an executor`,
@@ -98,12 +134,26 @@ export async function runRebuilt(rebuilt: RebuiltElectron, task: TaskSpec, input
     attempt: task.attempt,
     ...(task.volume ? { volume: task.volume } : {}),
   };
-  const output = await runInTaskContext(context, async () => {
-    for (const hook of hookList(definition.options.callBefore)) await hook();
+  const { callBefore, callAfter } = definition.options;
+  if (callBefore === undefined && callAfter === undefined) {
+    const value: unknown = runInTaskContext(context, () => definition.fn(...args));
+    if (!isThenable(value)) return encodeOutput(task, value);
+    return Promise.resolve(value).then((resolved) => encodeOutput(task, resolved));
+  }
+  return runInTaskContext(context, async () => {
+    for (const hook of hookList(callBefore)) await hook();
     const value = await definition.fn(...args);
-    for (const hook of hookList(definition.options.callAfter)) await hook();
+    for (const hook of hookList(callAfter)) await hook();
     return value;
-  });
+  }).then((value) => encodeOutput(task, value));
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === "object" || typeof value === "function") &&
+  value !== null &&
+  typeof (value as { then?: unknown }).then === "function";
+
+function encodeOutput(task: TaskSpec, output: unknown): Uint8Array {
   try {
     return serialize(output);
   } catch (error) {
