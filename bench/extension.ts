@@ -149,7 +149,7 @@ function liveMessages(document: DagDocument): ServerMessage[] {
 
 // ---- the page and the stand-in dispatcher -------------------------------------------------------------
 
-/** JupyterLab's light theme values for the variables style/index.css reads. */
+/** JupyterLab's light theme values for the variables style/ reads. */
 const JP_VARIABLES = `:root {
   --jp-border-color1: #bdbdbd; --jp-border-color2: #e0e0e0; --jp-brand-color1: #1976d2;
   --jp-code-font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; --jp-code-font-size: 13px;
@@ -256,7 +256,10 @@ export async function benchExtension(options: ExtensionBenchOptions = {}): Promi
   const { chromium } = (await import(pathToFileURL(at("ui-tests/node_modules/playwright-core/index.mjs")).href)) as {
     chromium: Chromium;
   };
-  const css = readFileSync(at("style/index.css"), "utf8");
+  // The stylesheet with its @imports inlined, in order: the bare page has no CSS loader.
+  const css = readFileSync(at("style/index.css"), "utf8").replace(/@import url\("([^"]+)"\);/g, (_, file: string) =>
+    readFileSync(at(`style/${file}`), "utf8"),
+  );
   const page: Page = {
     html: `<!doctype html><html><head><meta charset="utf-8"><title>Valence extension bench</title>
 <style>${JP_VARIABLES}</style><style>${css}</style></head>

@@ -1,7 +1,7 @@
 // Draws a laid-out DAG as SVG with d3-selection: edges under nodes, each node a `g.valence-node`
 // carrying its id (`data-node-id`), kind and status as classes, a status glyph (status never rests
 // on colour alone) and, for a folded group, a progress bar. `restyle` recolours a node in place, so
-// live updates never redraw the graph. Colours live in style/index.css.
+// live updates never redraw the graph. Colours live in style/dag.css.
 import { create } from "d3-selection";
 
 import { GLYPH_SPACE, isTask, type DagLayout, type PlacedEdge, type PlacedNode } from "./layout";
