@@ -9,15 +9,7 @@ import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Ajv } from "ajv";
-import {
-  dagSchema,
-  protocolSchema,
-  type DagDocument,
-  type DispatchDetail,
-  type NodeState,
-  type ServerMessage,
-} from "@valence/schema";
+import { type DagDocument, type DispatchDetail, type NodeState, type ServerMessage } from "@valence/schema";
 import * as ct from "valence";
 import { LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
@@ -28,15 +20,9 @@ import { migrations } from "../../dist/dispatcher/store/migrations/index.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
 import { eventually, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
-import { validateDag } from "../support/schema.ts";
+import { validateDag, validateProtocol } from "../support/schema.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
-
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-ajv.addSchema(dagSchema);
-ajv.addSchema(protocolSchema);
-const validMessage = ajv.getSchema(`${protocolSchema.$id}#/definitions/serverMessage`)!;
-const validDetail = ajv.getSchema(`${protocolSchema.$id}#/definitions/dispatchDetail`)!;
 
 let redis: RunningRedis | undefined;
 let workers: SpawnedWorker[] = [];
@@ -136,7 +122,7 @@ test("each node's Result, state and DAG node say which worker (host, pid) ran it
   }
   assert.equal(graph.nodes.find((n) => n.name === "sum")!.worker, undefined);
   const detail = await get<DispatchDetail>(`/api/v1/dispatches/${result.dispatchId}`);
-  assert.ok(validDetail(detail), JSON.stringify(validDetail.errors));
+  validateProtocol("dispatchDetail", detail);
 });
 
 test("a GPU task with no GPU worker waits visibly with the reason, then runs when a --gpus 1 worker starts", async () => {
@@ -156,7 +142,7 @@ test("a GPU task with no GPU worker waits visibly with the reason, then runs whe
       const detail = await get<DispatchDetail>(`/api/v1/dispatches/${handle.id}`);
       return detail.nodes[nodeId]!.waiting === undefined ? undefined : detail;
     });
-    assert.ok(validDetail(waiting), JSON.stringify(validDetail.errors));
+    validateProtocol("dispatchDetail", waiting);
     const state = waiting.nodes[nodeId]!;
     assert.equal(state.status, "PENDING");
     assert.match(state.waiting!, /^no worker with 1 GPU is connected to queue "valence"/);
@@ -187,7 +173,7 @@ test("a GPU task with no GPU worker waits visibly with the reason, then runs whe
   }
 
   // The stream: the node waits with its reason, then the reason goes (released, running), then done.
-  for (const message of messages) assert.ok(validMessage(message), JSON.stringify(validMessage.errors));
+  for (const message of messages) validateProtocol("serverMessage", message);
   const updates = stream();
   const firstWait = updates.findIndex((u) => u.waiting !== undefined);
   assert.ok(firstWait >= 0, "the subscriber was told why it waits");

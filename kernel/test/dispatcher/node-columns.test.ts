@@ -4,20 +4,14 @@
 // the NodeState objects of the object form, and the columns are valid by the protocol schema.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Ajv } from "ajv";
-import { dagSchema, protocolSchema, type NodeColumns, type NodeState } from "@valence/schema";
+import type { NodeColumns, NodeState } from "@valence/schema";
 import * as ct from "valence";
 import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "../../dist/dispatcher/node-columns.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
 import { useDispatcher } from "../support/dispatcher.ts";
+import { validateProtocol } from "../support/schema.ts";
 
 const dispatcher = useDispatcher();
-
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-ajv.addSchema(dagSchema);
-ajv.addSchema(protocolSchema);
-const validColumnar = ajv.getSchema(`${protocolSchema.$id}#/definitions/columnarDispatchDetail`)!;
-const validDetail = ajv.getSchema(`${protocolSchema.$id}#/definitions/dispatchDetail`)!;
 
 /** Same objects field for field, and the same JSON text (no field missing, added or moved). */
 function assertSameStates(actual: readonly NodeState[], expected: readonly NodeState[]): void {
@@ -36,8 +30,8 @@ function bothForms(id: string): { nodes: NodeState[]; columns: NodeColumns } {
   const engine = dispatcher.current().engine;
   const objects = engine.detail(id);
   const columnar = engine.detail(id, { columns: true });
-  assert.ok(validDetail(objects), JSON.stringify(validDetail.errors));
-  assert.ok(validColumnar(columnar), JSON.stringify(validColumnar.errors));
+  validateProtocol("dispatchDetail", objects);
+  validateProtocol("columnarDispatchDetail", columnar);
   const { nodeColumns: _columns, ...restColumnar } = columnar;
   const { nodes: _nodes, ...restObjects } = objects;
   assert.deepStrictEqual(restColumnar, restObjects, "dispatch, seq and result are the same");

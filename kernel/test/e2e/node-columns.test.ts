@@ -3,19 +3,13 @@
 // extension and other clients read it); an unknown form is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Ajv } from "ajv";
-import { dagSchema, protocolSchema, type ColumnarDispatchDetail, type DispatchDetail } from "@valence/schema";
+import type { ColumnarDispatchDetail, DispatchDetail } from "@valence/schema";
 import * as ct from "valence";
 import { Result } from "../../dist/dispatcher/client/result.js";
 import { useDispatcher } from "../support/dispatcher.ts";
+import { validateProtocol } from "../support/schema.ts";
 
 const dispatcher = useDispatcher();
-
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-ajv.addSchema(dagSchema);
-ajv.addSchema(protocolSchema);
-const validColumnar = ajv.getSchema(`${protocolSchema.$id}#/definitions/columnarDispatchDetail`)!;
-const validDetail = ajv.getSchema(`${protocolSchema.$id}#/definitions/dispatchDetail`)!;
 
 async function get(path: string): Promise<{ status: number; body: unknown }> {
   const { url, token } = dispatcher.current();
@@ -70,7 +64,7 @@ test("GET without ?nodes is the object form; with ?nodes=columns (and /wait) the
   const engine = dispatcher.current().engine;
 
   const plain = await get(`/api/v1/dispatches/${handle.id}`);
-  assert.ok(validDetail(plain.body), JSON.stringify(validDetail.errors));
+  validateProtocol("dispatchDetail", plain.body);
   assert.deepStrictEqual(plain.body, JSON.parse(JSON.stringify(engine.detail(handle.id))));
   assert.deepEqual(Object.keys(plain.body as object), ["dispatch", "nodes", "seq"]);
 
@@ -80,7 +74,7 @@ test("GET without ?nodes is the object form; with ?nodes=columns (and /wait) the
   ]) {
     const columnar = await get(path);
     assert.equal(columnar.status, 200, path);
-    assert.ok(validColumnar(columnar.body), JSON.stringify(validColumnar.errors));
+    validateProtocol("columnarDispatchDetail", columnar.body);
     const body = columnar.body as ColumnarDispatchDetail;
     assert.deepEqual(Object.keys(body), ["dispatch", "nodeColumns", "seq"]);
     assert.deepStrictEqual(
