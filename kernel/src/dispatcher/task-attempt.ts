@@ -57,17 +57,23 @@ export class TaskAttempt {
     return new AttemptHooks(this.start, this.host.waitingFor, this.id, this.number);
   }
 
-  async end(submitted: Promise<TaskOutcome>): Promise<AttemptEnd> {
-    try {
-      return { outcome: await submitted };
-    } catch (error) {
-      if (this.controller.signal.aborted) return { aborted: this.controller.signal.reason };
-      if (error instanceof NotRun) return { notRun: true };
-      const now = Date.now();
-      return { outcome: { ok: false, error: taskError(error), logs: [], startedAt: now, endedAt: now } };
-    } finally {
-      this.settled = true;
-      clearTimeout(this.timer);
-    }
+  /** How the attempt ended, from what its submit settled with (awaited by the caller: one async frame a task). */
+  ended(outcome: TaskOutcome): AttemptEnd {
+    this.finish();
+    return { outcome };
+  }
+
+  /** How the attempt ended, from what its submit rejected with. */
+  failed(error: unknown): AttemptEnd {
+    this.finish();
+    if (this.controller.signal.aborted) return { aborted: this.controller.signal.reason };
+    if (error instanceof NotRun) return { notRun: true };
+    const now = Date.now();
+    return { outcome: { ok: false, error: taskError(error), logs: [], startedAt: now, endedAt: now } };
+  }
+
+  private finish(): void {
+    this.settled = true;
+    clearTimeout(this.timer);
   }
 }

@@ -12,7 +12,7 @@ import { followUps, type ChainSource, type FollowLink } from "./follow-ups";
 import type { GraphIndex } from "./graph-index";
 import { PENDING, RUNNING, type NodeTable } from "./node-table";
 import type { Scheduler } from "./scheduler";
-import { TaskAttempt, type AttemptHost } from "./task-attempt";
+import { TaskAttempt, type AttemptEnd, type AttemptHost } from "./task-attempt";
 import { joinArguments } from "./argument-bytes";
 import { decode, encode } from "./values";
 import type { RunEnvironment } from "./run-environment";
@@ -251,7 +251,12 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     reserved: boolean,
     submitted: Promise<TaskOutcome>,
   ): Promise<void> {
-    const end = await attempt.end(submitted);
+    let end: AttemptEnd;
+    try {
+      end = attempt.ended(await submitted);
+    } catch (error) {
+      end = attempt.failed(error);
+    }
     const { id, number } = attempt;
     const t = this.table;
     const pool = this.env.executors;

@@ -5,7 +5,7 @@
 // runs: the worker runs them in order. A shared array (one slot per task of the two) says which tasks
 // may still start: the pool cancels a task that has not started without waiting for the worker.
 import type { ElectronSpec } from "../workflow/serialize";
-import type { LogLine, TaskOutcome } from "./executor";
+import type { LogLine, TaskError } from "./executor";
 
 /** Tasks in one batch at most (the control array has twice as many slots). */
 export const MAX_BATCH = 64;
@@ -64,13 +64,17 @@ export type WorkerReply =
   /** A line the task in control slot `index` wrote. */
   | { readonly type: "log"; readonly index: number; readonly line: LogLine }
   /**
-   * The task in slot `index` finished. `outcome.logs` is empty: the lines came as "log" messages.
-   * `specFailed`: the rebuild threw. `micros`: how long the task itself ran.
+   * The task in slot `index` finished: its output, or its error (its log lines came as "log"
+   * messages). Flat, not a TaskOutcome: one object to clone a task. `specFailed`: the rebuild threw.
+   * `micros`: how long the task itself ran.
    */
   | {
       readonly type: "done";
       readonly index: number;
-      readonly outcome: TaskOutcome;
+      readonly output: Uint8Array | undefined;
+      readonly error: TaskError | undefined;
+      readonly startedAt: number;
+      readonly endedAt: number;
       readonly specFailed: boolean;
       readonly micros: number;
     }

@@ -4,7 +4,7 @@
 // log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back each outcome as
 // soon as it has it.
 import { parentPort, workerData } from "node:worker_threads";
-import type { TaskOutcome } from "./executor";
+import type { TaskError } from "./executor";
 import {
   CANCELLED,
   DONE,
@@ -82,23 +82,24 @@ async function runBatch(message: BatchMessage): Promise<void> {
         )
       : false;
     const began = performance.now();
-    let outcome: TaskOutcome;
+    let output: Uint8Array | undefined;
+    let error: TaskError | undefined;
     let transfer: ArrayBuffer[] = [];
     try {
       const run = ready ? runDefinition(ready, task, input) : runRebuilt(rebuilt!, task, input);
-      const output = run instanceof Uint8Array ? run : await run;
-      outcome = { ok: true, output, logs: [], startedAt, endedAt: Date.now() };
+      output = run instanceof Uint8Array ? run : await run;
       // The next task takes this output: it stays here (posting copies it), else it moves.
       if (followsPrevious(message, i + 1)) previous = output;
       else if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength) {
         transfer = [output.buffer as ArrayBuffer];
       }
-    } catch (error) {
-      outcome = { ok: false, error: taskError(error), logs: [], startedAt, endedAt: Date.now() };
+    } catch (thrown) {
+      error = taskError(thrown);
     }
+    const endedAt = Date.now();
     const micros = Math.round((performance.now() - began) * 1000);
     Atomics.store(control, index, DONE);
-    post({ type: "done", index, outcome, specFailed, micros }, transfer);
+    post({ type: "done", index, output, error, startedAt, endedAt, specFailed, micros }, transfer);
   }
 }
 

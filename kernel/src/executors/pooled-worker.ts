@@ -234,11 +234,18 @@ export class PooledWorker<J extends Job = Job> {
     if (reply.type === "done") {
       // The worker forgot a spec whose rebuild failed: send it again next time.
       if (reply.specFailed) this.known.delete(running.job.key);
-      endedAt = reply.outcome.endedAt;
+      endedAt = reply.endedAt;
       if (!running.settled && !running.stopReason && !this.stopAll) {
-        this.reportStart(running, reply.outcome.startedAt);
-        this.settle(running).resolve({ ...reply.outcome, logs: running.logs }, reply.micros);
-        const next = this.nextToRun(running, reply.outcome.ok);
+        const { startedAt, output, error, micros } = reply;
+        this.reportStart(running, startedAt);
+        const logs = running.logs;
+        this.settle(running).resolve(
+          error
+            ? { ok: false, error, logs, startedAt, endedAt }
+            : { ok: true, output: output!, logs, startedAt, endedAt },
+          micros,
+        );
+        const next = this.nextToRun(running, !error);
         if (next) this.reportStart(next, endedAt);
       }
     }
