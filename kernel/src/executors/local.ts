@@ -6,7 +6,6 @@
 // chain of dependent tasks (`submitChain`) goes as one batch too, each taking the previous one's
 // output inside the worker. A crashed or out-of-memory worker fails only its running task and is
 // replaced; abort (cancel, timeout) of a running task terminates its worker and rejects the submit.
-import type { ElectronSpec } from "../workflow/serialize";
 import {
   NotRun,
   type Executor,
@@ -21,62 +20,17 @@ import { localSizing, type LocalExecutorOptions, type LocalSizing } from "./loca
 import { MAX_BATCH } from "./local-protocol";
 import { onAbort } from "./abort-listeners";
 import { spawnDelay, Speeds, type Busy } from "./local-pacing";
-import { PooledWorker, type Job } from "./pooled-worker";
+import { Entry } from "./local-entry";
+import { PooledWorker } from "./pooled-worker";
 import { specKey } from "./task-runtime";
 
 export type { LocalExecutorOptions } from "./local-options";
-
-/** One submit: waiting here, then a job of a worker's batch. */
-const NOTHING = (): void => undefined;
-
-class Entry implements Job {
-  unlisten: () => void = NOTHING;
-  /** Where it runs, once handed to a worker, and its control slot there: abort goes there. */
-  worker: PooledWorker<Entry> | undefined;
-  index = 0;
-  /** A chain's first task: how many follow-ups wait right behind it (they start in its batch). */
-  links = 0;
-
-  constructor(
-    readonly task: TaskSpec,
-    /** A follow-up: the argument positions that take the previous task's output. */
-    readonly inputAt: readonly number[] | undefined,
-    readonly key: string,
-    readonly cpus: number,
-    readonly memoryMB: number,
-    private readonly speeds: Speeds,
-    private readonly onStart: ((at: number) => void) | undefined,
-    private readonly settleResolve: (outcome: TaskOutcome) => void,
-    private readonly settleReject: (reason: unknown) => void,
-  ) {}
-
-  get spec(): ElectronSpec {
-    return this.task.electron as ElectronSpec;
-  }
-
-  started(at: number): void {
-    this.onStart?.(at);
-  }
-
-  resolve(outcome: TaskOutcome, micros: number): void {
-    this.unlisten();
-    this.speeds.measured(this.key, micros);
-    this.settleResolve(outcome);
-  }
-
-  reject(reason: unknown): void {
-    this.unlisten();
-    this.settleReject(reason);
-  }
-}
 
 /** What a busy worker holds: its batch's reservation, given back when the batch ends. */
 interface Reservation extends Busy {
   readonly cpus: number;
   readonly worker: PooledWorker<Entry>;
 }
-
-const NO_FOLLOW_UPS: readonly FollowUp[] = [];
 
 function notRun(why: string): Promise<TaskOutcome> {
   return Promise.reject(new NotRun(why));
@@ -113,8 +67,28 @@ export class LocalExecutor implements Executor {
     return [...this.idle, ...this.busy.keys()].flatMap((w) => (w.startupMs === undefined ? [] : [w.startupMs]));
   }
 
-  submit(task: TaskSpec, signal: AbortSignal, options?: SubmitOptions): Promise<TaskOutcome> {
-    return this.submitChain(task, signal, options, NO_FOLLOW_UPS)[0]!;
+  submit(task: TaskSpec, signal: AbortSignal, options: SubmitOptions = {}): Promise<TaskOutcome> {
+    // The usual case, without a chain's arrays and closures: a few objects less for every task.
+    const cpus = task.resources.cpus;
+    const memoryMB = task.resources.memoryMB ?? this.sizing.defaultTaskMemoryMB;
+    const refusal = this.refusal(task, signal, cpus, memoryMB);
+    if (refusal) return refusal;
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const entry = new Entry(
+        task,
+        undefined,
+        specKey(task.electron),
+        cpus,
+        Math.ceil(memoryMB),
+        this.speeds,
+        options.started,
+        resolve,
+        reject,
+      );
+      entry.unlisten = onAbort(signal, () => this.abort(entry, signal.reason));
+      this.waiting.push(entry);
+      this.drain();
+    });
   }
 
   submitChain(
@@ -127,16 +101,7 @@ export class LocalExecutor implements Executor {
       throw new RangeError(`a chain takes ${this.maxFollowUps} follow-ups at most`);
     const cpus = task.resources.cpus;
     const memoryMB = task.resources.memoryMB ?? this.sizing.defaultTaskMemoryMB;
-    let refusal: Promise<TaskOutcome> | undefined;
-    if (this.closed) refusal = Promise.reject(new Error("the local executor is closed"));
-    else if (signal.aborted) refusal = Promise.reject(signal.reason);
-    else {
-      const impossible = this.impossible(task, cpus, memoryMB);
-      if (impossible) {
-        const now = Date.now();
-        refusal = Promise.resolve({ ok: false, error: impossible, logs: [], startedAt: now, endedAt: now });
-      }
-    }
+    const refusal = this.refusal(task, signal, cpus, memoryMB);
     if (refusal) return [refusal, ...followUps.map(() => notRun("the task before it did not start"))];
     const entries: Entry[] = [];
     const promises: Array<Promise<TaskOutcome>> = [];
@@ -202,6 +167,21 @@ export class LocalExecutor implements Executor {
     }
     const all = [...this.busy.keys(), ...this.idle.splice(0)];
     await Promise.all(all.map((worker) => worker.stop(reason)));
+  }
+
+  /** The submit's answer when the task cannot be taken (closed, aborted already, too big); else undefined. */
+  private refusal(
+    task: TaskSpec,
+    signal: AbortSignal,
+    cpus: number,
+    memoryMB: number,
+  ): Promise<TaskOutcome> | undefined {
+    if (this.closed) return Promise.reject(new Error("the local executor is closed"));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const impossible = this.impossible(task, cpus, memoryMB);
+    if (!impossible) return undefined;
+    const now = Date.now();
+    return Promise.resolve({ ok: false, error: impossible, logs: [], startedAt: now, endedAt: now });
   }
 
   private impossible(task: TaskSpec, cpus: number, memoryMB: number): TaskError | undefined {
