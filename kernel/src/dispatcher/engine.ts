@@ -4,7 +4,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { NodeKind } from "@valence/schema";
 import { volumeNameProblem } from "../workflow/volume";
 import type { ColumnarDispatchDetail, DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
@@ -22,6 +21,7 @@ import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
 import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
+import { graphText, newNodeRows } from "./new-dispatch";
 
 /** A request the dispatcher refuses as a whole; servers answer it with 400 and the message. */
 export class DispatchRejected extends Error {
@@ -366,38 +366,5 @@ export class Engine {
     if (!set) return;
     const sends = [...set];
     for (const message of messages) for (const send of sends) send(message);
-  }
-}
-
-/**
- * How the graph is stored: the request's text as received when the graph is nearly all of it (a
- * 10,000-task graph is 2.5 MB of JSON, not serialized a second time), else the graph alone.
- */
-function graphText(request: NewDispatchRequest, latticeLength: number): { graph: string; graphInRequest?: true } {
-  const { text } = request;
-  // The rest of the request (lattice, inputs as base64) is stored on its own too: keep that copy small.
-  if (text !== undefined && 8 * (latticeLength + 2 * request.inputs.byteLength) < text.length) {
-    return { graph: text, graphInRequest: true };
-  }
-  return { graph: JSON.stringify(request.graph) };
-}
-
-/** The nodes a new dispatch stores (as one list: store/node-list.ts), one reused object at a time. */
-function* newNodeRows(
-  index: GraphIndex,
-): Generator<{ nodeId: number; kind: NodeKind; name: string; status?: "COMPLETED" }> {
-  const row: { nodeId: number; kind: NodeKind; name: string; status?: "COMPLETED" } = {
-    nodeId: 0,
-    kind: "electron",
-    name: "",
-  };
-  for (let i = 0; i < index.size; i++) {
-    row.nodeId = i;
-    row.kind = index.kind(i);
-    row.name = index.name(i);
-    // Parameters hold their value from the start: complete at creation.
-    if (row.kind === "parameter") row.status = "COMPLETED";
-    else delete row.status;
-    yield row;
   }
 }
