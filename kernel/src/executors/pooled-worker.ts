@@ -175,8 +175,9 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   /**
-   * Aborts the task at `index` of the current batch: at once if it has not started (or is already
-   * done); if it is running, by terminating the worker — the batch's later tasks go back to the pool.
+   * Aborts the task in `slot` (of the running or the queued batch): at once if it has not started (or
+   * is already done); if it is running, by terminating the worker — the tasks that have not started,
+   * the queued batch's too, go back to the pool.
    */
   abort(slot: number, reason: unknown): void {
     const running = this.at(slot);
