@@ -3,6 +3,7 @@
 // extension and other clients read it); an unknown form is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import type { ColumnarDispatchDetail, DispatchDetail } from "@valence/schema";
 import * as ct from "valence";
 import { Result } from "../../dist/dispatcher/client/result.js";
@@ -52,6 +53,10 @@ test("getResult asks for columns and gets the nodes of the object form, field fo
   const old = new Result(detail, () => Promise.reject(new Error("not asked")));
   // toString from the columns, before any node object is made, is the one of the object form.
   assert.equal(String(result), String(old));
+  // console.log and JSON show the result's fields and nodes, not the columns they came as.
+  assert.doesNotMatch(inspect(result), /outputAt|nodeColumns/);
+  assert.equal(JSON.stringify(result), JSON.stringify(old));
+  assert.deepEqual((JSON.parse(JSON.stringify(result)) as { nodes: unknown }).nodes, detail.nodes);
   assert.deepStrictEqual(result.nodes, detail.nodes);
   assert.equal(JSON.stringify(result.nodes), JSON.stringify(detail.nodes));
   assert.equal(result.nodes, result.nodes, "made once");

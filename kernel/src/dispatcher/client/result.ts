@@ -51,9 +51,10 @@ export class Result<R = unknown> {
   readonly startTime: Date | undefined;
   readonly endTime: Date | undefined;
   // The node states as received: objects, or columns turned into objects on first use of `nodes`
-  // (a caller who reads only `result` never pays for 20,000 objects).
-  private states: readonly NodeState[] | undefined;
-  private readonly columns: NodeColumns | undefined;
+  // (a caller who reads only `result` never pays for 20,000 objects). Private fields: neither
+  // console.log nor JSON shows the columns.
+  #states: readonly NodeState[] | undefined;
+  readonly #columns: NodeColumns | undefined;
 
   constructor(
     detail: DispatchDetail | ColumnarDispatchDetail,
@@ -68,13 +69,19 @@ export class Result<R = unknown> {
     this.error = d.error;
     this.startTime = d.startedAt === undefined ? undefined : new Date(d.startedAt);
     this.endTime = d.endedAt === undefined ? undefined : new Date(d.endedAt);
-    if ("nodeColumns" in detail) this.columns = detail.nodeColumns;
-    else this.states = detail.nodes;
+    if ("nodeColumns" in detail) this.#columns = detail.nodeColumns;
+    else this.#states = detail.nodes;
   }
 
   /** Every node's state, in node id order. */
   get nodes(): readonly NodeState[] {
-    return (this.states ??= nodeStatesOf(this.columns!));
+    return (this.#states ??= nodeStatesOf(this.#columns!));
+  }
+
+  /** The result as JSON shows it: its fields and every node's state. */
+  toJSON(): Record<string, unknown> {
+    const { dispatchId, latticeName, status, result, error, startTime, endTime } = this;
+    return { dispatchId, latticeName, status, result, error, startTime, endTime, nodes: this.nodes };
   }
 
   get isFinal(): boolean {
@@ -113,8 +120,8 @@ export class Result<R = unknown> {
 
   toString(): string {
     // From the columns when the nodes were not made: no object per node for a summary.
-    const counts = this.states || !this.columns ? new Map<Status, number>() : statusCounts(this.columns);
-    if (this.states) for (const node of this.states) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+    const counts = this.#states || !this.#columns ? new Map<Status, number>() : statusCounts(this.#columns);
+    if (this.#states) for (const node of this.#states) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
     const summary = [...counts].map(([status, n]) => `${n} ${status.toLowerCase()}`).join(", ");
     const took = this.startTime && this.endTime ? ` in ${this.endTime.getTime() - this.startTime.getTime()} ms` : "";
     const error = this.error ? `: ${this.error.message}` : "";
