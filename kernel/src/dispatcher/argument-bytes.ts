@@ -5,11 +5,10 @@
 // elements kind, which depends on what the code that filled it saw before: equal arguments could make
 // different bytes, so different content keys.) The format is checked against v8's at load.
 import { deserialize, serialize } from "node:v8";
+import { INT32_TAG as INT32, isSmallInt, V8_HEADER as HEADER, writeSmallInt, writeVarint } from "../workflow/v8-ints";
 
-const HEADER = serialize(0).subarray(0, 2);
 const DENSE_ARRAY = 0x41; // 'A'
 const END_DENSE_ARRAY = 0x24; // '$'
-const INT32 = 0x49; // 'I': zigzag varint
 const DOUBLE = 0x4e; // 'N'
 const ONE_BYTE_STRING = 0x22; // '"'
 const TRUE = 0x54;
@@ -47,8 +46,7 @@ function join(parts: readonly Uint8Array[]): Uint8Array | undefined {
       bytes.set(part.subarray(2), at);
       at += part.length - 2;
     } else if (isSmallInt(number)) {
-      bytes[at++] = INT32;
-      at = writeVarint(bytes, at, ((number << 1) ^ (number >> 31)) >>> 0);
+      at = writeSmallInt(bytes, at, number);
     } else {
       bytes[at++] = DOUBLE;
       bytes.writeDoubleLE(number, at);
@@ -60,9 +58,6 @@ function join(parts: readonly Uint8Array[]): Uint8Array | undefined {
   at = writeVarint(bytes, at, n);
   return bytes.subarray(0, at);
 }
-
-/** Whole numbers v8 keeps as small ints (Smis) on every build. */
-const isSmallInt = (n: number): boolean => Number.isInteger(n) && n >= -(2 ** 30) && n < 2 ** 30 && !Object.is(n, -0);
 
 const NOT_SIMPLE = Symbol("not simple");
 
@@ -98,12 +93,6 @@ function simpleValue(bytes: Uint8Array): unknown {
     default:
       return NOT_SIMPLE;
   }
-}
-
-function writeVarint(bytes: Uint8Array, at: number, n: number): number {
-  for (; n >= 0x80; n >>>= 7) bytes[at++] = (n & 0x7f) | 0x80;
-  bytes[at++] = n;
-  return at;
 }
 
 const SAMPLES: unknown[][] = [

@@ -15,6 +15,7 @@ import type { Graph } from "./graph";
 import { outputStructure } from "./output";
 import { previewValue } from "./preview";
 import { serializeElectron, type ElectronSpec } from "./serialize";
+import { isSmallInt, SMALL_INTS_MATCH, V8_HEADER, writeSmallInt } from "./v8-ints";
 
 export type TransportNode = TransportNodeDocument;
 export type TransportOutput = TransportOutputDocument;
@@ -82,7 +83,7 @@ function transportOutput(value: unknown, latticeName: string): TransportOutput {
 
 /** v8-serializes a value to base64, or fails naming what could not travel (`what`: made only then). */
 export function encodeValue(value: unknown, what: string | (() => string)): string {
-  if (typeof value === "number" && SMALL_INTS && isSmallInt(value)) return encodeSmallInt(value);
+  if (typeof value === "number" && SMALL_INTS_MATCH && isSmallInt(value)) return encodeSmallInt(value);
   try {
     return serialize(value).toString("base64");
   } catch (error) {
@@ -112,24 +113,9 @@ export function outputPreview(output: TransportOutput): OutputStructure {
   }
 }
 
-// A loop's literal arguments are mostly small integers: their v8 bytes (the version header, 'I', the
-// zigzag varint) are made here without a serializer each, which cost most of a 10,000-parameter graph's
-// conversion. Used only if they match v8's own for a few samples (a future format falls back).
-const HEADER = serialize(0).subarray(0, 2);
-const isSmallInt = (n: number): boolean => Number.isInteger(n) && n >= -(2 ** 30) && n < 2 ** 30 && !Object.is(n, -0);
-
+/** A small int's v8 bytes as base64, made without a serializer (v8-ints.ts). */
 function encodeSmallInt(n: number): string {
-  let zigzag = ((n << 1) ^ (n >> 31)) >>> 0;
   const bytes = Buffer.allocUnsafe(8);
-  bytes[0] = HEADER[0]!;
-  bytes[1] = HEADER[1]!;
-  bytes[2] = 0x49; // 'I': int32
-  let length = 3;
-  for (; zigzag >= 0x80; zigzag >>>= 7) bytes[length++] = (zigzag & 0x7f) | 0x80;
-  bytes[length++] = zigzag;
-  return bytes.toString("base64", 0, length);
+  bytes.set(V8_HEADER);
+  return bytes.toString("base64", 0, writeSmallInt(bytes, V8_HEADER.length, n));
 }
-
-const SMALL_INTS = [0, 1, -1, 63, 64, -65, 300, 2 ** 30 - 1, -(2 ** 30), 123_456_789].every(
-  (n) => encodeSmallInt(n) === serialize(n).toString("base64"),
-);
