@@ -34,6 +34,9 @@ export type {
   TaskErrorDocument,
   ErrorResponse,
   TransportGraphDocument,
+  TransportGraphV1Document,
+  TransportNodeColumns,
+  TransportEdgeColumns,
   TransportNodeDocument,
   TransportOutputDocument,
 } from "./protocol.generated";

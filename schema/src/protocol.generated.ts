@@ -1,34 +1,10 @@
 /* Generated from the JSON Schema beside it by `npm run schema:generate`. Do not edit. */
 
 /**
- * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
- */
-export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
-export type Base64 = string;
-export type TransportOutputDocument =
-  | {
-      kind: "future";
-      node: number;
-    }
-  | {
-      kind: "array";
-      items: TransportOutputDocument[];
-    }
-  | {
-      kind: "object";
-      entries: {
-        [k: string]: TransportOutputDocument;
-      };
-    }
-  | {
-      kind: "value";
-      value: ValuePreview;
-      data: Base64;
-    };
-/**
  * A volume name: letters, digits, '.', '_' and '-'; never a path.
  */
 export type VolumeName = string;
+export type Base64 = string;
 /**
  * Websocket, client → dispatcher. subscribe: a snapshot (or, with afterSeq, exactly the updates after it), then live updates.
  */
@@ -70,6 +46,30 @@ export type ServerMessage =
       dispatchId?: string;
     };
 export type Status = "NEW_OBJECT" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+export type TransportOutputDocument =
+  | {
+      kind: "future";
+      node: number;
+    }
+  | {
+      kind: "array";
+      items: TransportOutputDocument[];
+    }
+  | {
+      kind: "object";
+      entries: {
+        [k: string]: TransportOutputDocument;
+      };
+    }
+  | {
+      kind: "value";
+      value: ValuePreview;
+      data: Base64;
+    };
+/**
+ * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
+ */
+export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
 
 /**
  * Messages between clients (kernels, scripts, the browser) and the dispatcher. HTTP bodies under /api/v1 and websocket messages on /api/v1/events. Every message is validated on arrival.
@@ -86,12 +86,16 @@ export interface DispatcherProtocol {
   nodeDetail?: NodeDetail;
   errorResponse?: ErrorResponse;
   transportGraph?: TransportGraphDocument;
+  transportGraphV1?: TransportGraphV1Document;
 }
 /**
  * POST /api/v1/dispatches. The client built the graph (the dry run) and serialized it; the lattice travels too, so the dispatcher can redispatch and resume without the client.
  */
 export interface DispatchRequest {
-  graph: TransportGraphDocument;
+  /**
+   * The graph in columns (version 2); version 1, an object per node and edge, is still read from older clients.
+   */
+  graph: TransportGraphDocument | TransportGraphV1Document;
   /**
    * The serialized lattice (LatticeSpec).
    */
@@ -101,73 +105,6 @@ export interface DispatchRequest {
    */
   inputs: string;
   volume?: VolumeName;
-}
-/**
- * A built graph as it leaves the client: electrons serialized once (functions by value), literal values v8-serialized (base64).
- */
-export interface TransportGraphDocument {
-  version: 1;
-  latticeName: string;
-  /**
-   * Items: An ElectronSpec (kernel/src/workflow/serialize).
-   */
-  electrons: {}[];
-  /**
-   * @maxItems 5000000
-   */
-  nodes: TransportNodeDocument[];
-  edges: DagEdge[];
-  output: TransportOutputDocument;
-}
-export interface TransportNodeDocument {
-  id: number;
-  kind: NodeKind;
-  name: string;
-  electron?: number;
-  options?: ElectronOptionsDocument;
-  value?: Base64;
-  key?: string | number;
-}
-/**
- * The electron options that matter outside the kernel. Hooks are listed by function name.
- */
-export interface ElectronOptionsDocument {
-  executor?: string;
-  resources?: Resources;
-  retries?: number;
-  timeoutMs?: number;
-  deps?: {
-    npm?: string[];
-  };
-  callBefore?: string[];
-  callAfter?: string[];
-  cache?: boolean;
-  outputLength?: number;
-}
-export interface Resources {
-  cpus?: number;
-  memoryMB?: number;
-  gpus?: number;
-}
-/**
- * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.
- */
-export interface DagEdge {
-  source: number;
-  target: number;
-  kind: "data" | "wait";
-  position?: number;
-  key?: string;
-}
-/**
- * A short, human-readable rendering of a value; never the value itself.
- */
-export interface ValuePreview {
-  /**
-   * typeof, or the constructor name for objects (Array, Map, Date...).
-   */
-  type: string;
-  preview: string;
 }
 /**
  * POST /api/v1/dispatches/{id}/redispatch: rebuild the graph from the stored lattice with new inputs (or the stored ones).
@@ -220,6 +157,16 @@ export interface NodeState {
    * Live only (never stored): why the executor holds the task instead of running it. Absent once it starts.
    */
   waiting?: string;
+}
+/**
+ * A short, human-readable rendering of a value; never the value itself.
+ */
+export interface ValuePreview {
+  /**
+   * typeof, or the constructor name for objects (Array, Map, Date...).
+   */
+  type: string;
+  preview: string;
 }
 /**
  * The worker process that ran a node's last attempt, for executors that run tasks on other machines (bullmq).
@@ -331,4 +278,167 @@ export interface NodeDetail {
 export interface ErrorResponse {
   error: string;
   details?: string[];
+}
+/**
+ * A built graph as it leaves the client (version 2): electrons serialized once (functions by value), nodes and edges in columns (one array per field, entry i for node or edge i), parameter values v8-serialized one after another in one base64 string. A 10,000-task graph is about 0.5 MB of JSON, read without an object per node.
+ */
+export interface TransportGraphDocument {
+  version: 2;
+  latticeName: string;
+  /**
+   * Items: An ElectronSpec (kernel/src/workflow/serialize).
+   */
+  electrons: {}[];
+  /**
+   * The options documents of electron and sublattice nodes, each once.
+   */
+  options: ElectronOptionsDocument[];
+  /**
+   * Node names, each once.
+   */
+  names: string[];
+  nodes: TransportNodeColumns;
+  edges: TransportEdgeColumns;
+  output: TransportOutputDocument;
+}
+/**
+ * The electron options that matter outside the kernel. Hooks are listed by function name.
+ */
+export interface ElectronOptionsDocument {
+  executor?: string;
+  resources?: Resources;
+  retries?: number;
+  timeoutMs?: number;
+  deps?: {
+    npm?: string[];
+  };
+  callBefore?: string[];
+  callAfter?: string[];
+  cache?: boolean;
+  outputLength?: number;
+}
+export interface Resources {
+  cpus?: number;
+  memoryMB?: number;
+  gpus?: number;
+}
+/**
+ * The nodes of a transport graph: node i (its id) is entry i of every column.
+ */
+export interface TransportNodeColumns {
+  /**
+   * One letter per node: p parameter, e electron, s sublattice, l list, d dict, i getitem, a getattr.
+   */
+  kind: string;
+  /**
+   * Index into the graph's names.
+   *
+   * @maxItems 5000000
+   */
+  name: number[];
+  /**
+   * electron and sublattice nodes: index into the graph's electrons; -1 for the others.
+   *
+   * @maxItems 5000000
+   */
+  electron: number[];
+  /**
+   * electron and sublattice nodes: index into the graph's options; -1 for the others.
+   *
+   * @maxItems 5000000
+   */
+  options: number[];
+  /**
+   * parameter nodes: how many bytes of `values` are the node's value (they follow one another in node order); 0 for the others.
+   *
+   * @maxItems 5000000
+   */
+  valueLength: number[];
+  /**
+   * Every parameter's v8-serialized value, one after another.
+   */
+  values: string;
+  /**
+   * getitem / getattr nodes: the index or property name, by node id.
+   */
+  keys?: {
+    /**
+     * This interface was referenced by `undefined`'s JSON-Schema definition
+     * via the `patternProperty` "^(0|[1-9][0-9]*)$".
+     */
+    [k: string]: string | number;
+  };
+}
+/**
+ * The edges of a transport graph, edge i being entry i of every column (as dag.schema.json's edge).
+ */
+export interface TransportEdgeColumns {
+  /**
+   * Node ids.
+   *
+   * @maxItems 5000000
+   */
+  source: number[];
+  /**
+   * Node ids.
+   *
+   * @maxItems 5000000
+   */
+  target: number[];
+  /**
+   * One letter per edge: d data, w wait.
+   */
+  kind: string;
+  /**
+   * Argument position or element index; -1 for none.
+   *
+   * @maxItems 5000000
+   */
+  position: number[];
+  /**
+   * Data edges into dict nodes: the property name, by edge index.
+   */
+  keys?: {
+    /**
+     * This interface was referenced by `undefined`'s JSON-Schema definition
+     * via the `patternProperty` "^(0|[1-9][0-9]*)$".
+     */
+    [k: string]: string;
+  };
+}
+/**
+ * Version 1 of the transport graph, an object per node and edge: what older clients send and older dispatchers stored. Read as version 2.
+ */
+export interface TransportGraphV1Document {
+  version: 1;
+  latticeName: string;
+  /**
+   * Items: An ElectronSpec (kernel/src/workflow/serialize).
+   */
+  electrons: {}[];
+  /**
+   * @maxItems 5000000
+   */
+  nodes: TransportNodeDocument[];
+  edges: DagEdge[];
+  output: TransportOutputDocument;
+}
+export interface TransportNodeDocument {
+  id: number;
+  kind: NodeKind;
+  name: string;
+  electron?: number;
+  options?: ElectronOptionsDocument;
+  value?: Base64;
+  key?: string | number;
+}
+/**
+ * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.
+ */
+export interface DagEdge {
+  source: number;
+  target: number;
+  kind: "data" | "wait";
+  position?: number;
+  key?: string;
 }

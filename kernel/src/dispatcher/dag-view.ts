@@ -5,23 +5,42 @@
 // a graph its kernel never built.
 import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
 import { previewValue } from "../workflow/preview";
-import { outputPreview, type TransportGraph } from "../workflow/transport";
-import { decode, fromBase64 } from "./values";
+import { kindOfLetter, outputPreview, type TransportGraph } from "../workflow/transport";
+import { decode } from "./values";
 
 export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
   const states = new Map(nodes.map((node) => [node.id, node]));
+  const columns = graph.nodes;
+  const values = Buffer.from(columns.values, "base64");
+  let valueAt = 0;
+  const drawn: DagNode[] = [];
+  for (let id = 0; id < columns.kind.length; id++) {
+    const doc: DagNode = { id, kind: kindOfLetter(columns.kind[id]!)!, name: graph.names[columns.name[id]!]! };
+    const options = graph.options[columns.options[id]!];
+    if (options) doc.options = options;
+    const key = columns.keys?.[id];
+    if (key !== undefined) doc.key = key;
+    const length = columns.valueLength[id]!;
+    if (length > 0) doc.value = preview(values.subarray(valueAt, (valueAt += length)));
+    const state = states.get(id);
+    drawn.push(state ? withState(doc, state) : doc);
+  }
+  const edges = graph.edges;
   const document: DagDocument = {
     version: 1,
     lattice: { name: graph.latticeName },
-    nodes: graph.nodes.map((node): DagNode => {
-      const doc: DagNode = { id: node.id, kind: node.kind, name: node.name };
-      if (node.options) doc.options = node.options;
-      if (node.key !== undefined) doc.key = node.key;
-      if (node.value !== undefined) doc.value = preview(node.value);
-      const state = states.get(node.id);
-      return state ? withState(doc, state) : doc;
+    nodes: drawn,
+    edges: edges.source.map((source, e) => {
+      const position = edges.position[e]!;
+      const key = edges.keys?.[e];
+      return {
+        source,
+        target: edges.target[e]!,
+        kind: edges.kind[e] === "d" ? ("data" as const) : ("wait" as const),
+        ...(position >= 0 ? { position } : {}),
+        ...(key !== undefined ? { key } : {}),
+      };
     }),
-    edges: graph.edges.map((edge) => ({ ...edge })),
     output: outputPreview(graph.output),
     dispatch,
   };
@@ -43,9 +62,9 @@ function withState(doc: DagNode, state: NodeState): DagNode {
   return doc;
 }
 
-function preview(data: string): DagNode["value"] {
+function preview(data: Uint8Array): DagNode["value"] {
   try {
-    return previewValue(decode(fromBase64(data)));
+    return previewValue(decode(data));
   } catch {
     return { type: "unknown", preview: "(cannot be read)" };
   }

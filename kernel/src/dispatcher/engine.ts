@@ -22,6 +22,7 @@ import type { Store } from "./store/store";
 import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
 import { graphText, newNodeRows } from "./new-dispatch";
+import { asColumns, type TransportGraphV1 } from "./transport-v1";
 
 /** A request the dispatcher refuses as a whole; servers answer it with 400 and the message. */
 export class DispatchRejected extends Error {
@@ -37,7 +38,7 @@ export class UnknownDispatch extends Error {
 }
 
 export interface NewDispatchRequest {
-  readonly graph: TransportGraph;
+  readonly graph: TransportGraph | TransportGraphV1;
   readonly lattice: unknown;
   readonly inputs: Uint8Array;
   readonly parentId?: string;
@@ -76,7 +77,7 @@ export class Engine {
   resumeUnfinished(): string[] {
     // Every run exists before any starts: a resumed parent finds its resumed child dispatches running.
     const runs = this.store.unfinishedDispatches().map((record) =>
-      this.createRun(record.id, new GraphIndex(this.store.parseGraph(record.id) as TransportGraph), {
+      this.createRun(record.id, new GraphIndex(this.storedGraph(record.id)), {
         latticeName: record.latticeName,
         createdAt: record.createdAt,
         seq: this.store.lastSeq(record.id),
@@ -177,8 +178,7 @@ export class Engine {
   /** The dispatch's DAG document with every node's current status (for drawing it). */
   graph(id: string): DagDocument {
     const detail = this.detail(id);
-    const graph = this.store.parseGraph(id) as TransportGraph;
-    return dagView(graph, detail.nodes, { id, status: detail.dispatch.status });
+    return dagView(this.storedGraph(id), detail.nodes, { id, status: detail.dispatch.status });
   }
 
   nodeDetail(id: string, nodeId: number): NodeDetail {
@@ -326,19 +326,17 @@ export class Engine {
     return { name, path };
   }
 
-  private validate(graph: TransportGraph): GraphIndex {
-    if (graph?.version !== 1 || !Array.isArray(graph.nodes) || !Array.isArray(graph.edges)) {
-      throw new DispatchRejected("the graph is not a Valence transport graph (version 1)");
+  private validate(graph: TransportGraph | TransportGraphV1): GraphIndex {
+    const version = (graph as { version?: unknown } | undefined)?.version;
+    if ((version !== 1 && version !== 2) || typeof graph.nodes !== "object" || typeof graph.edges !== "object") {
+      throw new DispatchRejected("the graph is not a Valence transport graph (version 2, or 1 from older clients)");
     }
     let index: GraphIndex;
     try {
-      index = new GraphIndex(graph);
+      index = new GraphIndex(asColumns(graph));
     } catch (error) {
       throw new DispatchRejected(`the graph is malformed: ${(error as Error).message}`);
     }
-    graph.nodes.forEach((node, i) => {
-      if (node.id !== i) throw new DispatchRejected(`node ids must be 0…n-1 in order; found ${node.id} at ${i}`);
-    });
     // Checked once per distinct options document, not once per node.
     const checked = new Set<number>();
     for (let i = 0; i < index.size; i++) {
@@ -353,6 +351,11 @@ export class Engine {
       if (why) throw new DispatchRejected(`electron "${index.name(i)}" (node ${i}) ${why}`);
     }
     return index;
+  }
+
+  /** A dispatch's stored graph, in columns (one an older dispatcher stored is converted). */
+  private storedGraph(id: string): TransportGraph {
+    return asColumns(this.store.parseGraph(id) as TransportGraph | TransportGraphV1);
   }
 
   private record(id: string): NonNullable<ReturnType<Store["getDispatch"]>> {

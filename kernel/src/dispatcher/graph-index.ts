@@ -1,16 +1,18 @@
 // A transport graph indexed for running, built once per dispatch in O(nodes + edges) and kept compact:
 // typed arrays (dependants and data inputs in CSR form, kinds, electron and options indexes) instead
-// of an object and two arrays per node, so a 100,000-node dispatch costs a few MB while it runs. The
-// parsed graph's node and edge objects are not kept.
+// of an object and two arrays per node, so a 100,000-node dispatch costs a few MB while it runs. Read
+// from the transport graph's columns (version 2; transport-v1.ts converts older graphs), not kept.
 import { createHash } from "node:crypto";
-import type { ElectronOptionsDocument, NodeKind } from "@valence/schema";
+import type { ElectronOptionsDocument, NodeKind, TransportNodeDocument } from "@valence/schema";
 import type { GraphEdge } from "../workflow/graph";
 import type { ElectronSpec } from "../workflow/serialize";
-import type { TransportGraph, TransportNode, TransportOutput } from "../workflow/transport";
+import { KIND_LETTERS, type TransportGraph, type TransportOutput } from "../workflow/transport";
 import type { SchedulableGraph } from "./scheduler";
 
 const KINDS: readonly NodeKind[] = ["parameter", "electron", "sublattice", "list", "dict", "getitem", "getattr"];
-const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code]));
+/** A kind's code by the char code of its letter (workflow/transport.ts). */
+const KIND_CODES: number[] = [];
+KINDS.forEach((kind, code) => (KIND_CODES[KIND_LETTERS[kind].charCodeAt(0)] = code));
 const NONE = -1;
 
 export class GraphIndex implements SchedulableGraph {
@@ -46,78 +48,86 @@ export class GraphIndex implements SchedulableGraph {
   private readonly electronHashes = new Map<number, string>();
 
   constructor(graph: TransportGraph) {
-    const n = graph.nodes.length;
+    const { nodes, edges } = graph;
+    const n = nodes.kind.length;
+    for (const column of ["name", "electron", "options", "valueLength"] as const) {
+      if (nodes[column].length !== n)
+        throw new RangeError(`nodes.${column} has ${nodes[column].length} entries, not ${n}`);
+    }
     this.size = n;
     this.latticeName = graph.latticeName;
     this.electrons = graph.electrons;
     this.output = graph.output;
     this.kinds = new Uint8Array(n);
-    this.electronOf = new Int32Array(n).fill(NONE);
-    this.optionsOf = new Int32Array(n).fill(NONE);
+    this.electronOf = new Int32Array(n);
+    this.optionsOf = new Int32Array(n);
     this.names = new Array<string>(n);
-    const interned = new Map<string, string>();
-    const optionIndex = new Map<string, number>();
     this.valueAt = new Int32Array(n).fill(NONE);
     this.valueLength = new Int32Array(n);
-    let valueBytes = 0;
+    this.values = Buffer.from(nodes.values, "base64");
+    // Equal options documents share one entry (a client may send them apart).
+    const optionIndex = new Map<string, number>();
+    const options = graph.options.map((document) => {
+      const text = JSON.stringify(document);
+      let at = optionIndex.get(text);
+      if (at === undefined) optionIndex.set(text, (at = this.options.push(document) - 1));
+      return at;
+    });
     // Indexed loops here: this runs once per dispatch, too few times to be optimized, and an unoptimized
-    // for…of allocates a result object per element (15 MB for 100,000 nodes).
-    const nodes = graph.nodes;
-    for (let i = 0; i < n; i++) {
-      const value = nodes[i]!.value;
-      if (value !== undefined) valueBytes += Buffer.byteLength(value, "base64");
-    }
-    const values = Buffer.alloc(valueBytes);
+    // for…of allocates a result object per element.
     let valueEnd = 0;
     for (let i = 0; i < n; i++) {
-      const node = nodes[i]!;
-      const kind = KIND_CODES.get(node.kind);
-      if (kind === undefined) throw new RangeError(`node ${i} has an unknown kind "${String(node.kind)}"`);
+      const kind = KIND_CODES[nodes.kind.charCodeAt(i)] ?? NONE;
+      if (kind === NONE) throw new RangeError(`node ${i} has an unknown kind "${nodes.kind[i]}"`);
       this.kinds[i] = kind;
-      let name = interned.get(node.name);
-      if (name === undefined) interned.set(node.name, (name = node.name));
+      const name = graph.names[nodes.name[i]!];
+      if (name === undefined)
+        throw new RangeError(`node ${i} names entry ${nodes.name[i]} of ${graph.names.length} names`);
       this.names[i] = name;
-      if (node.electron !== undefined) this.electronOf[i] = node.electron;
-      if (node.value !== undefined) {
+      const electron = nodes.electron[i]!;
+      if (electron >= graph.electrons.length) throw new RangeError(`node ${i} has no electron spec`);
+      this.electronOf[i] = electron < 0 ? NONE : electron;
+      const option = nodes.options[i]!;
+      if (option >= options.length) throw new RangeError(`node ${i} names options ${option} of ${options.length}`);
+      this.optionsOf[i] = option < 0 ? NONE : options[option]!;
+      const length = nodes.valueLength[i]!;
+      if (length > 0) {
         this.valueAt[i] = valueEnd;
-        this.valueLength[i] = values.write(node.value, valueEnd, "base64");
-        valueEnd += this.valueLength[i]!;
-      }
-      if (node.key !== undefined) this.keys.set(i, node.key);
-      if (node.options !== undefined) {
-        // Most nodes share their electron's options: compare with the last ones before stringifying.
-        const last = this.options.at(-1);
-        if (last !== undefined && sameJson(last, node.options)) {
-          this.optionsOf[i] = this.options.length - 1;
-          continue;
-        }
-        const text = JSON.stringify(node.options);
-        let at = optionIndex.get(text);
-        if (at === undefined) optionIndex.set(text, (at = this.options.push(node.options) - 1));
-        this.optionsOf[i] = at;
+        this.valueLength[i] = length;
+        valueEnd += length;
       }
     }
-    this.values = values.subarray(0, valueEnd);
-    const edges = graph.edges;
+    if (valueEnd !== this.values.length) {
+      throw new RangeError(`nodes.values holds ${this.values.length} bytes, the value lengths add up to ${valueEnd}`);
+    }
+    for (const [id, key] of Object.entries(nodes.keys ?? {})) {
+      if (!(Number(id) < n)) throw new RangeError(`nodes.keys names node ${id}, which the graph does not have`);
+      this.keys.set(Number(id), key);
+    }
+    const m = edges.source.length;
+    if (edges.target.length !== m || edges.kind.length !== m || edges.position.length !== m) {
+      throw new RangeError(`the edge columns differ in length (${m} sources)`);
+    }
     const outDegree = new Int32Array(n + 1);
     const dataInDegree = new Int32Array(n + 1);
-    const m = edges.length;
+    const DATA = 0x64; // "d"
     for (let e = 0; e < m; e++) {
-      const edge = edges[e]!;
-      if (!(edge.source < n && edge.target < n && edge.source >= 0 && edge.target >= 0)) {
-        throw new RangeError(`edge ${edge.source}→${edge.target} names a node the graph does not have`);
+      const source = edges.source[e]!;
+      const target = edges.target[e]!;
+      if (!(source < n && target < n && source >= 0 && target >= 0)) {
+        throw new RangeError(`edge ${source}→${target} names a node the graph does not have`);
       }
-      outDegree[edge.source + 1]!++;
-      if (edge.kind === "data") dataInDegree[edge.target + 1]!++;
+      outDegree[source + 1]!++;
+      if (edges.kind.charCodeAt(e) === DATA) dataInDegree[target + 1]!++;
     }
     for (let i = 0; i < n; i++) {
       outDegree[i + 1]! += outDegree[i]!;
       dataInDegree[i + 1]! += dataInDegree[i]!;
     }
     // Dependants: fill by source, then drop repeated targets (f(x, x), data and wait edges together).
-    const targets = new Int32Array(edges.length);
+    const targets = new Int32Array(m);
     const fill = outDegree.slice(0, n);
-    for (let e = 0; e < m; e++) targets[fill[edges[e]!.source]!++] = edges[e]!.target;
+    for (let e = 0; e < m; e++) targets[fill[edges.source[e]!]!++] = edges.target[e]!;
     this.depStart = new Int32Array(n + 1);
     this.counts = new Int32Array(n);
     const seen = new Int32Array(n).fill(NONE);
@@ -140,13 +150,14 @@ export class GraphIndex implements SchedulableGraph {
     this.inSource = new Int32Array(dataInDegree[n]!);
     this.inPosition = new Int32Array(dataInDegree[n]!);
     const at = dataInDegree.slice(0, n);
+    const edgeKeys = edges.keys ?? {};
     for (let e = 0; e < m; e++) {
-      const edge = edges[e]!;
-      if (edge.kind !== "data") continue;
-      const k = at[edge.target]!++;
-      this.inSource[k] = edge.source;
-      this.inPosition[k] = edge.position ?? NONE;
-      if (edge.key !== undefined) this.inKey.set(k, edge.key);
+      if (edges.kind.charCodeAt(e) !== DATA) continue;
+      const k = at[edges.target[e]!]!++;
+      this.inSource[k] = edges.source[e]!;
+      this.inPosition[k] = edges.position[e]! < 0 ? NONE : edges.position[e]!;
+      const key = edgeKeys[e];
+      if (key !== undefined) this.inKey.set(k, key);
     }
     this.readers = new Int32Array(n);
     seen.fill(NONE);
@@ -205,7 +216,7 @@ export class GraphIndex implements SchedulableGraph {
   }
 
   /** The node as it came in the transport graph, rebuilt (for the rare paths that want one). */
-  node(id: number): TransportNode {
+  node(id: number): TransportNodeDocument {
     this.check(id);
     const electron = this.electronIndex(id);
     const options = this.optionsOfNode(id);
@@ -317,20 +328,4 @@ export class GraphIndex implements SchedulableGraph {
     if (!this.has(id)) throw new RangeError(`no node ${id} in lattice "${this.latticeName}"`);
     return id;
   }
-}
-
-/** Deep equality of two JSON values (options documents: small, plain). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  if (keysA.length !== keysB.length) return false;
-  for (let k = 0; k < keysA.length; k++) {
-    const key = keysA[k]!;
-    if (key !== keysB[k]) return false;
-    if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
-  }
-  return true;
 }

@@ -2,6 +2,7 @@
 // returns a status and a JSON body. The server only moves bytes; tests can call these directly.
 import type { CancelRequest, DispatchRequest } from "@valence/schema";
 import type { TransportGraph } from "../workflow/transport";
+import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
 import { protocolErrors } from "./protocol";
 import { fromBase64 } from "./values";
@@ -55,7 +56,7 @@ const routes: Array<[string, RegExp, Route]> = [
       if (errors.length) return invalid("dispatch request", errors);
       const body = req.body as DispatchRequest;
       const dispatchId = ctx.engine.submit({
-        graph: body.graph as unknown as TransportGraph,
+        graph: body.graph as unknown as TransportGraph | TransportGraphV1,
         lattice: body.lattice,
         inputs: fromBase64(body.inputs),
         ...(body.volume !== undefined ? { volume: body.volume } : {}),

@@ -6,6 +6,8 @@ import { dagSchema, protocolSchema } from "@valence/schema";
 type MessageKind = "dispatchRequest" | "redispatchRequest" | "cancelRequest" | "clientMessage";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// `tsType` only tells the type generator (scripts/generate-schema-types.mjs) which TypeScript type to write.
+ajv.addKeyword("tsType");
 ajv.addSchema(dagSchema);
 ajv.addSchema(protocolSchema);
 

@@ -1,76 +1,160 @@
 // The transport graph: a built graph in the form that leaves the process — JSON with every electron
-// serialized once (functions by value) and every literal value v8-serialized. A dispatcher runs it
-// without the user's kernel; values travel with structured-clone semantics.
+// serialized once (functions by value), nodes and edges in columns (an array per field, not an object
+// per node) and every literal value v8-serialized into one buffer. A dispatcher runs it without the
+// user's kernel; values travel with structured-clone semantics.
 import { serialize } from "node:v8";
 import type {
+  ElectronOptionsDocument,
+  NodeKind,
   OutputStructure,
   TransportGraphDocument,
-  TransportNodeDocument,
   TransportOutputDocument,
 } from "@valence/schema";
 import type { ElectronDefinition } from "./definition";
 import { optionsDocument } from "./dag-document";
 import { WorkflowError } from "./errors";
 import type { Graph } from "./graph";
+import type { ElectronOptions } from "./options";
 import { outputStructure } from "./output";
 import { previewValue } from "./preview";
 import { serializeElectron, type ElectronSpec } from "./serialize";
 import { isSmallInt, SMALL_INTS_MATCH, V8_HEADER, writeSmallInt } from "./v8-ints";
 
-export type TransportNode = TransportNodeDocument;
 export type TransportOutput = TransportOutputDocument;
 /** The graph as it leaves the process (schema/protocol.schema.json#/definitions/transportGraph). */
 export type TransportGraph = Omit<TransportGraphDocument, "electrons"> & {
   readonly electrons: readonly ElectronSpec[];
 };
 
+/** A node kind's letter in `nodes.kind`. */
+export const KIND_LETTERS: Readonly<Record<NodeKind, string>> = {
+  parameter: "p",
+  electron: "e",
+  sublattice: "s",
+  list: "l",
+  dict: "d",
+  getitem: "i",
+  getattr: "a",
+};
+
+/** The kind a letter of `nodes.kind` stands for; undefined for any other character. */
+export const kindOfLetter = (letter: string): NodeKind | undefined => LETTER_KINDS.get(letter);
+const LETTER_KINDS = new Map(Object.entries(KIND_LETTERS).map(([kind, letter]) => [letter, kind as NodeKind]));
+
 export function toTransportGraph(graph: Graph): TransportGraph {
   const electrons: ElectronSpec[] = [];
-  const index = new Map<ElectronDefinition, number>();
-  const electronIndex = (definition: ElectronDefinition): number => {
-    let i = index.get(definition);
-    if (i === undefined) {
-      i = electrons.push(serializeElectron(definition)) - 1;
-      index.set(definition, i);
-    }
-    return i;
-  };
+  const electronAt = new Map<ElectronDefinition, number>();
   // Electrons called many times share one options object: its document is made once.
-  const documents = new Map<object, TransportNode["options"]>();
-  const optionsOf = (options: NonNullable<(typeof graph.nodes)[number]["options"]>) => {
-    let doc = documents.get(options);
-    if (!doc) documents.set(options, (doc = optionsDocument(options)));
-    return doc;
-  };
-  const nodes = graph.nodes.map((node): TransportNode => {
-    const { id, kind, name } = node;
+  const options: ElectronOptionsDocument[] = [];
+  const optionsAt = new Map<ElectronOptions, number>();
+  const names: string[] = [];
+  const nameAt = new Map<string, number>();
+  const n = graph.nodes.length;
+  const kinds = Buffer.allocUnsafe(n);
+  const name = new Array<number>(n);
+  const electron = new Array<number>(n);
+  const option = new Array<number>(n);
+  const valueLength = new Array<number>(n);
+  const values = new ByteSink();
+  const keys: Record<string, string | number> = {};
+  for (let id = 0; id < n; id++) {
+    const node = graph.nodes[id]!;
+    kinds[id] = KIND_LETTERS[node.kind].charCodeAt(0);
+    let at = nameAt.get(node.name);
+    if (at === undefined) nameAt.set(node.name, (at = names.push(node.name) - 1));
+    name[id] = at;
+    electron[id] = -1;
+    option[id] = -1;
+    valueLength[id] = 0;
     if (node.electron) {
-      return {
-        id,
-        kind,
-        name,
-        electron: electronIndex(node.electron),
-        options: node.options ? optionsOf(node.options) : {},
-      };
-    }
-    if (kind === "parameter") {
-      const what = () => {
+      let e = electronAt.get(node.electron);
+      if (e === undefined) electronAt.set(node.electron, (e = electrons.push(serializeElectron(node.electron)) - 1));
+      electron[id] = e;
+      if (node.options) {
+        let o = optionsAt.get(node.options);
+        if (o === undefined) optionsAt.set(node.options, (o = options.push(optionsDocument(node.options)) - 1));
+        option[id] = o;
+      }
+    } else if (node.kind === "parameter") {
+      valueLength[id] = values.value(node.value, () => {
         const user = graph.dependantsOf(id).map((d) => graph.node(d).name)[0] ?? graph.latticeName;
         return `an argument of electron "${user}" (node ${id})`;
-      };
-      return { id, kind, name, value: encodeValue(node.value, what) };
+      });
     }
-    return node.key === undefined ? { id, kind, name } : { id, kind, name, key: node.key };
-  });
+    if (node.key !== undefined) keys[id] = node.key;
+  }
+  const edges = graph.edges;
+  const m = edges.length;
+  const source = new Array<number>(m);
+  const target = new Array<number>(m);
+  const edgeKinds = Buffer.allocUnsafe(m);
+  const position = new Array<number>(m);
+  const edgeKeys: Record<string, string> = {};
+  for (let e = 0; e < m; e++) {
+    const edge = edges[e]!;
+    source[e] = edge.source;
+    target[e] = edge.target;
+    edgeKinds[e] = edge.kind === "data" ? 0x64 : 0x77; // "d", "w"
+    position[e] = edge.position ?? -1;
+    if (edge.key !== undefined) edgeKeys[e] = edge.key;
+  }
   return {
-    version: 1,
+    version: 2,
     latticeName: graph.latticeName,
     electrons,
-    nodes,
-    // The graph's own edge objects: plain data, the same shape, and a graph is not changed once built.
-    edges: graph.edges.slice(),
+    options,
+    names,
+    nodes: {
+      kind: kinds.toString("latin1"),
+      name,
+      electron,
+      options: option,
+      valueLength,
+      values: values.base64(),
+      ...(Object.keys(keys).length ? { keys } : {}),
+    },
+    edges: {
+      source,
+      target,
+      kind: edgeKinds.toString("latin1"),
+      position,
+      ...(Object.keys(edgeKeys).length ? { keys: edgeKeys } : {}),
+    },
     output: transportOutput(graph.returnValue, graph.latticeName),
   };
+}
+
+/** Parameter values written one after another, small ints without a serializer (v8-ints.ts). */
+class ByteSink {
+  private bytes = Buffer.allocUnsafe(4096);
+  private end = 0;
+
+  /** Appends `value`'s v8 bytes; returns how many. `what` names the value if it cannot travel. */
+  value(value: unknown, what: () => string): number {
+    const start = this.end;
+    if (typeof value === "number" && SMALL_INTS_MATCH && isSmallInt(value)) {
+      this.room(V8_HEADER.length + 6);
+      this.bytes.set(V8_HEADER, this.end);
+      this.end = writeSmallInt(this.bytes, this.end + V8_HEADER.length, value);
+    } else {
+      const bytes = encodeBytes(value, what);
+      this.room(bytes.length);
+      this.bytes.set(bytes, this.end);
+      this.end += bytes.length;
+    }
+    return this.end - start;
+  }
+
+  base64(): string {
+    return this.bytes.toString("base64", 0, this.end);
+  }
+
+  private room(more: number): void {
+    if (this.end + more <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.end + more));
+    this.bytes.copy(grown, 0, 0, this.end);
+    this.bytes = grown;
+  }
 }
 
 function transportOutput(value: unknown, latticeName: string): TransportOutput {
@@ -84,8 +168,13 @@ function transportOutput(value: unknown, latticeName: string): TransportOutput {
 /** v8-serializes a value to base64, or fails naming what could not travel (`what`: made only then). */
 export function encodeValue(value: unknown, what: string | (() => string)): string {
   if (typeof value === "number" && SMALL_INTS_MATCH && isSmallInt(value)) return encodeSmallInt(value);
+  return encodeBytes(value, what).toString("base64");
+}
+
+/** v8-serializes a value, or fails naming what could not travel. */
+function encodeBytes(value: unknown, what: string | (() => string)): Buffer {
   try {
-    return serialize(value).toString("base64");
+    return serialize(value);
   } catch (error) {
     throw new WorkflowError(
       "NOT_SERIALIZABLE",

@@ -4,6 +4,7 @@ import { Ajv } from "ajv";
 import { dagSchema, protocolSchema } from "@valence/schema";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addKeyword("tsType");
 ajv.addSchema(dagSchema);
 ajv.addSchema(protocolSchema);
 const validate = ajv.getSchema(dagSchema.$id!)!;

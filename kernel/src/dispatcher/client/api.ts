@@ -9,6 +9,7 @@ import type {
   NodeState,
 } from "@valence/schema";
 import { emitRunEvent, hasRunListeners } from "../run-events";
+import type { Graph } from "../../workflow/graph";
 import type { TransportGraph } from "../../workflow/transport";
 import { watchDispatch } from "./watch";
 import type { Lattice } from "../../workflow/lattice";
@@ -58,7 +59,7 @@ export function dispatchSync<A extends unknown[], R>(
   return async (...args: A) => {
     const { dispatchId, graph, connection } = await submit(lattice, args, options);
     // Only a progress display needs the live updates; getResult waits regardless.
-    if (hasRunListeners()) await follow(connection, dispatchId, graph.transport).catch(() => undefined);
+    if (hasRunListeners()) await follow(connection, dispatchId, graph.built).catch(() => undefined);
     return getResult<R>(dispatchId, { wait: true });
   };
 }
@@ -69,12 +70,12 @@ async function submit(
   options: DispatchOptions,
 ): Promise<{
   dispatchId: string;
-  graph: { transport: TransportGraph; document: () => DagDocument };
+  graph: { built: Graph; transport: TransportGraph; document: () => DagDocument };
   connection: Connection;
 }> {
   const built = lattice.build(...args);
   // The document is drawn only if the dispatcher cannot be asked: no second walk of the graph per dispatch.
-  const graph = { transport: toTransportGraph(built), document: () => built.toJSON() };
+  const graph = { built, transport: toTransportGraph(built), document: () => built.toJSON() };
   const body = {
     graph: graph.transport,
     lattice: serializeLattice(lattice),
@@ -86,7 +87,7 @@ async function submit(
 }
 
 /** Turns the dispatch's live updates into run events until it is final. */
-async function follow(connection: Connection, dispatchId: string, graph: TransportGraph): Promise<void> {
+async function follow(connection: Connection, dispatchId: string, graph: Graph): Promise<void> {
   emitRunEvent({ type: "start", graph });
   const report = (node: NodeState): void => {
     const name = graph.nodes[node.id]?.name ?? String(node.id);
