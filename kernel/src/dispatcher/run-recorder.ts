@@ -172,7 +172,7 @@ export class RunRecorder implements PendingWrites {
         row.worker = undefined;
         row.queuedMs = undefined;
       }
-      writer.node(this.dispatchId, id, row);
+      writer.nodeState(this.dispatchId, id, row);
     }
     const out: ServerMessage[] = [];
     for (let start = 0; start < this.count; start += BLOCK_EVENTS) {

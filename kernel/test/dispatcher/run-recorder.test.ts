@@ -46,7 +46,7 @@ function commit(messages: boolean): { blocks: Array<{ first: number; count: numb
   const blocks: Array<{ first: number; count: number; text: string }> = [];
   const writer = {
     patchDispatch: () => undefined,
-    node: () => undefined,
+    nodeState: () => undefined,
     eventBlock: (_id: string, first: number, count: number, text: string) => blocks.push({ first, count, text }),
   } as unknown as StoreWriter;
   const sent = recorder.write(writer, messages);
@@ -82,7 +82,7 @@ test("a change after a commit is a new event; a retried node's event loses its o
   const recorder = new RunRecorder("d", table, outputs, 0, () => undefined);
   const sent: unknown[][] = [];
   const write = (): void => {
-    const writer = { patchDispatch: () => undefined, node: () => undefined, eventBlock: () => undefined };
+    const writer = { patchDispatch: () => undefined, nodeState: () => undefined, eventBlock: () => undefined };
     sent.push(recorder.write(writer as unknown as StoreWriter, true));
     recorder.committed();
   };

@@ -4,6 +4,7 @@
 // creation cost more than the rest of accepting a 10,000-task dispatch; most of them (parameters)
 // were never written again. Dispatches stored before keep a row per node and have no list.
 import type { NodeKind, Status } from "@valence/schema";
+import type { BlockIndex } from "./node-blocks";
 import type { NodeRecord } from "./records";
 
 /** The stored form: per node id three indexes (kind, name, status) into the tables; kind -1: no node. */
@@ -24,6 +25,8 @@ export interface ListedNode {
 export class NodeList {
   /** Per node id, 1 once this process knows its row exists; made on the first write. */
   private stored: Uint8Array | undefined;
+  /** Where its nodes' block entries are (node-blocks.ts); made on first use by the store. */
+  blocks: BlockIndex | undefined;
   // Per node id, indexes into the tables, in typed arrays: a kept list costs a few bytes a node.
   private readonly kindAt: Int8Array;
   private readonly statusAt: Uint8Array;
@@ -121,8 +124,8 @@ export class NodeList {
     return this.stored[id] === 1;
   }
 
-  markStored(id: number): void {
-    if (this.stored) this.stored[id] = 1;
+  markStored(id: number, stored = true): void {
+    if (this.stored) this.stored[id] = stored ? 1 : 0;
   }
 }
 
@@ -162,9 +165,13 @@ export class NodeLists {
     this.pending.push([dispatchId, list]);
   }
 
-  /** The current transaction ended: its lists are kept if it committed. */
+  /**
+   * The current transaction ended: its lists are kept if it committed. After a rollback the block
+   * indexes are made again from what is stored: they may name blocks that are gone.
+   */
   settle(committed: boolean): void {
     if (committed) for (const [id, list] of this.pending) this.remember(id, list);
+    else for (const list of this.cache.values()) if (list) list.blocks = undefined;
     this.pending = [];
   }
 

@@ -1,6 +1,7 @@
 // The SQL the store runs, in one place: every statement prepared once at open, typed by the row it
 // returns. Column lists and row conversions are in rows.ts.
 import type { Database as DB, Statement } from "better-sqlite3";
+import type { BlockRow } from "./node-blocks";
 import { DISPATCH_COLUMNS, NODE_COLUMNS, type DispatchRow, type LogRow, type NodeRow } from "./rows";
 
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -40,6 +41,20 @@ export function prepareStatements(db: DB) {
        content_key = coalesce(?, content_key), worker = ?, queued_ms = ?
        WHERE dispatch_id = ? AND node_id = ?`,
     ),
+    // Completed nodes a commit at a time (node-blocks.ts).
+    insertNodeBlock: s(
+      `INSERT INTO node_blocks (dispatch_id, node_ids, numbers, outputs, texts) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    nodeBlockIds: s<{ id: number; node_ids: Buffer }>(
+      `SELECT id, node_ids FROM node_blocks WHERE dispatch_id = ? ORDER BY id`,
+    ),
+    getNodeBlock: s<BlockRow>(`SELECT node_ids, numbers, outputs, texts FROM node_blocks WHERE id = ?`),
+    // Without the outputs: for previews and content keys.
+    nodeBlockTexts: s<BlockRow>(
+      `SELECT node_ids, numbers, x'' AS outputs, texts FROM node_blocks WHERE dispatch_id = ? ORDER BY id`,
+    ),
+    // A node's row goes when its block entry is written: the entry is newer.
+    deleteNode: s(`DELETE FROM nodes WHERE dispatch_id = ? AND node_id = ?`),
     insertEventBlock: s(`INSERT INTO event_blocks (dispatch_id, first_seq, last_seq, bodies) VALUES (?, ?, ?, ?)`),
     insertLog: s(`INSERT INTO logs (dispatch_id, node_id, attempt, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)`),
     getDispatch: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE id = ?`),

@@ -2,6 +2,7 @@
 // new dispatches with their nodes, dispatch and node updates, event blocks and log lines.
 import type { Status } from "@valence/schema";
 import type { TaskError } from "../../executors/executor";
+import { BlockBuilder, blockable, blockIndexOf, emptyBlockIndex } from "./node-blocks";
 import { NodeList, type NodeLists } from "./node-list";
 import { writeOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch } from "./records";
@@ -33,6 +34,8 @@ export interface NodeRowUpdate {
 export class StoreWriter {
   /** Last sequence number written per dispatch in the current transaction (saves a query per block). */
   private readonly seqs = new Map<string, number>();
+  /** Completed nodes of the current transaction, per dispatch, written as one block each at its end. */
+  private readonly blocks = new Map<string, BlockBuilder>();
 
   constructor(
     private readonly st: Statements,
@@ -41,9 +44,21 @@ export class StoreWriter {
     private readonly lists: NodeLists,
   ) {}
 
-  /** Called as each transaction begins. */
+  /** Called as each transaction begins (a nested one too: the blocks so far are the outer one's). */
   begin(): void {
+    this.end();
     this.seqs.clear();
+  }
+
+  /** Called as each transaction's body returns: writes its blocks. */
+  end(): void {
+    for (const [dispatchId, builder] of this.blocks) if (builder.size) this.writeBlock(dispatchId, builder);
+    this.blocks.clear();
+  }
+
+  /** The transaction failed: what it had not written yet is dropped with it. */
+  discard(): void {
+    this.blocks.clear();
   }
 
   insertDispatch(d: NewDispatch): void {
@@ -51,6 +66,7 @@ export class StoreWriter {
     this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume);
     // No node rows yet: each is written when its node first changes (node-list.ts).
     const { list, text } = NodeList.build(d.nodes);
+    emptyBlockIndex(list, this.st);
     this.st.insertSpec.run(id, d.graph, d.lattice, d.inputs, text, d.graphInRequest ? 1 : 0);
     this.lists.add(id, list);
   }
@@ -82,10 +98,27 @@ export class StoreWriter {
   }
 
   /**
+   * Writes a node's whole state (NaN and undefined: none, not "keep"): a completed one joins its
+   * dispatch's block of this transaction (node-blocks.ts), any other gets its row.
+   */
+  nodeState(dispatchId: string, nodeId: number, u: NodeRowUpdate): void {
+    const list = this.lists.get(dispatchId);
+    if (list?.has(nodeId) && blockable(u, this.largeOutputBytes)) {
+      let builder = this.blocks.get(dispatchId);
+      if (!builder) this.blocks.set(dispatchId, (builder = new BlockBuilder()));
+      builder.add(nodeId, u);
+      return;
+    }
+    this.node(dispatchId, nodeId, u);
+  }
+
+  /**
    * Writes a node's state: an absent `error`, `worker` or `queuedMs` clears a stored one (a retry that
    * succeeded, or ran elsewhere); other absent fields keep their stored values. A large output goes to a file first (see output-files.ts).
    */
   node(dispatchId: string, nodeId: number, u: NodeRowUpdate): void {
+    // A row written now is newer than a block entry of this transaction.
+    if (this.blocks.size) this.blocks.get(dispatchId)?.drop(nodeId);
     const output = u.output;
     const large = output !== undefined && output.byteLength > this.largeOutputBytes;
     const list = this.lists.get(dispatchId);
@@ -110,22 +143,25 @@ export class StoreWriter {
     output: Uint8Array | null,
     file: string | null,
   ): boolean {
+    // A node in a block keeps what its entry holds, for the fields the update leaves as they are.
+    const entry = blockIndexOf(list, dispatchId, this.st).entry(nodeId);
+    const was = entry?.block.rowValues(entry.at);
     const changes = this.st.insertNode.run(
       dispatchId,
       nodeId,
       list.kind(nodeId),
       list.name(nodeId),
-      u.status ?? list.status(nodeId),
-      Number.isNaN(u.attempts) ? 0 : u.attempts,
-      Number.isNaN(u.startedAt) ? null : u.startedAt,
-      Number.isNaN(u.endedAt) ? null : u.endedAt,
+      u.status ?? (was ? "COMPLETED" : list.status(nodeId)),
+      Number.isNaN(u.attempts) ? (was?.attempts ?? 0) : u.attempts,
+      Number.isNaN(u.startedAt) ? (was?.startedAt ?? null) : u.startedAt,
+      Number.isNaN(u.endedAt) ? (was?.endedAt ?? null) : u.endedAt,
       u.error ? JSON.stringify(u.error) : null,
-      output,
+      output ?? (file === null ? (was?.output ?? null) : null),
       file,
-      u.outputPreview ?? null,
-      u.reused ? 1 : 0,
+      u.outputPreview ?? was?.preview ?? null,
+      (u.reused ?? was?.reused) ? 1 : 0,
       u.sharedKey ? (u.cacheKey ?? null) : null,
-      u.sharedKey ? null : (u.cacheKey ?? null),
+      u.sharedKey ? null : (u.cacheKey ?? was?.contentKey ?? null),
       u.worker ?? null,
       u.queuedMs ?? null,
     ).changes;
@@ -161,6 +197,18 @@ export class StoreWriter {
       dispatchId,
       nodeId,
     ).changes;
+  }
+
+  /** A node's row is newer than its block entry: rows written before (a long task's RUNNING) go first. */
+  private writeBlock(dispatchId: string, builder: BlockBuilder): void {
+    const list = this.lists.get(dispatchId)!;
+    for (const id of builder.ids) {
+      if (!list.isStored(id, () => this.st.storedNodeIds.iterate(dispatchId))) continue;
+      this.st.deleteNode.run(dispatchId, id);
+      list.markStored(id, false);
+    }
+    const { lastInsertRowid } = this.st.insertNodeBlock.run(dispatchId, ...builder.columns());
+    list.blocks?.written(Number(lastInsertRowid), builder.ids);
   }
 
   /** Events in any order of dispatches; each dispatch's run of consecutive events becomes one block. */

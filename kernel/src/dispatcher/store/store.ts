@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Status } from "@valence/schema";
 import { migrate } from "./migrations";
+import { blockIndexOf, NodeBlock } from "./node-blocks";
 import { NodeLists, type NodeList } from "./node-list";
 import { readOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchRecord, NodeRecord, WriteBatch } from "./records";
@@ -52,7 +53,9 @@ export class Store {
     this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes, this.lists);
     const transaction = db.transaction((body: (writer: StoreWriter) => unknown) => {
       this.writer.begin();
-      return body(this.writer);
+      const result = body(this.writer);
+      this.writer.end();
+      return result;
     });
     // Node lists of new dispatches are kept once the outermost transaction commits.
     let depth = 0;
@@ -64,6 +67,7 @@ export class Store {
         committed = true;
         return result;
       } finally {
+        if (!committed) this.writer.discard();
         if (--depth === 0 || !committed) this.lists.settle(committed && depth === 0);
       }
     };
@@ -117,13 +121,23 @@ export class Store {
   findOutputByKey(cacheKey: string, dispatchId?: string): Uint8Array | undefined {
     const row =
       dispatchId === undefined ? this.st.byKey.get(cacheKey) : this.st.byKeyIn.get(cacheKey, cacheKey, dispatchId);
-    return row && this.getNodeOutput(row.dispatch_id, row.node_id);
+    if (row) return this.getNodeOutput(row.dispatch_id, row.node_id);
+    // Keys only other dispatches look up (`cache: true`) are in rows; a dispatch's own may be in blocks.
+    const inBlock = dispatchId === undefined ? undefined : this.contentKeys(dispatchId).get(cacheKey);
+    return inBlock === undefined ? undefined : this.getNodeOutput(dispatchId!, inBlock);
   }
 
   /** The content keys of a dispatch's completed nodes (node id by key): one read for a whole redispatch. */
   contentKeys(dispatchId: string): Map<string, number> {
     const keys = new Map<string, number>();
     for (const row of this.st.contentKeys.iterate(dispatchId)) if (!keys.has(row.key)) keys.set(row.key, row.node_id);
+    for (const row of this.st.nodeBlockTexts.iterate(dispatchId)) {
+      const block = new NodeBlock(row);
+      for (let at = 0; at < block.ids.length; at++) {
+        const key = block.contentKey(at);
+        if (key !== null && !keys.has(key)) keys.set(key, block.ids[at]!);
+      }
+    }
     return keys;
   }
 
@@ -155,7 +169,7 @@ export class Store {
     // A generator: nothing is read, and the connection is not busy, until the first node is asked for.
     const list = this.lists.get(dispatchId);
     const rows = this.st.getNodes.iterate(dispatchId);
-    if (list) yield* withListed(rows, list, (id) => list.record(dispatchId, id), nodeRecord);
+    if (list) yield* withListed(rows, list, (id) => this.unwritten(dispatchId, list, id), nodeRecord);
     else for (const row of rows) yield nodeRecord(row);
   }
 
@@ -163,13 +177,25 @@ export class Store {
     const row = this.st.getNode.get(dispatchId, nodeId);
     if (row) return nodeRecord(row);
     const list = this.lists.get(dispatchId);
-    return list?.has(nodeId) ? list.record(dispatchId, nodeId) : undefined;
+    return list?.has(nodeId) ? this.unwritten(dispatchId, list, nodeId) : undefined;
+  }
+
+  /** A node without a row: its latest block entry, else as created. */
+  private unwritten(dispatchId: string, list: NodeList, nodeId: number): NodeRecord {
+    const entry = blockIndexOf(list, dispatchId, this.st).entry(nodeId);
+    return entry
+      ? entry.block.record(dispatchId, entry.at, list.kind(nodeId), list.name(nodeId))
+      : list.record(dispatchId, nodeId);
   }
 
   /** A node's output bytes, from the row or from its file; undefined when it has none. */
   getNodeOutput(dispatchId: string, nodeId: number): Uint8Array | undefined {
     const row = this.st.getOutput.get(dispatchId, nodeId);
-    if (!row) return undefined;
+    if (!row) {
+      const list = this.lists.get(dispatchId);
+      const entry = list?.has(nodeId) ? blockIndexOf(list, dispatchId, this.st).entry(nodeId) : undefined;
+      return entry?.block.output(entry.at);
+    }
     if (row.output) return row.output;
     return row.output_file ? readOutputFile(this.dataDir, row.output_file) : undefined;
   }
@@ -228,19 +254,40 @@ export class Store {
   nodeStateRows(dispatchId: string): IterableIterator<unknown[]> {
     const list = this.lists.get(dispatchId);
     const rows = chunks(this.st.nodeStates, dispatchId);
-    return list
-      ? withListed(
-          rows,
-          list,
-          (id) => list.stateRow(id),
-          (row) => row,
-        )
-      : rows;
+    if (!list) return rows;
+    const blocks = blockIndexOf(list, dispatchId, this.st);
+    return withListed(
+      rows,
+      list,
+      (id) => {
+        const entry = blocks.entry(id);
+        return entry ? entry.block.stateRow(entry.at) : list.stateRow(id);
+      },
+      (row) => row,
+    );
   }
 
   /** [node_id, output_preview JSON] of every node with a stored preview. */
-  outputPreviewRows(dispatchId: string): IterableIterator<unknown[]> {
-    return this.st.outputPreviews.iterate(dispatchId) as IterableIterator<unknown[]>;
+  *outputPreviewRows(dispatchId: string): Generator<unknown[], undefined> {
+    // Block entries first, all read before any row (a row is newer than a block entry of its node).
+    const list = this.lists.get(dispatchId);
+    const inBlocks: Array<string | null> = list ? new Array<string | null>(list.size).fill(null) : [];
+    let blocked = 0;
+    for (const row of list ? this.st.nodeBlockTexts.iterate(dispatchId) : []) {
+      const block = new NodeBlock(row);
+      for (let at = 0; at < block.ids.length; at++) inBlocks[block.ids[at]!] = block.preview(at);
+      blocked++;
+    }
+    const rows = this.st.outputPreviews.iterate(dispatchId) as IterableIterator<unknown[]>;
+    if (!blocked) return yield* rows;
+    let next = 0;
+    for (const row of rows) {
+      const id = row[0] as number;
+      for (; next < id; next++) if (inBlocks[next] != null) yield [next, inBlocks[next]];
+      yield row;
+      next = id + 1;
+    }
+    for (; next < inBlocks.length; next++) if (inBlocks[next] != null) yield [next, inBlocks[next]];
   }
 
   /** The sequence number of the dispatch's last stored event; 0 when it has none. */

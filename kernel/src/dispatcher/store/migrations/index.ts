@@ -11,6 +11,7 @@ import { sql as contentKeys } from "./005-content-keys";
 import { sql as dispatchSpecs } from "./006-dispatch-specs";
 import { sql as nodeWorkers } from "./007-node-workers";
 import { sql as nodeLists } from "./008-node-lists";
+import { sql as nodeBlocks } from "./009-node-blocks";
 
 export const migrations: readonly string[] = [
   init,
@@ -21,6 +22,7 @@ export const migrations: readonly string[] = [
   dispatchSpecs,
   nodeWorkers,
   nodeLists,
+  nodeBlocks,
 ];
 
 /** Brings `db` to the newest layout. Throws, changing nothing, for a file from a newer Valence. */

@@ -1,0 +1,293 @@
+// Completed nodes stored a commit at a time (migration 009): every node of a dispatch that one
+// transaction completes goes into one row of `node_blocks` — ids, numbers and outputs as binary
+// columns, previews, workers and content keys as one JSON text — instead of a row each in `nodes`,
+// which cost ~3 µs a node, most of what storing a short task cost. Reads merge them with the rows
+// and the node list: a node's row, if it has one, is newer than its block entry, and a later block
+// newer than an earlier one.
+import type { NodeKind, ValuePreview, WorkerInfo } from "@valence/schema";
+import type { NodeList } from "./node-list";
+import type { NodeRecord } from "./records";
+import type { NodeRowUpdate } from "./store-writer";
+
+/** Numbers per node in `numbers`: attempts, started and ended at, queued ms (NaN: none), reused (0/1),
+ * preview and worker (indexes into the texts' tables, -1: none), and where its output ends in `outputs`. */
+const NUMBERS = 8;
+const [ATTEMPTS, STARTED, ENDED, QUEUED, REUSED, PREVIEW, WORKER, OUTPUT_END] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+
+/** The JSON text of a block: distinct preview and worker texts, and each node's content key. */
+interface Texts {
+  readonly previews: readonly string[];
+  readonly workers: readonly string[];
+  readonly keys: ReadonlyArray<string | null>;
+}
+
+/** A stored block's columns, as `node_blocks` holds them. */
+export interface BlockRow {
+  readonly node_ids: Uint8Array;
+  readonly numbers: Uint8Array;
+  readonly outputs: Uint8Array;
+  readonly texts: string;
+}
+
+/**
+ * Whether a node's whole state can go into a block: completed, without an error, with its output
+ * inline (not a file) and a content key no other dispatch looks up (`cache: true` keys stay indexed
+ * in `nodes`).
+ */
+export function blockable(u: NodeRowUpdate, largeOutputBytes: number): boolean {
+  return (
+    u.status === "COMPLETED" &&
+    u.error === undefined &&
+    u.output !== undefined &&
+    u.output.byteLength <= largeOutputBytes &&
+    !(u.sharedKey && u.cacheKey !== undefined) &&
+    !Number.isNaN(u.attempts)
+  );
+}
+
+/** One dispatch's block as a transaction fills it. */
+export class BlockBuilder {
+  readonly ids: number[] = [];
+  private readonly members = new Set<number>();
+  private readonly numbers: number[] = [];
+  private readonly outputs: Uint8Array[] = [];
+  private bytes = 0;
+  private readonly previews = new Map<string, number>();
+  private readonly workers = new Map<string, number>();
+  private readonly keys: Array<string | null> = [];
+
+  has(nodeId: number): boolean {
+    return this.members.has(nodeId);
+  }
+
+  /** Adds a node's whole state (`blockable`); a node added twice keeps its later state. */
+  add(nodeId: number, u: NodeRowUpdate): void {
+    if (this.members.has(nodeId)) this.drop(nodeId);
+    this.members.add(nodeId);
+    this.ids.push(nodeId);
+    this.outputs.push(u.output!);
+    this.bytes += u.output!.byteLength;
+    this.keys.push(u.cacheKey ?? null);
+    this.numbers.push(
+      u.attempts,
+      u.startedAt,
+      u.endedAt,
+      u.queuedMs ?? NaN,
+      u.reused ? 1 : 0,
+      u.outputPreview === undefined ? -1 : index(this.previews, u.outputPreview),
+      u.worker === undefined ? -1 : index(this.workers, u.worker),
+      this.bytes,
+    );
+  }
+
+  /** Takes a node out again (it gets a row in the same transaction: the row is newer). */
+  drop(nodeId: number): void {
+    if (!this.members.delete(nodeId)) return;
+    const at = this.ids.indexOf(nodeId);
+    const length = this.outputs[at]!.byteLength;
+    this.ids.splice(at, 1);
+    this.outputs.splice(at, 1);
+    this.keys.splice(at, 1);
+    this.numbers.splice(at * NUMBERS, NUMBERS);
+    for (let k = at; k < this.ids.length; k++) this.numbers[k * NUMBERS + OUTPUT_END]! -= length;
+    this.bytes -= length;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** The columns of its `node_blocks` row: node ids, numbers, outputs and texts. */
+  columns(): [Buffer, Buffer, Buffer, string] {
+    const texts: Texts = { previews: [...this.previews.keys()], workers: [...this.workers.keys()], keys: this.keys };
+    return [
+      Buffer.from(Int32Array.from(this.ids).buffer),
+      Buffer.from(Float64Array.from(this.numbers).buffer),
+      Buffer.concat(this.outputs, this.bytes),
+      JSON.stringify(texts),
+    ];
+  }
+}
+
+/** A stored block, read back: entry `at` is node `ids[at]`. */
+export class NodeBlock {
+  readonly ids: Int32Array;
+  private readonly numbers: Float64Array;
+  private readonly outputs: Uint8Array;
+  private readonly texts: Texts;
+
+  constructor(row: BlockRow) {
+    this.ids = aligned(row.node_ids, Int32Array);
+    this.numbers = aligned(row.numbers, Float64Array);
+    this.outputs = row.outputs;
+    this.texts = JSON.parse(row.texts) as Texts;
+  }
+
+  output(at: number): Uint8Array {
+    const start = at === 0 ? 0 : this.numbers[(at - 1) * NUMBERS + OUTPUT_END]!;
+    return this.outputs.subarray(start, this.numbers[at * NUMBERS + OUTPUT_END]!);
+  }
+
+  /** The preview's JSON text, or null. */
+  preview(at: number): string | null {
+    return this.texts.previews[this.numbers[at * NUMBERS + PREVIEW]!] ?? null;
+  }
+
+  contentKey(at: number): string | null {
+    return this.texts.keys[at] ?? null;
+  }
+
+  /** As a positional row of `Store.nodeStateRows`. */
+  stateRow(at: number): unknown[] {
+    const n = at * NUMBERS;
+    const worker = this.texts.workers[this.numbers[n + WORKER]!] ?? null;
+    return [
+      this.ids[at],
+      "COMPLETED",
+      this.numbers[n + ATTEMPTS],
+      orNull(this.numbers[n + STARTED]!),
+      orNull(this.numbers[n + ENDED]!),
+      null,
+      this.preview(at),
+      this.numbers[n + REUSED],
+      worker,
+      orNull(this.numbers[n + QUEUED]!),
+    ];
+  }
+
+  /** Entry `at` as the fields of a `nodes` row (when the node gets one, it starts from this). */
+  rowValues(at: number): {
+    attempts: number;
+    startedAt: number | null;
+    endedAt: number | null;
+    output: Uint8Array;
+    preview: string | null;
+    reused: boolean;
+    contentKey: string | null;
+    worker: string | null;
+    queuedMs: number | null;
+  } {
+    const n = at * NUMBERS;
+    return {
+      attempts: this.numbers[n + ATTEMPTS]!,
+      startedAt: orNull(this.numbers[n + STARTED]!),
+      endedAt: orNull(this.numbers[n + ENDED]!),
+      output: this.output(at),
+      preview: this.preview(at),
+      reused: this.numbers[n + REUSED] === 1,
+      contentKey: this.contentKey(at),
+      worker: this.texts.workers[this.numbers[n + WORKER]!] ?? null,
+      queuedMs: orNull(this.numbers[n + QUEUED]!),
+    };
+  }
+
+  record(dispatchId: string, at: number, kind: NodeKind, name: string): NodeRecord {
+    const n = at * NUMBERS;
+    const [startedAt, endedAt, queuedMs] = [STARTED, ENDED, QUEUED].map((k) => this.numbers[n + k]!);
+    const preview = this.preview(at);
+    const worker = this.texts.workers[this.numbers[n + WORKER]!];
+    return {
+      dispatchId,
+      nodeId: this.ids[at]!,
+      kind,
+      name,
+      status: "COMPLETED",
+      attempts: this.numbers[n + ATTEMPTS]!,
+      ...(Number.isNaN(startedAt) ? {} : { startedAt }),
+      ...(Number.isNaN(endedAt) ? {} : { endedAt }),
+      ...(preview !== null ? { outputPreview: JSON.parse(preview) as ValuePreview } : {}),
+      hasOutput: true,
+      reused: this.numbers[n + REUSED] === 1,
+      ...(worker !== undefined ? { worker: JSON.parse(worker) as WorkerInfo } : {}),
+      ...(Number.isNaN(queuedMs) ? {} : { queuedMs }),
+    };
+  }
+}
+
+/**
+ * Where each node of one dispatch has its latest block entry, and the blocks read lately. Built on
+ * first use from the dispatch's blocks' node ids; blocks this process writes are added as they are.
+ */
+export class BlockIndex {
+  /** Per node id: index into `blockIds` (-1: in no block) and position in that block. */
+  private readonly blockOf: Int32Array;
+  private readonly posOf: Int32Array;
+  private readonly blockIds: number[] = [];
+  private readonly recent = new Map<number, NodeBlock>();
+
+  constructor(
+    size: number,
+    stored: Iterable<{ id: number; node_ids: Uint8Array }>,
+    private readonly read: (blockId: number) => BlockRow | undefined,
+  ) {
+    this.blockOf = new Int32Array(size).fill(-1);
+    this.posOf = new Int32Array(size);
+    for (const { id, node_ids } of stored) this.written(id, aligned(node_ids, Int32Array));
+  }
+
+  /** A block just written (in id order after the others). */
+  written(blockId: number, ids: ArrayLike<number>): void {
+    const b = this.blockIds.push(blockId) - 1;
+    for (let at = 0; at < ids.length; at++) {
+      const id = ids[at]!;
+      if (id < 0 || id >= this.blockOf.length) continue;
+      this.blockOf[id] = b;
+      this.posOf[id] = at;
+    }
+  }
+
+  /** The node's latest block entry, or undefined when it is in no block. */
+  entry(nodeId: number): { block: NodeBlock; at: number } | undefined {
+    const b = this.blockOf[nodeId] ?? -1;
+    if (b < 0) return undefined;
+    const blockId = this.blockIds[b]!;
+    let block = this.recent.get(blockId);
+    if (block) {
+      this.recent.delete(blockId); // most recently used last
+    } else {
+      const row = this.read(blockId);
+      if (!row) return undefined;
+      block = new NodeBlock(row);
+    }
+    this.recent.set(blockId, block);
+    // A few blocks kept: reads in node id order mostly go block by block.
+    if (this.recent.size > 8) this.recent.delete(this.recent.keys().next().value!);
+    return { block, at: this.posOf[nodeId]! };
+  }
+}
+
+/** The statements block reads need (statements.ts). */
+interface BlockStatements {
+  readonly nodeBlockIds: { iterate(dispatchId: string): Iterable<{ id: number; node_ids: Uint8Array }> };
+  readonly getNodeBlock: { get(blockId: number): BlockRow | undefined };
+}
+
+/** The dispatch's block index, read from the store on first use (`list` is the dispatch's node list). */
+export function blockIndexOf(list: NodeList, dispatchId: string, st: BlockStatements): BlockIndex {
+  return (list.blocks ??= new BlockIndex(list.size, st.nodeBlockIds.iterate(dispatchId), (id) =>
+    st.getNodeBlock.get(id),
+  ));
+}
+
+/** A new dispatch's index: it has no blocks yet. */
+export function emptyBlockIndex(list: NodeList, st: BlockStatements): BlockIndex {
+  return (list.blocks = new BlockIndex(list.size, [], (id) => st.getNodeBlock.get(id)));
+}
+
+function index(table: Map<string, number>, text: string): number {
+  let i = table.get(text);
+  if (i === undefined) table.set(text, (i = table.size));
+  return i;
+}
+
+const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
+
+/** A typed view of a BLOB's bytes, copied when they do not start at a multiple of the element size. */
+function aligned<T extends Int32Array | Float64Array>(
+  bytes: Uint8Array,
+  type: { new (buffer: ArrayBuffer, offset: number, length: number): T; readonly BYTES_PER_ELEMENT: number },
+): T {
+  const size = type.BYTES_PER_ELEMENT;
+  const source = bytes.byteOffset % size === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
+  return new type(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength / size);
+}

@@ -1,0 +1,190 @@
+// Completed nodes are stored a commit at a time, one block row per dispatch (store/node-blocks.ts),
+// not a row each; every read sees them as it saw rows, a later row wins over a block entry, and a
+// rolled-back transaction leaves no block behind.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
+import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
+
+function openStore(t: TestContext): { store: Store; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "valence-node-blocks-"));
+  const store = Store.open(dir);
+  t.after(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { store, dir };
+}
+
+const dispatch = (id: string, tasks: number): NewDispatch => ({
+  id,
+  latticeName: "fan",
+  graph: "{}",
+  lattice: "{}",
+  inputs: Uint8Array.of(1),
+  nodes: Array.from({ length: tasks }, (_, nodeId) => ({ nodeId, kind: "electron" as const, name: "work" })),
+  createdAt: 1,
+});
+
+/** A node's whole state as the run recorder writes it. */
+function state(fields: Partial<NodeRowUpdate>): NodeRowUpdate {
+  return {
+    status: "COMPLETED",
+    attempts: 1,
+    startedAt: 10,
+    endedAt: 11,
+    error: undefined,
+    output: undefined,
+    outputPreview: undefined,
+    reused: undefined,
+    cacheKey: undefined,
+    sharedKey: false,
+    worker: undefined,
+    queuedMs: undefined,
+    ...fields,
+  };
+}
+
+const completed = (n: number): Partial<NodeRowUpdate> => ({
+  output: Uint8Array.of(n, n + 1),
+  outputPreview: JSON.stringify({ type: "number", preview: String(n) }),
+  cacheKey: `key-${n}`,
+  worker: JSON.stringify({ host: "h", pid: 1, id: "w" }),
+  queuedMs: 0.5,
+});
+
+function count(dir: string, table: "nodes" | "node_blocks", id: string): number {
+  const db = new Database(join(dir, "valence.db"), { readonly: true });
+  const { n } = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE dispatch_id = ?`).get(id) as { n: number };
+  db.close();
+  return n;
+}
+
+test("the nodes a commit completes are one block, and every read sees them", (t) => {
+  const { store, dir } = openStore(t);
+  store.apply({ newDispatches: [dispatch("d", 6)] });
+  // A long task's RUNNING state is a row; when it completes, its block entry replaces the row.
+  store.transaction((w) => w.nodeState("d", 5, state({ status: "RUNNING", endedAt: NaN })));
+  assert.equal(count(dir, "nodes", "d"), 1);
+  store.transaction((w) => {
+    for (const id of [2, 0, 5]) w.nodeState("d", id, state(completed(id)));
+  });
+  store.transaction((w) => w.nodeState("d", 3, state({ ...completed(3), reused: true, startedAt: NaN })));
+  assert.deepEqual([count(dir, "nodes", "d"), count(dir, "node_blocks", "d")], [0, 2]);
+
+  const check = (s: Store): void => {
+    assert.deepEqual(s.getNode("d", 2), {
+      dispatchId: "d",
+      nodeId: 2,
+      kind: "electron",
+      name: "work",
+      status: "COMPLETED",
+      attempts: 1,
+      startedAt: 10,
+      endedAt: 11,
+      outputPreview: { type: "number", preview: "2" },
+      hasOutput: true,
+      reused: false,
+      worker: { host: "h", pid: 1, id: "w" },
+      queuedMs: 0.5,
+    });
+    assert.equal(s.getNode("d", 3)?.startedAt, undefined);
+    assert.equal(s.getNode("d", 3)?.reused, true);
+    assert.deepEqual([...s.getNodeOutput("d", 5)!], [5, 6]);
+    assert.equal(s.getNodeOutput("d", 1), undefined);
+    assert.deepEqual(
+      s.getNodes("d").map((n) => [n.nodeId, n.status, n.hasOutput]),
+      [0, 1, 2, 3, 4, 5].map((id) => [id, [1, 4].includes(id) ? "NEW_OBJECT" : "COMPLETED", ![1, 4].includes(id)]),
+    );
+    assert.deepEqual(
+      [...s.nodeStateRows("d")].map((row) => row.slice(0, 3)),
+      [0, 1, 2, 3, 4, 5].map((id) => [
+        id,
+        [1, 4].includes(id) ? "NEW_OBJECT" : "COMPLETED",
+        [1, 4].includes(id) ? 0 : 1,
+      ]),
+    );
+    assert.deepEqual(
+      [...s.outputPreviewRows("d")].map((row) => row[0]),
+      [0, 2, 3, 5],
+    );
+    assert.deepEqual([...s.contentKeys("d")].sort(), [
+      ["key-0", 0],
+      ["key-2", 2],
+      ["key-3", 3],
+      ["key-5", 5],
+    ]);
+    assert.deepEqual([...s.findOutputByKey("key-3", "d")!], [3, 4]);
+  };
+  check(store);
+  // A reopened store (another process) reads the blocks from the file.
+  store.close();
+  const again = Store.open(dir);
+  t.after(() => again.close());
+  check(again);
+});
+
+test("a row written after a block entry wins, and keeps the entry's fields it does not set", (t) => {
+  const { store } = openStore(t);
+  store.apply({ newDispatches: [dispatch("d", 3)] });
+  store.transaction((w) => w.nodeState("d", 1, state(completed(1))));
+  store.apply({ nodes: [{ dispatchId: "d", nodeId: 1, status: "COMPLETED", reused: true }] });
+  const node = store.getNode("d", 1)!;
+  assert.deepEqual([node.attempts, node.startedAt, node.reused, node.outputPreview?.preview], [1, 10, true, "1"]);
+  assert.deepEqual([...store.getNodeOutput("d", 1)!], [1, 2]);
+  assert.deepEqual(store.contentKeys("d").get("key-1"), 1);
+  // Within one transaction too: the row written after the entry is the node's state.
+  store.transaction((w) => {
+    w.nodeState("d", 2, state(completed(2)));
+    w.node("d", 2, state({ status: "FAILED", output: undefined }));
+  });
+  assert.equal(store.getNode("d", 2)?.status, "FAILED");
+});
+
+test("a rolled-back transaction leaves no block, and later blocks are read right", (t) => {
+  const { store, dir } = openStore(t);
+  store.apply({ newDispatches: [dispatch("d", 4)] });
+  store.transaction((w) => w.nodeState("d", 0, state(completed(0))));
+  assert.throws(() =>
+    store.transaction((w) => {
+      w.nodeState("d", 1, state(completed(1)));
+      throw new Error("abort");
+    }),
+  );
+  assert.throws(() =>
+    store.transaction((w) => {
+      w.nodeState("d", 2, state(completed(2)));
+      w.node("d", 99, state({ status: "RUNNING" })); // no such node: the whole transaction goes
+    }),
+  );
+  assert.equal(count(dir, "node_blocks", "d"), 1);
+  assert.deepEqual(
+    store.getNodes("d").map((n) => n.status),
+    ["COMPLETED", "NEW_OBJECT", "NEW_OBJECT", "NEW_OBJECT"],
+  );
+  store.transaction((w) => w.nodeState("d", 2, state(completed(2))));
+  assert.deepEqual([...store.getNodeOutput("d", 2)!], [2, 3]);
+  assert.equal(store.getNode("d", 1)?.status, "NEW_OBJECT");
+});
+
+test("what blocks cannot hold gets a row: errors, files, shared cache keys, partial states", (t) => {
+  const { store, dir } = openStore(t);
+  const large = Store.open(mkdtempSync(join(tmpdir(), "valence-node-blocks-large-")), { largeOutputBytes: 4 });
+  t.after(() => large.close());
+  store.apply({ newDispatches: [dispatch("d", 4)] });
+  store.transaction((w) => {
+    w.nodeState("d", 0, state({ ...completed(0), error: { name: "E", message: "m" } }));
+    w.nodeState("d", 1, state({ ...completed(1), sharedKey: true }));
+    w.nodeState("d", 2, state({ ...completed(2), attempts: NaN }));
+    w.nodeState("d", 3, state({ status: "COMPLETED" })); // no output
+  });
+  assert.deepEqual([count(dir, "nodes", "d"), count(dir, "node_blocks", "d")], [4, 0]);
+  assert.deepEqual([...store.findOutputByKey("key-1")!], [1, 2], "a shared key is looked up from any dispatch");
+  large.apply({ newDispatches: [dispatch("big", 1)] });
+  large.transaction((w) => w.nodeState("big", 0, state({ output: new Uint8Array(64).fill(7) })));
+  assert.equal(large.getNodeOutput("big", 0)?.length, 64);
+});
