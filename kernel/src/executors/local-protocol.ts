@@ -1,8 +1,9 @@
 // The messages between the local executor and its worker threads (local-worker.ts): the pool sends a
 // batch of tasks (one, several short ones, or a chain of dependent ones) that the worker runs one
 // after another, each electron's spec only the first time that worker sees it; the worker streams
-// each task's log lines as they are written, then its outcome. A batch may arrive while the one before
-// runs: the worker runs them in order. A shared array (one slot per task of the two) says which tasks
+// each task's log lines as they are written, and its outcome after them: the outcomes of consecutive
+// tasks packed in one message (local-outcomes.ts), one message for one task with a large output. A
+// batch may arrive while the one before runs: the worker runs them in order. A shared array (one slot per task of the two) says which tasks
 // may still start: the pool cancels a task that has not started without waiting for the worker.
 import type { ElectronSpec } from "../workflow/serialize";
 import type { LogLine, TaskError } from "./executor";
@@ -58,28 +59,57 @@ export interface BatchMessage {
   readonly args: Uint8Array;
 }
 
+/**
+ * The task in slot `index` finished: its output, or its error (its log lines came as "log" messages).
+ * Flat, not a TaskOutcome: one object to clone a task. `specFailed`: the rebuild threw. `micros`: how
+ * long the task itself ran.
+ */
+export interface DoneReply {
+  readonly type: "done";
+  readonly index: number;
+  readonly output: Uint8Array | undefined;
+  readonly error: TaskError | undefined;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly specFailed: boolean;
+  readonly micros: number;
+}
+
+/**
+ * The task in slot `index` did not run: cancelled or held before it started, or (`notRun`) a follow-up
+ * whose previous task did not succeed.
+ */
+export interface SkippedReply {
+  readonly type: "skipped";
+  readonly index: number;
+  readonly notRun?: true;
+}
+
+/**
+ * The outcomes ("done" or "skipped") of the tasks in slots `first`, `first + 1`... of one batch, packed
+ * by local-outcomes.ts (read outcome i with `packedOutcome`): the typed arrays are views of one buffer,
+ * so the message clones one buffer, not an object per task. Never spans two batches.
+ */
+export interface OutcomesReply {
+  readonly type: "outcomes";
+  readonly first: number;
+  /** Per task: startedAt, endedAt (Date.now()), micros (0 for a skipped task). */
+  readonly times: Float64Array;
+  /** Per task: the end of its output in `outputs` (it starts where the one before ends). */
+  readonly ends: Int32Array;
+  /** Per task: flags (local-outcomes.ts: failed, spec failed, skipped, not run). */
+  readonly flags: Uint8Array;
+  /** The outputs of the tasks that succeeded, one after another. */
+  readonly outputs: Uint8Array;
+  /** The errors of the tasks that failed, by position in the message; undefined when none did. */
+  readonly errors: Readonly<Record<number, TaskError>> | undefined;
+}
+
 export type WorkerReply =
   /** The worker loaded its modules and waits for tasks. */
   | { readonly type: "ready" }
-  /** A line the task in control slot `index` wrote. */
+  /** A line the task in control slot `index` wrote: posted as written, before its outcome. */
   | { readonly type: "log"; readonly index: number; readonly line: LogLine }
-  /**
-   * The task in slot `index` finished: its output, or its error (its log lines came as "log"
-   * messages). Flat, not a TaskOutcome: one object to clone a task. `specFailed`: the rebuild threw.
-   * `micros`: how long the task itself ran.
-   */
-  | {
-      readonly type: "done";
-      readonly index: number;
-      readonly output: Uint8Array | undefined;
-      readonly error: TaskError | undefined;
-      readonly startedAt: number;
-      readonly endedAt: number;
-      readonly specFailed: boolean;
-      readonly micros: number;
-    }
-  /**
-   * The task in slot `index` did not run: cancelled or held before it started, or (`notRun`) a follow-up
-   * whose previous task did not succeed.
-   */
-  | { readonly type: "skipped"; readonly index: number; readonly notRun?: true };
+  | DoneReply
+  | SkippedReply
+  | OutcomesReply;

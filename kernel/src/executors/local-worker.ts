@@ -1,8 +1,10 @@
 // The worker-thread side of the local executor (loaded as dist/executors/local-worker.js): runs the
 // batches in the order they come, the tasks of each one after another (a follow-up with the output of
 // the task before it), streams what a task writes to stdout/stderr (console included) to the pool as
-// log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back each outcome as
-// soon as it has it.
+// log lines, keeps rebuilt electrons by spec key for the next tasks, and posts back the outcomes of
+// consecutive tasks packed in one message (local-outcomes.ts). It sends what it has when its batch
+// ends, before it awaits anything (an async task, a rebuild), and once the oldest outcome it holds is
+// a millisecond old; a large output goes alone, moved. Log lines go as written, before their outcome.
 import { parentPort, workerData } from "node:worker_threads";
 import type { TaskError } from "./executor";
 import {
@@ -15,6 +17,7 @@ import {
   type WorkerSetup,
 } from "./local-protocol";
 import { batchSize, batchTask, followsPrevious } from "./local-batch";
+import { LARGE_OUTPUT, OutcomePack } from "./local-outcomes";
 import { chunkText } from "./log-capture";
 import { registerLoaderFor } from "./loader-on-demand";
 import { taskError } from "./task-error";
@@ -28,6 +31,11 @@ const control = new Int32Array(setup.control);
 const clock = new Float64Array(setup.clock);
 /** The control slot of the task running now: its writes are its logs. */
 let current = 0;
+/** Outcomes not sent yet: at most this old (ms) once a task ends. */
+const STALE_MS = 1;
+/** Outcomes sent together at most while a chain goes on (its next task takes this one's output). */
+const CHAIN_PACK = 8;
+const outcomes = new OutcomePack(post);
 
 for (const stream of ["stdout", "stderr"] as const) {
   process[stream].write = ((chunk: unknown, ...rest: unknown[]): boolean => {
@@ -53,14 +61,12 @@ async function runBatch(message: BatchMessage): Promise<void> {
     previous = undefined;
     // A follow-up whose previous task did not succeed cannot run: the pool submits it again later.
     if (inputAt && !input) {
-      if (Atomics.compareExchange(control, index, QUEUED, CANCELLED) === QUEUED)
-        post({ type: "skipped", index, notRun: true });
-      else post({ type: "skipped", index });
+      outcomes.skipped(index, Atomics.compareExchange(control, index, QUEUED, CANCELLED) === QUEUED);
       continue;
     }
     // The pool may have cancelled (or held back) a task that has not started: then it does not run.
     if (Atomics.compareExchange(control, index, QUEUED, STARTED) !== QUEUED) {
-      post({ type: "skipped", index });
+      outcomes.skipped(index, false);
       continue;
     }
     current = index;
@@ -75,6 +81,8 @@ async function runBatch(message: BatchMessage): Promise<void> {
           if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
           return spec;
         });
+    // Whatever is awaited may take long: the pool hears of the tasks before first.
+    if (rebuilt) outcomes.flush();
     const specFailed = rebuilt
       ? await rebuilt.then(
           () => false,
@@ -84,23 +92,37 @@ async function runBatch(message: BatchMessage): Promise<void> {
     const began = performance.now();
     let output: Uint8Array | undefined;
     let error: TaskError | undefined;
-    let transfer: ArrayBuffer[] = [];
     try {
       const run = ready ? runDefinition(ready, task, input) : runRebuilt(rebuilt!, task, input);
-      output = run instanceof Uint8Array ? run : await run;
-      // The next task takes this output: it stays here (posting copies it), else it moves.
-      if (followsPrevious(message, i + 1)) previous = output;
-      else if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength) {
-        transfer = [output.buffer as ArrayBuffer];
+      if (run instanceof Uint8Array) output = run;
+      else {
+        outcomes.flush();
+        output = await run;
       }
+      // The next task takes this output: it stays here (sending copies it).
+      if (followsPrevious(message, i + 1)) previous = output;
     } catch (thrown) {
       error = taskError(thrown);
     }
     const endedAt = Date.now();
-    const micros = Math.round((performance.now() - began) * 1000);
+    const now = performance.now();
+    const micros = Math.round((now - began) * 1000);
     Atomics.store(control, index, DONE);
-    post({ type: "done", index, output, error, startedAt, endedAt, specFailed, micros }, transfer);
+    if (output && output.byteLength > LARGE_OUTPUT) {
+      // Not copied into a pack: sent alone, and moved unless the next task takes it.
+      outcomes.flush();
+      const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
+      const transfer = previous !== output && whole ? [output.buffer as ArrayBuffer] : [];
+      post({ type: "done", index, output, error, startedAt, endedAt, specFailed, micros }, transfer);
+    } else {
+      outcomes.done({ index, output, error, startedAt, endedAt, specFailed, micros });
+      // In a chain the dispatcher records each outcome while the worker runs the next: a few at a time.
+      const chained = previous !== undefined && outcomes.size >= CHAIN_PACK;
+      if (chained || outcomes.olderThan(STALE_MS, now)) outcomes.flush();
+    }
   }
+  // The pool frees the worker once every task of the batch is reported.
+  outcomes.flush();
 }
 
 // A batch may arrive while the one before runs (the pool queues one so the worker need not sleep

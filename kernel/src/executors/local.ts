@@ -6,6 +6,8 @@
 // chain of dependent tasks (`submitChain`) goes as one batch too, each taking the previous one's
 // output inside the worker. A crashed or out-of-memory worker fails only its running task and is
 // replaced; abort (cancel, timeout) of a running task terminates its worker and rejects the submit.
+// A worker reports short tasks' outcomes several at a time (local-outcomes.ts), sending what it holds
+// about every millisecond: tasks whose outcomes die with a worker before it sent them run again.
 import {
   NotRun,
   type Executor,

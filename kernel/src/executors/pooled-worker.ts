@@ -3,7 +3,8 @@
 // one, may queue the next (so the worker goes on without sleeping: waking a sleeping thread cost the
 // dispatcher ~0.1 ms a message), and turns how it died (out of memory, process.exit, an uncaught
 // exception, termination on abort) into the outcome or rejection of the task that was running. Tasks
-// that had not started go back to the pool.
+// that had not started go back to the pool. The worker reports the outcomes of several tasks in one
+// message (local-outcomes.ts): each is handled as if it had come alone.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -16,10 +17,13 @@ import {
   MAX_BATCH,
   QUEUED,
   STARTED,
+  type DoneReply,
+  type SkippedReply,
   type WorkerReply,
   type WorkerSetup,
 } from "./local-protocol";
 import { encodeBatch, type BatchEntry } from "./local-batch";
+import { packedOutcome, packSize } from "./local-outcomes";
 import { taskError } from "./task-error";
 
 const ENTRY = join(__dirname, "local-worker.js");
@@ -167,11 +171,7 @@ export class PooledWorker<J extends Job = Job> {
 
   /** The task of `slot`, in the running or the queued batch. */
   private at(slot: number): Running<J> | undefined {
-    for (const batch of [this.batch, this.queued]) {
-      const first = batch?.[0]?.slot;
-      if (first !== undefined && slot >= first && slot < first + batch!.length) return batch![slot - first];
-    }
-    return undefined;
+    return inBatch(this.batch, slot) ?? inBatch(this.queued, slot);
   }
 
   /**
@@ -216,18 +216,34 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   private receive(reply: WorkerReply): void {
-    if (reply.type === "ready") {
-      this.readyAt = performance.now();
-      this.startupMs = this.readyAt - this.spawnedAt;
-      return;
+    switch (reply.type) {
+      case "ready":
+        this.readyAt = performance.now();
+        this.startupMs = this.readyAt - this.spawnedAt;
+        return;
+      case "log": {
+        const running = this.at(reply.index);
+        if (running && !running.settled && !running.stopReason) running.logs.push(reply.line);
+        return;
+      }
+      case "outcomes": {
+        const size = packSize(reply);
+        for (let i = 0; i < size; i++) this.finished(packedOutcome(reply, i), reply.first + size - 1);
+        return;
+      }
+      default:
+        this.finished(reply, reply.index);
     }
-    // Replies come in order: those of the running batch, then of the queued one once it runs.
+  }
+
+  /**
+   * The worker reported the outcome of a task. Replies come in order: those of the running batch, then
+   * of the queued one once it runs. `last`: the last slot the same message reports on — the tasks up
+   * to it report their own start.
+   */
+  private finished(reply: DoneReply | SkippedReply, last: number): void {
     const running = this.at(reply.index);
     if (!running) return;
-    if (reply.type === "log") {
-      if (!running.settled && !running.stopReason) running.logs.push(reply.line);
-      return;
-    }
     if (reply.type === "skipped" && reply.notRun && !running.settled) {
       this.settle(running).reject(new NotRun(`the task before "${running.job.task.name}" did not succeed`));
     }
@@ -247,7 +263,7 @@ export class PooledWorker<J extends Job = Job> {
           micros,
         );
         const next = this.nextToRun(running, !error);
-        if (next) this.reportStart(next, endedAt);
+        if (next && next.slot > last) this.reportStart(next, endedAt);
       }
     }
     const first = this.batch?.[0]?.slot;
@@ -297,9 +313,18 @@ export class PooledWorker<J extends Job = Job> {
       const state = Atomics.load(this.control, running.slot);
       if (this.stopAll) this.settle(running).reject(this.stopAll.reason);
       else if (running.stopReason) this.settle(running).reject(running.stopReason.reason);
-      else if (state === QUEUED || state === HELD || (state === STARTED && batch.some((r) => r.stopReason))) {
-        // Never started, or started just as the worker was terminated for another task: run it
-        // elsewhere — except a follow-up, whose input was this worker's to give.
+      else if (
+        state === QUEUED ||
+        state === HELD ||
+        // Ended (DONE), or skipped as a follow-up that cannot run (CANCELLED: the pool settles those
+        // it cancels), but its outcome was still held by the worker, to send with the next ones.
+        state === DONE ||
+        state === CANCELLED ||
+        (state === STARTED && batch.some((r) => r.stopReason))
+      ) {
+        // Never started, or started just as the worker was terminated for another task, or its
+        // outcome was lost with the worker: run it elsewhere — except a follow-up, whose input was
+        // this worker's to give.
         if (running.job.inputAt)
           this.settle(running).reject(new NotRun(`the worker of "${running.job.task.name}" stopped`));
         else {
@@ -342,4 +367,9 @@ export class PooledWorker<J extends Job = Job> {
       message: `${who}: its worker exited with code ${code} before the task finished (process.exit() ends the worker)`,
     };
   }
+}
+
+function inBatch<R extends { readonly slot: number }>(batch: readonly R[] | undefined, slot: number): R | undefined {
+  const first = batch?.[0]?.slot;
+  return first !== undefined && slot >= first && slot < first + batch!.length ? batch![slot - first] : undefined;
 }
