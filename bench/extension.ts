@@ -101,6 +101,7 @@ export function benchDocument(nodes: number): DagDocument {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addKeyword("tsType"); // a hint for the type generator only
 ajv.addSchema(dagSchema);
 ajv.addSchema(protocolSchema);
 
