@@ -3,22 +3,15 @@
 // rolled-back transaction leaves no block behind.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { openStore as openTestStore } from "../support/store.ts";
 import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 
-function openStore(t: TestContext): { store: Store; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "valence-node-blocks-"));
-  const store = Store.open(dir);
-  t.after(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { store, dir };
-}
+const openStore = (t: TestContext) => openTestStore(t, "valence-node-blocks-");
 
 const dispatch = (id: string, tasks: number): NewDispatch => ({
   id,

@@ -3,23 +3,14 @@
 // Dispatches stored before the list (a row per node) read and update as they did.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { openStore as openTestStore } from "../support/store.ts";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 import { NodeList, NodeLists } from "../../dist/dispatcher/store/node-list.js";
 
-function openStore(t: TestContext): { store: Store; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "valence-node-list-"));
-  const store = Store.open(dir);
-  t.after(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { store, dir };
-}
+const openStore = (t: TestContext) => openTestStore(t, "valence-node-list-");
 
 const dispatch = (id: string): NewDispatch => ({
   id,

@@ -7,12 +7,11 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import * as ct from "valence";
+import { testJob, type TestJob } from "../support/pooled-job.ts";
 import { taskSpecFor } from "../../dist/executors/index.js";
-import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
-import { PooledWorker, type Job } from "../../dist/executors/pooled-worker.js";
+import type { TaskOutcome } from "../../dist/executors/index.js";
+import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import type { WorkerReply } from "../../dist/executors/local-protocol.js";
-import { specKey } from "../../dist/executors/task-runtime.js";
-import type { ElectronSpec } from "../../dist/workflow/serialize/index.js";
 
 const act = ct.electron(function act(kind: string, input: unknown) {
   if (kind === "wait") {
@@ -31,33 +30,7 @@ const act = ct.electron(function act(kind: string, input: unknown) {
   return kind;
 });
 
-interface TestJob extends Job {
-  readonly outcome: Promise<TaskOutcome>;
-  readonly startedAt: number[];
-}
-
-function job(kind: string, inputAt?: number[]): TestJob {
-  const task: TaskSpec = taskSpecFor(act, [kind, null]);
-  let resolve!: (outcome: TaskOutcome) => void;
-  let reject!: (reason: unknown) => void;
-  const outcome = new Promise<TaskOutcome>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  outcome.catch(() => undefined);
-  const startedAt: number[] = [];
-  return {
-    task,
-    key: specKey(task.electron),
-    spec: task.electron as ElectronSpec,
-    inputAt,
-    started: (at) => startedAt.push(at),
-    resolve: (result) => resolve(result),
-    reject,
-    outcome,
-    startedAt,
-  };
-}
+const job = (kind: string, inputAt?: number[]): TestJob => testJob(taskSpecFor(act, [kind, null]), inputAt);
 
 const valueOf = (outcome: TaskOutcome): unknown => {
   if (!outcome.ok) assert.fail(`${outcome.error.name}: ${outcome.error.message}`);

@@ -6,12 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence";
+import { testJob, type TestJob } from "../support/pooled-job.ts";
 import { LocalExecutor, taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
-import { PooledWorker, type Job } from "../../dist/executors/pooled-worker.js";
+import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import { MAX_BATCH } from "../../dist/executors/local-protocol.js";
-import { specKey } from "../../dist/executors/task-runtime.js";
-import type { ElectronSpec } from "../../dist/workflow/serialize/index.js";
 
 const stamp = ct.electron(async function stamp(ms: number) {
   const start = Date.now();
@@ -28,32 +27,7 @@ const quick = ct.electron(function quick(i: number) {
   return [start, performance.timeOrigin + performance.now(), x + i];
 });
 
-interface TestJob extends Job {
-  readonly outcome: Promise<TaskOutcome>;
-  readonly startedAt: number[];
-}
-
-function job(task: TaskSpec): TestJob {
-  let resolve!: (outcome: TaskOutcome) => void;
-  let reject!: (reason: unknown) => void;
-  const outcome = new Promise<TaskOutcome>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  outcome.catch(() => undefined);
-  const startedAt: number[] = [];
-  return {
-    task,
-    key: specKey(task.electron),
-    spec: task.electron as ElectronSpec,
-    inputAt: undefined,
-    started: (at) => startedAt.push(at),
-    resolve: (result) => resolve(result),
-    reject,
-    outcome,
-    startedAt,
-  };
-}
+const job = (task: TaskSpec): TestJob => testJob(task);
 
 const valueOf = (outcome: TaskOutcome): unknown => {
   if (!outcome.ok) assert.fail(`${outcome.error.name}: ${outcome.error.message}`);

@@ -1,0 +1,34 @@
+// Test support: a job for a PooledWorker that records what the pool reports about it — its outcome
+// (a promise) and each start it was told of.
+import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
+import type { Job } from "../../dist/executors/pooled-worker.js";
+import { specKey } from "../../dist/executors/task-runtime.js";
+import type { ElectronSpec } from "../../dist/workflow/serialize/index.js";
+
+export interface TestJob extends Job {
+  readonly outcome: Promise<TaskOutcome>;
+  readonly startedAt: number[];
+}
+
+/** `inputAt`: a follow-up's argument positions that take the previous job's output. */
+export function testJob(task: TaskSpec, inputAt?: number[]): TestJob {
+  let resolve!: (outcome: TaskOutcome) => void;
+  let reject!: (reason: unknown) => void;
+  const outcome = new Promise<TaskOutcome>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  outcome.catch(() => undefined);
+  const startedAt: number[] = [];
+  return {
+    task,
+    key: specKey(task.electron),
+    spec: task.electron as ElectronSpec,
+    inputAt,
+    started: (at) => startedAt.push(at),
+    resolve: (result) => resolve(result),
+    reject,
+    outcome,
+    startedAt,
+  };
+}
