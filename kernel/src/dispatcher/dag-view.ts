@@ -5,7 +5,7 @@
 // a graph its kernel never built.
 import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
 import { previewValue } from "../workflow/preview";
-import { kindOfLetter, outputPreview, type TransportGraph } from "../workflow/transport";
+import { EDGE_LETTERS, kindOfLetter, outputPreview, type TransportGraph } from "../workflow/transport";
 import { decode } from "./values";
 
 export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
@@ -36,7 +36,7 @@ export function dagView(graph: TransportGraph, nodes: readonly NodeState[], disp
       return {
         source,
         target: edges.target[e]!,
-        kind: edges.kind[e] === "d" ? ("data" as const) : ("wait" as const),
+        kind: edges.kind[e] === EDGE_LETTERS.data ? ("data" as const) : ("wait" as const),
         ...(position >= 0 ? { position } : {}),
         ...(key !== undefined ? { key } : {}),
       };

@@ -5,8 +5,9 @@
 import { createHash } from "node:crypto";
 import type { ElectronOptionsDocument, NodeKind, TransportNodeDocument } from "@valence/schema";
 import type { GraphEdge } from "../workflow/graph";
+import { Interner } from "../workflow/interner";
 import type { ElectronSpec } from "../workflow/serialize";
-import { KIND_LETTERS, type TransportGraph, type TransportOutput } from "../workflow/transport";
+import { EDGE_LETTERS, KIND_LETTERS, type TransportGraph, type TransportOutput } from "../workflow/transport";
 import type { SchedulableGraph } from "./scheduler";
 
 const KINDS: readonly NodeKind[] = ["parameter", "electron", "sublattice", "list", "dict", "getitem", "getattr"];
@@ -24,7 +25,7 @@ export class GraphIndex implements SchedulableGraph {
   private readonly electronOf: Int32Array;
   /** Index into `options` (equal options documents share one entry), or NONE. */
   private readonly optionsOf: Int32Array;
-  private readonly options: ElectronOptionsDocument[] = [];
+  private readonly options: readonly ElectronOptionsDocument[];
   private readonly names: string[];
   /** Parameter values, decoded into one buffer: node i's are values[valueAt[i] .. + valueLength[i]). */
   private readonly values: Uint8Array;
@@ -66,13 +67,9 @@ export class GraphIndex implements SchedulableGraph {
     this.valueLength = new Int32Array(n);
     this.values = Buffer.from(nodes.values, "base64");
     // Equal options documents share one entry (a client may send them apart).
-    const optionIndex = new Map<string, number>();
-    const options = graph.options.map((document) => {
-      const text = JSON.stringify(document);
-      let at = optionIndex.get(text);
-      if (at === undefined) optionIndex.set(text, (at = this.options.push(document) - 1));
-      return at;
-    });
+    const distinct = new Interner<string, ElectronOptionsDocument>();
+    const options = graph.options.map((document) => distinct.at(JSON.stringify(document), () => document));
+    this.options = distinct.values;
     // Indexed loops here: this runs once per dispatch, too few times to be optimized, and an unoptimized
     // for…of allocates a result object per element.
     let valueEnd = 0;
@@ -110,7 +107,7 @@ export class GraphIndex implements SchedulableGraph {
     }
     const outDegree = new Int32Array(n + 1);
     const dataInDegree = new Int32Array(n + 1);
-    const DATA = 0x64; // "d"
+    const DATA = EDGE_LETTERS.data.charCodeAt(0);
     for (let e = 0; e < m; e++) {
       const source = edges.source[e]!;
       const target = edges.target[e]!;

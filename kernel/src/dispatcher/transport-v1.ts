@@ -2,8 +2,9 @@
 // dispatchers stored them, turned into version 2's columns (workflow/transport.ts) on arrival, so the
 // rest of the dispatcher reads one form.
 import type { ElectronOptionsDocument, TransportGraphV1Document } from "@valence/schema";
+import { Interner } from "../workflow/interner";
 import type { ElectronSpec } from "../workflow/serialize";
-import { KIND_LETTERS, type TransportGraph } from "../workflow/transport";
+import { EDGE_LETTERS, KIND_LETTERS, type TransportGraph } from "../workflow/transport";
 
 export type TransportGraphV1 = Omit<TransportGraphV1Document, "electrons"> & {
   readonly electrons: readonly ElectronSpec[];
@@ -13,10 +14,9 @@ export type TransportGraphV1 = Omit<TransportGraphV1Document, "electrons"> & {
 export function asColumns(graph: TransportGraph | TransportGraphV1): TransportGraph {
   if (graph.version !== 1) return graph;
   const { nodes, edges } = graph;
-  const names: string[] = [];
-  const nameAt = new Map<string, number>();
-  const options: ElectronOptionsDocument[] = [];
-  const optionsAt = new Map<string, number>();
+  const names = new Interner<string>();
+  // Equal options documents are sent once (by their JSON text).
+  const options = new Interner<string, ElectronOptionsDocument>();
   const values: Buffer[] = [];
   const keys: Record<string, string | number> = {};
   const columns = { kind: "", name: [] as number[], electron: [] as number[], options: [] as number[] };
@@ -26,17 +26,10 @@ export function asColumns(graph: TransportGraph | TransportGraphV1): TransportGr
     const letter = KIND_LETTERS[node.kind];
     if (letter === undefined) throw new RangeError(`node ${i} has an unknown kind "${String(node.kind)}"`);
     columns.kind += letter;
-    let name = nameAt.get(node.name);
-    if (name === undefined) nameAt.set(node.name, (name = names.push(node.name) - 1));
-    columns.name.push(name);
+    columns.name.push(names.at(node.name));
     columns.electron.push(node.electron ?? -1);
-    let option = -1;
-    if (node.options !== undefined) {
-      const text = JSON.stringify(node.options);
-      option = optionsAt.get(text) ?? -1;
-      if (option < 0) optionsAt.set(text, (option = options.push(node.options) - 1));
-    }
-    columns.options.push(option);
+    const document = node.options;
+    columns.options.push(document === undefined ? -1 : options.at(JSON.stringify(document), () => document));
     const value = node.value === undefined ? undefined : Buffer.from(node.value, "base64");
     if (value) values.push(value);
     valueLength.push(value?.length ?? 0);
@@ -50,13 +43,13 @@ export function asColumns(graph: TransportGraph | TransportGraphV1): TransportGr
     version: 2,
     latticeName: graph.latticeName,
     electrons: graph.electrons,
-    options,
-    names,
+    options: options.values,
+    names: names.values,
     nodes: { ...columns, valueLength, values: Buffer.concat(values).toString("base64"), keys },
     edges: {
       source: edges.map((edge) => edge.source),
       target: edges.map((edge) => edge.target),
-      kind: edges.map((edge) => (edge.kind === "data" ? "d" : "w")).join(""),
+      kind: edges.map((edge) => EDGE_LETTERS[edge.kind]).join(""),
       position: edges.map((edge) => edge.position ?? -1),
       keys: edgeKeys,
     },

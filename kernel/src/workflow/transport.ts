@@ -18,6 +18,7 @@ import type { ElectronOptions } from "./options";
 import { outputStructure } from "./output";
 import { previewValue } from "./preview";
 import { serializeElectron, type ElectronSpec } from "./serialize";
+import { Interner } from "./interner";
 import { isSmallInt, SMALL_INTS_MATCH, V8_HEADER, writeSmallInt } from "./v8-ints";
 
 export type TransportOutput = TransportOutputDocument;
@@ -37,18 +38,18 @@ export const KIND_LETTERS: Readonly<Record<NodeKind, string>> = {
   getattr: "a",
 };
 
+/** An edge kind's letter in `edges.kind`. */
+export const EDGE_LETTERS = { data: "d", wait: "w" } as const;
+
 /** The kind a letter of `nodes.kind` stands for; undefined for any other character. */
 export const kindOfLetter = (letter: string): NodeKind | undefined => LETTER_KINDS.get(letter);
 const LETTER_KINDS = new Map(Object.entries(KIND_LETTERS).map(([kind, letter]) => [letter, kind as NodeKind]));
 
 export function toTransportGraph(graph: Graph): TransportGraph {
-  const electrons: ElectronSpec[] = [];
-  const electronAt = new Map<ElectronDefinition, number>();
+  const electrons = new Interner<ElectronDefinition, ElectronSpec>();
   // Electrons called many times share one options object: its document is made once.
-  const options: ElectronOptionsDocument[] = [];
-  const optionsAt = new Map<ElectronOptions, number>();
-  const names: string[] = [];
-  const nameAt = new Map<string, number>();
+  const options = new Interner<ElectronOptions, ElectronOptionsDocument>();
+  const names = new Interner<string>();
   const n = graph.nodes.length;
   const kinds = Buffer.allocUnsafe(n);
   const name = new Array<number>(n);
@@ -60,21 +61,13 @@ export function toTransportGraph(graph: Graph): TransportGraph {
   for (let id = 0; id < n; id++) {
     const node = graph.nodes[id]!;
     kinds[id] = KIND_LETTERS[node.kind].charCodeAt(0);
-    let at = nameAt.get(node.name);
-    if (at === undefined) nameAt.set(node.name, (at = names.push(node.name) - 1));
-    name[id] = at;
+    name[id] = names.at(node.name);
     electron[id] = -1;
     option[id] = -1;
     valueLength[id] = 0;
     if (node.electron) {
-      let e = electronAt.get(node.electron);
-      if (e === undefined) electronAt.set(node.electron, (e = electrons.push(serializeElectron(node.electron)) - 1));
-      electron[id] = e;
-      if (node.options) {
-        let o = optionsAt.get(node.options);
-        if (o === undefined) optionsAt.set(node.options, (o = options.push(optionsDocument(node.options)) - 1));
-        option[id] = o;
-      }
+      electron[id] = electrons.at(node.electron, serializeElectron);
+      if (node.options) option[id] = options.at(node.options, optionsDocument);
     } else if (node.kind === "parameter") {
       valueLength[id] = values.value(node.value, () => {
         const user = graph.dependantsOf(id).map((d) => graph.node(d).name)[0] ?? graph.latticeName;
@@ -94,16 +87,16 @@ export function toTransportGraph(graph: Graph): TransportGraph {
     const edge = edges[e]!;
     source[e] = edge.source;
     target[e] = edge.target;
-    edgeKinds[e] = edge.kind === "data" ? 0x64 : 0x77; // "d", "w"
+    edgeKinds[e] = EDGE_LETTERS[edge.kind].charCodeAt(0);
     position[e] = edge.position ?? -1;
     if (edge.key !== undefined) edgeKeys[e] = edge.key;
   }
   return {
     version: 2,
     latticeName: graph.latticeName,
-    electrons,
-    options,
-    names,
+    electrons: electrons.values,
+    options: options.values,
+    names: names.values,
     nodes: {
       kind: kinds.toString("latin1"),
       name,

@@ -5,6 +5,7 @@
 // and the node list: a node's row, if it has one, is newer than its block entry, and a later block
 // newer than an earlier one.
 import type { NodeKind, ValuePreview, WorkerInfo } from "@valence/schema";
+import { Interner } from "../../workflow/interner";
 import type { NodeList } from "./node-list";
 import type { NodeRecord } from "./records";
 import type { NodeRowUpdate } from "./store-writer";
@@ -52,8 +53,8 @@ export class BlockBuilder {
   private readonly numbers: number[] = [];
   private readonly outputs: Uint8Array[] = [];
   private bytes = 0;
-  private readonly previews = new Map<string, number>();
-  private readonly workers = new Map<string, number>();
+  private readonly previews = new Interner<string>();
+  private readonly workers = new Interner<string>();
   private readonly keys: Array<string | null> = [];
 
   has(nodeId: number): boolean {
@@ -74,8 +75,8 @@ export class BlockBuilder {
       u.endedAt,
       u.queuedMs ?? NaN,
       u.reused ? 1 : 0,
-      u.outputPreview === undefined ? -1 : index(this.previews, u.outputPreview),
-      u.worker === undefined ? -1 : index(this.workers, u.worker),
+      u.outputPreview === undefined ? -1 : this.previews.at(u.outputPreview),
+      u.worker === undefined ? -1 : this.workers.at(u.worker),
       this.bytes,
     );
   }
@@ -99,7 +100,7 @@ export class BlockBuilder {
 
   /** The columns of its `node_blocks` row: node ids, numbers, outputs and texts. */
   columns(): [Buffer, Buffer, Buffer, string] {
-    const texts: Texts = { previews: [...this.previews.keys()], workers: [...this.workers.keys()], keys: this.keys };
+    const texts: Texts = { previews: this.previews.values, workers: this.workers.values, keys: this.keys };
     return [
       Buffer.from(Int32Array.from(this.ids).buffer),
       Buffer.from(Float64Array.from(this.numbers).buffer),
@@ -272,12 +273,6 @@ export function blockIndexOf(list: NodeList, dispatchId: string, st: BlockStatem
 /** A new dispatch's index: it has no blocks yet. */
 export function emptyBlockIndex(list: NodeList, st: BlockStatements): BlockIndex {
   return (list.blocks = new BlockIndex(list.size, [], (id) => st.getNodeBlock.get(id)));
-}
-
-function index(table: Map<string, number>, text: string): number {
-  let i = table.get(text);
-  if (i === undefined) table.set(text, (i = table.size));
-  return i;
 }
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
