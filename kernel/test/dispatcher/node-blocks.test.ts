@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { openStore as openTestStore } from "../support/store.ts";
+import { nodeState as state, openStore as openTestStore } from "../support/store.ts";
 import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 
@@ -22,25 +22,6 @@ const dispatch = (id: string, tasks: number): NewDispatch => ({
   nodes: Array.from({ length: tasks }, (_, nodeId) => ({ nodeId, kind: "electron" as const, name: "work" })),
   createdAt: 1,
 });
-
-/** A node's whole state as the run recorder writes it. */
-function state(fields: Partial<NodeRowUpdate>): NodeRowUpdate {
-  return {
-    status: "COMPLETED",
-    attempts: 1,
-    startedAt: 10,
-    endedAt: 11,
-    error: undefined,
-    output: undefined,
-    outputPreview: undefined,
-    reused: undefined,
-    cacheKey: undefined,
-    sharedKey: false,
-    worker: undefined,
-    queuedMs: undefined,
-    ...fields,
-  };
-}
 
 const completed = (n: number): Partial<NodeRowUpdate> => ({
   output: Uint8Array.of(n, n + 1),

@@ -5,7 +5,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { openStore as openTestStore } from "../support/store.ts";
+import { nodeState, openStore as openTestStore } from "../support/store.ts";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 import { NodeList, NodeLists } from "../../dist/dispatcher/store/node-list.js";
@@ -135,20 +135,7 @@ test("in nested transactions a new dispatch's list is kept only if the outermost
         throw new Error("inner");
       }),
     );
-    writer.node("kept", 1, {
-      status: "RUNNING",
-      attempts: 1,
-      startedAt: NaN,
-      endedAt: NaN,
-      error: undefined,
-      output: undefined,
-      outputPreview: undefined,
-      reused: undefined,
-      cacheKey: undefined,
-      sharedKey: false,
-      worker: undefined,
-      queuedMs: undefined,
-    });
+    writer.node("kept", 1, nodeState({ status: "RUNNING", startedAt: NaN, endedAt: NaN }));
   });
   assert.deepEqual(
     store.getNodes("kept").map((n) => n.status),
