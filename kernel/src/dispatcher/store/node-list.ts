@@ -4,6 +4,7 @@
 // creation cost more than the rest of accepting a 10,000-task dispatch; most of them (parameters)
 // were never written again. Dispatches stored before keep a row per node and have no list.
 import type { NodeKind, Status } from "@valence/schema";
+import { Interner } from "../../workflow/interner";
 import type { BlockIndex } from "./node-blocks";
 import type { NodeRecord } from "./records";
 
@@ -50,28 +51,23 @@ export class NodeList {
   /** The list of `nodes` (any order, read once) and its JSON text. */
   static build(nodes: Iterable<ListedNode>): { list: NodeList; text: string } {
     const tables = {
-      kinds: new Map<NodeKind, number>(),
-      names: new Map<string, number>(),
-      statuses: new Map<Status, number>(),
-    };
-    const at = <T>(table: Map<T, number>, value: T): number => {
-      let i = table.get(value);
-      if (i === undefined) table.set(value, (i = table.size));
-      return i;
+      kinds: new Interner<NodeKind>(),
+      names: new Interner<string>(),
+      statuses: new Interner<Status>(),
     };
     const flat: number[] = [];
     for (const n of nodes) {
       if (!Number.isSafeInteger(n.nodeId) || n.nodeId < 0) throw new Error(`store: node id ${n.nodeId} is not valid`);
       for (let i = flat.length; i < 3 * n.nodeId; i += 3) flat.push(-1, 0, 0); // ids given out of order
       const k = 3 * n.nodeId;
-      flat[k] = at(tables.kinds, n.kind);
-      flat[k + 1] = at(tables.names, n.name);
-      flat[k + 2] = at(tables.statuses, n.status ?? "NEW_OBJECT");
+      flat[k] = tables.kinds.at(n.kind);
+      flat[k + 1] = tables.names.at(n.name);
+      flat[k + 2] = tables.statuses.at(n.status ?? "NEW_OBJECT");
     }
     const encoded: Encoded = {
-      kinds: [...tables.kinds.keys()],
-      names: [...tables.names.keys()],
-      statuses: [...tables.statuses.keys()],
+      kinds: tables.kinds.values,
+      names: tables.names.values,
+      statuses: tables.statuses.values,
       nodes: flat,
     };
     const list = new NodeList(encoded);
