@@ -94,6 +94,11 @@ export function batchTask(message: BatchMessage, i: number): BatchEntry {
     task,
     key: message.keys[k]!,
     spec: message.specs[k] ?? undefined,
-    inputAt: inputAt === NONE ? undefined : strings[inputAt]!.split(",").map(Number),
+    inputAt: inputAt === NONE ? undefined : positions(strings[inputAt]!),
   };
+}
+
+/** A follow-up that only waits on the task before it (a `wait` edge) takes its output nowhere: "". */
+function positions(text: string): number[] {
+  return text === "" ? [] : text.split(",").map(Number);
 }

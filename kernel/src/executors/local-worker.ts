@@ -6,6 +6,7 @@
 // ends, before it awaits anything (an async task, a rebuild), and once the oldest outcome it holds is
 // a millisecond old; a large output goes alone, moved. Log lines go as written, before their outcome.
 import { parentPort, workerData } from "node:worker_threads";
+import type { ElectronSpec } from "../workflow/serialize";
 import type { TaskError } from "./executor";
 import {
   CANCELLED,
@@ -48,14 +49,27 @@ for (const stream of ["stdout", "stderr"] as const) {
 
 // The pool decides what each worker keeps (it sends `forget`), so this cache does not evict by itself.
 const electrons = new ElectronCache(Number.MAX_SAFE_INTEGER);
+/**
+ * Specs that came with a batch, by key, until their electron is rebuilt. The pool sends a spec once
+ * per worker, so a task that did not run (a follow-up after a failure, a task cancelled while
+ * queued) must leave its spec here for the next task of the same electron.
+ */
+const specs = new Map<string, ElectronSpec>();
 
 async function runBatch(message: BatchMessage): Promise<void> {
-  for (const key of message.forget) electrons.forget(key);
+  for (const key of message.forget) {
+    electrons.forget(key);
+    specs.delete(key);
+  }
   const size = batchSize(message);
+  message.specs.forEach((spec, k) => {
+    const key = message.keys[k]!;
+    if (spec && !electrons.has(key)) specs.set(key, spec);
+  });
   /** The output of the task just run, when it succeeded: a follow-up takes it as its input. */
   let previous: Uint8Array | undefined;
   for (let i = 0; i < size; i++) {
-    const { task, key, spec, inputAt } = batchTask(message, i);
+    const { task, key, inputAt } = batchTask(message, i);
     const index = message.base + i;
     const input = inputAt && previous ? { at: inputAt, output: previous } : undefined;
     previous = undefined;
@@ -77,6 +91,8 @@ async function runBatch(message: BatchMessage): Promise<void> {
     const rebuilt = ready
       ? undefined
       : electrons.get(key, () => {
+          const spec = specs.get(key);
+          specs.delete(key);
           // Before the first electron that imports the user's modules (they may be TypeScript).
           if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
           return spec;
