@@ -52,7 +52,7 @@ export interface BatchMessage {
   /**
    * Per task, 9 ints: key, dispatch id, name, resources, volume (-1: none), node, attempt, end of its
    * args, and for a follow-up the positions that take the previous task's output (as text in
-   * `strings`, "0" or "0,2"; -1: not a follow-up).
+   * `strings`, "0" or "0,2", "" for one that only waits for it; -1: not a follow-up).
    */
   readonly fields: Int32Array;
   /** Every task's serialized arguments, one after another. */
@@ -108,6 +108,11 @@ export interface OutcomesReply {
 export type WorkerReply =
   /** The worker loaded its modules and waits for tasks. */
   | { readonly type: "ready" }
+  /**
+   * The first task of an electron this worker runs starts now, its electron rebuilt (and its npm
+   * environment installed): the pool reports its start, and so starts its timeout, only now.
+   */
+  | { readonly type: "started"; readonly index: number; readonly at: number }
   /** A line the task in control slot `index` wrote: posted as written, before its outcome. */
   | { readonly type: "log"; readonly index: number; readonly line: LogLine }
   | DoneReply

@@ -55,11 +55,14 @@ const electrons = new ElectronCache(Number.MAX_SAFE_INTEGER);
  * queued) must leave its spec here for the next task of the same electron.
  */
 const specs = new Map<string, ElectronSpec>();
+/** Electrons this worker ran a task of: the pool knows their tasks start when it hands them over. */
+const announced = new Set<string>();
 
 async function runBatch(message: BatchMessage): Promise<void> {
   for (const key of message.forget) {
     electrons.forget(key);
     specs.delete(key);
+    announced.delete(key);
   }
   const size = batchSize(message);
   message.specs.forEach((spec, k) => {
@@ -84,8 +87,6 @@ async function runBatch(message: BatchMessage): Promise<void> {
       continue;
     }
     current = index;
-    const startedAt = Date.now();
-    clock[0] = startedAt;
     // An electron rebuilt already runs at once; a short synchronous task then costs no await at all.
     const ready = electrons.ready(key);
     const rebuilt = ready
@@ -105,6 +106,15 @@ async function runBatch(message: BatchMessage): Promise<void> {
           () => true,
         )
       : false;
+    // The rebuild (module loading, an npm install) is not the task's run: its start, and so its
+    // timeout, counts from here. The pool waits for this message for an electron's first task.
+    const startedAt = Date.now();
+    clock[0] = startedAt;
+    if (!specFailed && !announced.has(key)) {
+      announced.add(key);
+      outcomes.flush();
+      post({ type: "started", index, at: startedAt });
+    }
     const began = performance.now();
     let output: Uint8Array | undefined;
     let error: TaskError | undefined;

@@ -65,6 +65,11 @@ export class PooledWorker<J extends Job = Job> {
   private readonly worker: Worker;
   private readonly spawnedAt = performance.now();
   private readonly known = new Map<string, true>();
+  /**
+   * Spec keys whose first task the worker said it started (its electron rebuilt). A task of another
+   * electron starts when the worker says so, not when it is handed over: the rebuild is not its run.
+   */
+  private readonly warm = new Set<string>();
   // Two halves of MAX_BATCH slots: the batch running and the one queued behind it use one each.
   private readonly control = new Int32Array(new SharedArrayBuffer(2 * MAX_BATCH * 4));
   private readonly clock = new Float64Array(new SharedArrayBuffer(8));
@@ -149,7 +154,10 @@ export class PooledWorker<J extends Job = Job> {
       if (this.known.size - forget.length <= KEPT_SPECS) break;
       if (!sent.has(old)) forget.push(old);
     }
-    for (const old of forget) this.known.delete(old);
+    for (const old of forget) {
+      this.known.delete(old);
+      this.warm.delete(old);
+    }
     const running = this.batch;
     // The half the running batch does not use (its own tasks are all reported before it is reused).
     const base = running && running[0]!.slot === 0 ? MAX_BATCH : 0;
@@ -166,7 +174,7 @@ export class PooledWorker<J extends Job = Job> {
     this.batch = batch;
     this.unreported = batch.length;
     this.scanFrom = 0;
-    this.reportStart(batch[0]!, at);
+    this.handedOver(batch[0]!, at);
   }
 
   /** The task of `slot`, in the running or the queued batch. */
@@ -221,6 +229,13 @@ export class PooledWorker<J extends Job = Job> {
         this.readyAt = performance.now();
         this.startupMs = this.readyAt - this.spawnedAt;
         return;
+      case "started": {
+        const running = this.at(reply.index);
+        if (!running) return;
+        this.warm.add(running.job.key);
+        this.reportStart(running, reply.at);
+        return;
+      }
       case "log": {
         const running = this.at(reply.index);
         if (running && !running.settled && !running.stopReason) running.logs.push(reply.line);
@@ -250,7 +265,10 @@ export class PooledWorker<J extends Job = Job> {
     let endedAt = Date.now();
     if (reply.type === "done") {
       // The worker forgot a spec whose rebuild failed: send it again next time.
-      if (reply.specFailed) this.known.delete(running.job.key);
+      if (reply.specFailed) {
+        this.known.delete(running.job.key);
+        this.warm.delete(running.job.key);
+      }
       endedAt = reply.endedAt;
       if (!running.settled && !running.stopReason && !this.stopAll) {
         const { startedAt, output, error, micros } = reply;
@@ -263,7 +281,7 @@ export class PooledWorker<J extends Job = Job> {
           micros,
         );
         const next = this.nextToRun(running, !error);
-        if (next && next.slot > last) this.reportStart(next, endedAt);
+        if (next && next.slot > last) this.handedOver(next, endedAt);
       }
     }
     const first = this.batch?.[0]?.slot;
@@ -289,6 +307,11 @@ export class PooledWorker<J extends Job = Job> {
       inputReady = false;
     }
     return undefined;
+  }
+
+  /** A task handed over (`at`): it starts now unless the worker rebuilds its electron first (it then says when). */
+  private handedOver(running: Running<J>, at: number): void {
+    if (this.warm.has(running.job.key)) this.reportStart(running, at);
   }
 
   private reportStart(running: Running<J>, at: number): void {
