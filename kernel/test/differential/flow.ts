@@ -1,0 +1,106 @@
+// The electrons and lattices of the differential test: one electron (in the option variants of
+// plan.ts) whose behaviour its first argument spells out — its id, the attempts that throw or stall,
+// how long it takes, the file where it notes each start and each success — and a lattice that builds
+// a plan's graph with real electron calls, `ct.wait`, nested arguments, getattr/getitem and
+// sublattices. They travel to the dispatcher and its workers by value, like any user's.
+import { appendFileSync } from "node:fs";
+import * as ct from "valence";
+import { FINAL, childBase, digest } from "./model.ts";
+import type { Arg, Plan, PlanTask } from "./plan.ts";
+
+/** The first argument of every generated call. */
+export interface How {
+  readonly id: number;
+  readonly log: string;
+  readonly fails: readonly number[];
+  readonly stalls: readonly number[];
+  readonly ms: number;
+}
+
+function work(how: How, ...args: unknown[]): unknown {
+  const { attempt } = ct.taskContext();
+  appendFileSync(how.log, `start ${how.id} ${attempt}\n`);
+  const finish = (): unknown => {
+    if (how.fails.includes(attempt)) throw new Error(`planned failure of task ${how.id}, attempt ${attempt}`);
+    const v = digest(args);
+    appendFileSync(how.log, `done ${how.id} ${attempt}\n`);
+    return { id: how.id, v, pair: [how.id, v] };
+  };
+  if (how.stalls.includes(attempt)) return new Promise((resolve) => setTimeout(resolve, 30_000)).then(finish);
+  if (how.ms === 0) return finish();
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, how.ms))).then(finish);
+}
+
+// One electron per option variant (plan.ts VARIANTS, same order).
+const work0 = ct.electron(work, { name: "work" });
+const work1 = ct.electron(work, { name: "work", retries: 1 });
+const work2 = ct.electron(work, { name: "work", retries: 2 });
+const work3 = ct.electron(work, { name: "work", retries: 1, timeoutMs: 400 });
+const work4 = ct.electron(work, { name: "work", cache: true });
+
+function electronOf(variant: number): (how: How, ...args: unknown[]) => ct.Future<unknown> {
+  const electron =
+    variant === 1 ? work1 : variant === 2 ? work2 : variant === 3 ? work3 : variant === 4 ? work4 : work0;
+  return electron as unknown as (how: How, ...args: unknown[]) => ct.Future<unknown>;
+}
+
+/** An argument as the lattice body passes it: futures (or their parts) inside plain values. */
+function argument(arg: Arg, futures: readonly unknown[], inputs: readonly unknown[]): unknown {
+  if ("lit" in arg) return arg.lit;
+  if ("ref" in arg) {
+    const future = futures[arg.ref] as { v: unknown; pair: unknown[] };
+    return arg.access === "v" ? future.v : arg.access === "pair1" ? future.pair[1] : future;
+  }
+  if ("list" in arg) return arg.list.map((item) => argument(item, futures, inputs));
+  if ("dict" in arg) {
+    return Object.fromEntries(Object.entries(arg.dict).map(([k, item]) => [k, argument(item, futures, inputs)]));
+  }
+  return inputs[arg.input];
+}
+
+function howOf(task: PlanTask, id: number, log: string): How {
+  return { id, log, fails: task.fails, stalls: task.stalls, ms: task.ms };
+}
+
+/** The lattice body: the plan's calls in order, then its waits; returns the plan's return structure. */
+function build(plan: Plan, log: string, base: number, inputs: readonly unknown[], executor: string): unknown[] {
+  const futures: unknown[] = [];
+  plan.tasks.forEach((task, i) => {
+    const args = task.args.map((a) => argument(a, futures, inputs));
+    const sub = task.sub ? subElectron(executor) : undefined;
+    futures.push(
+      sub
+        ? sub(task.sub!, log, childBase(base, i), executor, ...args)
+        : electronOf(task.variant)(howOf(task, base + i, log), ...args),
+    );
+    const waits = task.waits.map((w) => futures[w]);
+    if (waits.length) ct.wait(futures[i] as ct.Future<unknown>, waits as Array<ct.Future<unknown>>);
+  });
+  return [argument(plan.returns, futures, inputs)];
+}
+
+function generated(plan: Plan, log: string, executor: string): unknown {
+  return build(plan, log, 0, [], executor)[0];
+}
+
+/** A sublattice's body: its plan on its real inputs, then a final call on what the plan returns. */
+function child(plan: Plan, log: string, base: number, executor: string, ...inputs: unknown[]): unknown {
+  const returns = build(plan, log, base, inputs, executor)[0];
+  return work0({ id: base + FINAL, log, fails: [], stalls: [], ms: 0 }, returns);
+}
+
+const subInline = ct.electron(ct.lattice(child, { name: "child", executor: "inline" }));
+const subLocal = ct.electron(ct.lattice(child, { name: "child", executor: "local" }));
+const subBullmq = ct.electron(ct.lattice(child, { name: "child", executor: "bullmq" }));
+
+function subElectron(executor: string): (...args: unknown[]) => ct.Future<unknown> {
+  const sub = executor === "inline" ? subInline : executor === "bullmq" ? subBullmq : subLocal;
+  return sub as unknown as (...args: unknown[]) => ct.Future<unknown>;
+}
+
+export type GeneratedLattice = ct.Lattice<[Plan, string, string], unknown>;
+
+/** The lattice of a plan, run on `executor` (its electrons and its sublattices' electrons). */
+export function latticeFor(executor: string): GeneratedLattice {
+  return ct.lattice(generated, { name: "generated", executor }) as GeneratedLattice;
+}

@@ -1,0 +1,205 @@
+// The generated lattices of the differential test, as data: a plan is a list of tasks (each an
+// electron call with nested arguments, `wait` edges, failures planned by attempt, a duration) and a
+// return structure. `planArbitrary` makes them with fast-check; every reference points to an earlier
+// task, so any plan (also any shrunk one) is a valid DAG.
+import fc from "fast-check";
+
+/** An argument: a literal, a task's output (or a part of it), a list or a dict of arguments, or (in a sublattice's plan) one of its inputs. */
+export type Arg =
+  | { readonly lit: number | string | null | readonly number[] }
+  | { readonly ref: number; readonly access?: Access }
+  | { readonly list: readonly Arg[] }
+  | { readonly dict: Readonly<Record<string, Arg>> }
+  | { readonly input: number };
+
+/** What a reference takes of a task's output `{ id, v, pair: [id, v] }`: all, `.v` (getattr) or `.pair[1]` (getattr, getitem). */
+export type Access = "v" | "pair1";
+
+/** Electron options by variant: the electrons of flow.ts, in this order. */
+export const VARIANTS = [
+  {},
+  { retries: 1 },
+  { retries: 2 },
+  { retries: 1, timeoutMs: 400 },
+  { cache: true },
+] as const satisfies ReadonlyArray<{ retries?: number; timeoutMs?: number; cache?: boolean }>;
+/** The variant whose attempts may stall past its timeout. */
+export const TIMED = 3;
+
+export interface PlanTask {
+  /** An electron call, or a sublattice (a child dispatch built from `sub` with the real inputs). */
+  readonly kind: "task" | "sub";
+  readonly variant: number;
+  readonly args: readonly Arg[];
+  /** Earlier tasks this one waits for without data (`ct.wait`). */
+  readonly waits: readonly number[];
+  /** Attempts (1-based) that throw. */
+  readonly fails: readonly number[];
+  /** Attempts that hang until the variant's timeout stops them (TIMED only). */
+  readonly stalls: readonly number[];
+  /** 0: returns at once (no promise); -1: a promise with no delay; > 0: sleeps that many ms. */
+  readonly ms: number;
+  readonly sub?: Plan;
+}
+
+export interface Plan {
+  readonly tasks: readonly PlanTask[];
+  readonly returns: Arg;
+}
+
+/** How big and how wild the generated plans are. */
+export interface PlanShape {
+  readonly maxTasks: number;
+  /** Allow sublattices (a child dispatch each: slower). */
+  readonly subs: boolean;
+  /** Allow stalls (each costs a timeout). */
+  readonly stalls: boolean;
+  /** Allow planned failures. */
+  readonly failures: boolean;
+}
+
+export const DEFAULT_SHAPE: PlanShape = { maxTasks: 24, subs: true, stalls: true, failures: true };
+
+// Raw tasks refer to earlier ones by any integer: `normalize` takes it modulo the task's position, so
+// every shrink fast-check tries stays a DAG.
+interface RawArg {
+  readonly k: "lit" | "ref" | "list" | "dict" | "input";
+  readonly n: number;
+  readonly access: Access | undefined;
+  readonly lit: number | string | null | readonly number[];
+  readonly items: readonly RawArg[];
+}
+
+const rawArg: fc.Memo<RawArg> = fc.memo((depth: number) =>
+  fc.record({
+    k:
+      depth <= 1
+        ? fc.constantFrom<RawArg["k"]>("ref", "ref", "ref", "lit", "input")
+        : fc.constantFrom<RawArg["k"]>("ref", "ref", "ref", "ref", "lit", "list", "dict", "input"),
+    n: fc.nat(1000),
+    access: fc.constantFrom<Access | undefined>(undefined, undefined, "v", "pair1"),
+    lit: fc.oneof(
+      fc.integer({ min: -5, max: 99 }),
+      fc.constantFrom("a", "b", null),
+      fc.constant([] as number[]),
+      fc.array(fc.nat(9), { maxLength: 3 }),
+    ),
+    items: depth <= 1 ? fc.constant([]) : fc.array(rawArg(depth - 1), { maxLength: 3 }),
+  }),
+);
+
+function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
+  return fc.record({
+    sub:
+      shape.subs && depth === 0
+        ? fc.oneof(
+            { weight: 12, arbitrary: fc.constant(undefined) },
+            { weight: 1, arbitrary: rawPlan({ ...shape, maxTasks: 4 }, 1) },
+          )
+        : fc.constant(undefined),
+    variant: fc.constantFrom(0, 0, 0, 1, 2, 4, TIMED),
+    args: fc.array(rawArg(3), { maxLength: 3 }),
+    // Mostly the task just before: chains.
+    near: fc.boolean(),
+    waits: fc.oneof(
+      { weight: 5, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: fc.array(fc.nat(1000), { minLength: 1, maxLength: 2 }) },
+    ),
+    fails: shape.failures
+      ? fc.oneof(
+          { weight: 6, arbitrary: fc.constant([]) },
+          { weight: 1, arbitrary: fc.subarray([1, 2, 3], { minLength: 1 }) },
+        )
+      : fc.constant([]),
+    stalls: shape.stalls
+      ? fc.oneof({ weight: 12, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant([1]) })
+      : fc.constant([]),
+    ms: fc.constantFrom(0, 0, 0, 0, -1, 2, 15),
+  });
+}
+
+interface RawTask {
+  readonly sub: RawPlan | undefined;
+  readonly variant: number;
+  readonly args: readonly RawArg[];
+  readonly near: boolean;
+  readonly waits: readonly number[];
+  readonly fails: readonly number[];
+  readonly stalls: readonly number[];
+  readonly ms: number;
+}
+
+interface RawPlan {
+  readonly tasks: readonly RawTask[];
+  readonly returns: readonly RawArg[];
+}
+
+function rawPlan(shape: PlanShape, depth: number): fc.Arbitrary<RawPlan> {
+  return fc.record({
+    tasks: fc.array(rawTask(shape, depth), { minLength: 1, maxLength: shape.maxTasks, size: "medium" }),
+    returns: fc.array(rawArg(2), { minLength: 1, maxLength: 3 }),
+  });
+}
+
+/** Random plans, `inputs`: how many inputs a sublattice's plan may refer to (0 at top level). */
+export function planArbitrary(shape: PlanShape = DEFAULT_SHAPE): fc.Arbitrary<Plan> {
+  return rawPlan(shape, 0).map((raw) => normalize(raw, 0));
+}
+
+function normalize(raw: RawPlan, inputs: number): Plan {
+  const tasks = raw.tasks.map((task, i): PlanTask => {
+    const sub = task.sub ? normalize(task.sub, Math.max(1, task.args.length)) : undefined;
+    let args = task.args.map((a) => normalizeArg(a, i, inputs, task.near));
+    if (sub && !args.length) args = [{ lit: 0 }];
+    const stalls = task.variant === TIMED ? task.stalls : [];
+    return {
+      kind: sub ? "sub" : "task",
+      variant: sub ? 0 : task.variant,
+      args,
+      waits: i ? [...new Set(task.waits.map((w) => w % i))] : [],
+      fails: sub ? [] : task.fails,
+      stalls: sub ? [] : stalls,
+      ms: sub ? 0 : task.ms,
+      ...(sub ? { sub } : {}),
+    };
+  });
+  // The return value refers to tasks (at least the last one, so the dispatch waits for it).
+  const returns: Arg = {
+    list: [...raw.returns.map((a) => normalizeArg(a, tasks.length, inputs, false)), { ref: tasks.length - 1 }],
+  };
+  return { tasks, returns };
+}
+
+function normalizeArg(raw: RawArg, before: number, inputs: number, near: boolean): Arg {
+  switch (raw.k) {
+    case "ref":
+      if (!before) return { lit: raw.n % 100 };
+      return { ref: near ? before - 1 : raw.n % before, ...(raw.access ? { access: raw.access } : {}) };
+    case "input":
+      return inputs ? { input: raw.n % inputs } : { lit: raw.lit };
+    case "list":
+      return { list: raw.items.map((item) => normalizeArg(item, before, inputs, near)) };
+    case "dict":
+      return {
+        dict: Object.fromEntries(raw.items.map((item, k) => [`k${k}`, normalizeArg(item, before, inputs, near)])),
+      };
+    default:
+      return { lit: raw.lit };
+  }
+}
+
+/** Every task id of the plan referred to by `arg`. */
+export function refsOf(arg: Arg, into: Set<number> = new Set()): Set<number> {
+  if ("ref" in arg) into.add(arg.ref);
+  else if ("list" in arg) for (const item of arg.list) refsOf(item, into);
+  else if ("dict" in arg) for (const item of Object.values(arg.dict)) refsOf(item, into);
+  return into;
+}
+
+/** A short description of a plan: its size and which features it uses. */
+export function describePlan(plan: Plan): string {
+  const subs = plan.tasks.filter((t) => t.sub).length;
+  const fails = plan.tasks.filter((t) => t.fails.length).length;
+  const stalls = plan.tasks.filter((t) => t.stalls.length).length;
+  return `${plan.tasks.length} tasks (${subs} sublattices, ${fails} with planned failures, ${stalls} stalling)`;
+}

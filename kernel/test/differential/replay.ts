@@ -1,0 +1,41 @@
+// Replays one plan (the JSON a failed campaign prints) on a fresh dispatcher, `times` times, and
+// prints each run's disagreements and every task node's attempts, errors and timings:
+//   node --import ./kernel/dist/register.js kernel/test/differential/replay.ts local '<plan JSON>' [times] [cancelAfterMs]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ct from "valence";
+import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { pointClientAt } from "../support/dispatcher.ts";
+import { runAndCompare, taskNodeIds } from "./check.ts";
+import type { Plan } from "./plan.ts";
+
+const [executor = "local", planText, timesText = "1", cancelText] = process.argv.slice(2);
+if (!planText) throw new Error("usage: replay.ts <executor> '<plan JSON>' [times] [cancelAfterMs]");
+const plan = JSON.parse(planText) as Plan;
+const dataDir = mkdtempSync(join(tmpdir(), "valence-replay-"));
+const dispatcher = await ct.startDispatcher({
+  dataDir,
+  publish: false,
+  executors: { inline: new InlineExecutor(), local: new LocalExecutor({ maxWorkers: 2 }) },
+});
+pointClientAt(dispatcher);
+try {
+  for (let run = 0; run < Number(timesText); run++) {
+    const dir = mkdtempSync(join(tmpdir(), "valence-replay-run-"));
+    const cancelAfterMs = cancelText === undefined ? undefined : Number(cancelText);
+    const report = await runAndCompare(plan, executor, { dir, cancelAfterMs });
+    console.log(`run ${run}: ${report.status}, ${report.problems.length ? report.problems.join("; ") : "agrees"}`);
+    if (report.problems.length) {
+      const result = await ct.getResult(report.dispatchId);
+      for (const id of taskNodeIds(plan, join(dir, "log"), executor)) {
+        const node = await result.getNodeResult(id);
+        console.log(`  node ${id}: ${node.status}, ${node.attempts} attempts, error ${node.error?.message ?? "-"}`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+} finally {
+  await dispatcher.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
