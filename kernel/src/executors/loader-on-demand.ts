@@ -4,7 +4,7 @@
 import { isBuiltin } from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { SerializedFunction } from "../workflow/serialize/spec";
+import { importsOf, type SerializedFunction } from "../workflow/serialize/spec";
 
 const REGISTER = join(__dirname, "..", "register.js");
 let registered = false;
@@ -13,7 +13,7 @@ let registered = false;
 export function registerLoaderFor(functions: readonly SerializedFunction[], loader = REGISTER): void {
   if (registered) return;
   const imports = functions.some((f) =>
-    Object.values(f.bindings).some((b) => b.kind === "import" && !isBuiltin(b.specifier)),
+    Object.values(f.bindings).some((b) => importsOf(b).some((i) => !isBuiltin(i.specifier))),
   );
   if (!imports || !existsSync(loader)) return;
   registered = true;

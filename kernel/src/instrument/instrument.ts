@@ -1,5 +1,6 @@
 // The transform that lets functions travel by value: each function or class with free variables
-// records them through `__valence_capture__`, at the place it is defined. Used by the script loader
+// records them through `__valence_capture__`, at the place it is defined; the module's imports are
+// recorded too (module-records.ts). Used by the script loader
 // on every user module and by the notebook kernel on every cell. Lines are never added, so stack
 // traces keep their line numbers.
 import MagicString from "magic-string";
@@ -15,7 +16,7 @@ import {
   type ParentedNode,
 } from "./analysis";
 import { hoistPosition, inferredName, outerEnd, programStart } from "./placement";
-import { pathToFileURL } from "node:url";
+import { moduleRecords, resolve } from "./module-records";
 
 export interface InstrumentOptions {
   /** The module's path, to resolve relative import specifiers to absolute file URLs. */
@@ -57,7 +58,9 @@ export function instrumentWithInserts(
     for (let s = scope.upper as Scope | null; s; s = s.upper as Scope | null) depth++;
     targets.push({ node, free, depth });
   }
-  if (!targets.length) return { code, inserts };
+  const moduleStart = programStart(parsed.ast);
+  const records = moduleRecords(code, parsed.ast, moduleStart, options.fileName);
+  if (!targets.length && !records.length) return { code, inserts };
   // Innermost first: at a shared end position, the inner call must close before the outer one.
   targets.sort((a, b) => b.depth - a.depth);
   const magic = new MagicString(code);
@@ -71,7 +74,11 @@ export function instrumentWithInserts(
       inserts.push([at, text.length]);
     },
   };
-  const moduleStart = programStart(parsed.ast);
+  // `import(…)` wrappers first: at a shared end position they close inside any function around them.
+  for (const edit of records) {
+    if (edit.side === "prepend") out.prependLeft(edit.at, edit.text);
+    else out.appendLeft(edit.at, edit.text);
+  }
   for (const { node, free } of targets) {
     const record = `${thunks(free.values)}, ${importsText(free.imports, options.fileName)}`;
     const [start, end] = node.range;
@@ -99,12 +106,7 @@ function thunks(names: readonly string[]): string {
 
 function importsText(imports: FreeVariables["imports"], fileName: string | undefined): string {
   const resolved = Object.fromEntries(
-    Object.entries(imports).map(([name, ref]) => [
-      name,
-      fileName && /^\.\.?\//.test(ref.specifier)
-        ? { ...ref, specifier: new URL(ref.specifier, pathToFileURL(fileName)).href }
-        : ref,
-    ]),
+    Object.entries(imports).map(([name, ref]) => [name, { ...ref, specifier: resolve(ref.specifier, fileName) }]),
   );
   return JSON.stringify(resolved);
 }

@@ -84,6 +84,41 @@ test("relative imports are recorded as absolute file URLs; require() calls as re
   assert.match(out, /"fs":\{"specifier":"node:fs","export":"="\}/);
 });
 
+test("a module's imports and literal import() calls record which module each namespace is, on the same lines", async () => {
+  const code = [
+    `import * as path from "node:path";`,
+    `import { sep as separator } from "node:path";`,
+    `import type { Foo } from "./types.js";`,
+    `export const util = await import("node:util");`,
+    `const dynamic = "node:os";`,
+    `export const os = await import(dynamic);`,
+    `export const inner = async () => [separator, await import("./dep.js")];`,
+  ].join("\n");
+  const out = instrument(code, { fileName: "/work/project/flow.ts" });
+  assert.equal(out.split("\n").length, code.split("\n").length, "no line added");
+  assert.match(
+    out,
+    /;__valence_module__\(\{ path: \(\) => path, separator: \(\) => separator \}, \{"path":\{"specifier":"node:path","export":"\*"\},"separator":\{"specifier":"node:path","export":"sep"\}\}\);/,
+  );
+  assert.doesNotMatch(out, /Foo: \(\)/, "type-only imports bind nothing");
+  assert.match(out, /await __valence_import__\(import\("node:util"\), \{"specifier":"node:util","export":"\*"\}\)/);
+  assert.match(out, /await import\(dynamic\)/, "a computed specifier is left alone");
+  assert.match(
+    out,
+    /__valence_import__\(import\("\.\/dep\.js"\), \{"specifier":"file:\/\/\/work\/project\/dep\.js","export":"\*"\}\)/,
+  );
+  const mod = await load(
+    code
+      .split("\n")
+      .slice(0, 2)
+      .concat('export const util = await import("node:util");', "export { path };")
+      .join("\n"),
+  );
+  const { moduleReference } = await import("../../dist/workflow/serialize/modules.js");
+  assert.deepEqual(moduleReference(mod.util as object), { specifier: "node:util", export: "*" });
+  assert.deepEqual(moduleReference(mod.path as object), { specifier: "node:path", export: "*" });
+});
+
 test("a notebook cell's references to earlier cells (exports.name) travel, imported names by specifier", () => {
   // What tslab compiles `const f = () => fromEarlierCell(ct) + Math.PI` to, when both names come from earlier cells.
   const code = "const f = () => exports.fromEarlierCell(exports.ct, exports['computed']) + Math.PI;\nexports.f = f;";

@@ -120,6 +120,21 @@ test("dispatch from cells: functions from earlier cells travel by value, and the
   assert.equal(outputData(again, "execute_result"), "[ -2, -3 ]");
 });
 
+test('cells holding the package (`const ct2 = await import("valence")`) and electrons in an array dispatch', async () => {
+  await kernel.execute('const ct2 = await import("valence");\nconst fs = require("node:fs");');
+  await kernel.execute(
+    "const where = ct2.electron(function where(x: number) { return [x, typeof ct2.taskContext().nodeId, typeof fs.existsSync]; });\n" +
+      "const inc = ct2.electron(function inc(x: number) { return x + 1; });\n" +
+      "const steps = [inc, where];",
+  );
+  const result = await kernel.execute(
+    "const chain = ct2.lattice(function chain(x: number) { let v: any = x; for (const step of steps) v = step(v); return v; });\n" +
+      "const done = await ct2.dispatchSync(chain)(1);\n[done.status, done.result]",
+  );
+  assert.equal(result.reply.status, "ok", JSON.stringify(result.reply));
+  assert.equal(outputData(result, "execute_result"), "[ 'COMPLETED', [ 2, 'number', 'function' ] ]");
+});
+
 test("the kernel stays responsive while a dispatch runs, and an interrupt ends a waiting cell", async () => {
   await kernel.execute(
     'import * as ct from "valence";\n' +

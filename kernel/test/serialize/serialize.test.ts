@@ -1,7 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Worker } from "node:worker_threads";
-import { fileURLToPath } from "node:url";
 import * as ct from "valence";
 import {
   serializeElectron,
@@ -10,28 +8,7 @@ import {
   rebuildLattice,
 } from "../../dist/workflow/serialize/index.js";
 import * as fixtures from "../fixtures/closures.ts";
-
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
-
-/** Rebuilds the spec in a fresh worker thread without Valence's loader and calls the electron there. */
-function runInFreshWorker(spec: unknown, args: unknown[]): Promise<unknown> {
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    const { rebuildElectron } = require(workerData.dist + "workflow/serialize/index.js");
-    const { electronDefinition } = require(workerData.dist + "workflow/definition.js");
-    rebuildElectron(JSON.parse(workerData.spec))
-      .then((e) => electronDefinition(e).fn(...workerData.args))
-      .then((value) => parentPort.postMessage({ value }), (error) => parentPort.postMessage({ error: error.stack }));`;
-  const worker = new Worker(code, { eval: true, execArgv: [], workerData: { dist, spec: JSON.stringify(spec), args } });
-  return new Promise((resolve, reject) => {
-    worker.once("message", (m: { value?: unknown; error?: string }) => {
-      void worker.terminate();
-      if (m.error) reject(new Error(m.error));
-      else resolve(m.value);
-    });
-    worker.once("error", reject);
-  });
-}
+import { runInFreshWorker } from "../support/fresh-worker.ts";
 
 const sameInWorker = [
   ["data closed over at script level", fixtures.useTable, ["a"]],
@@ -75,11 +52,11 @@ test("a lattice rebuilds without its source and builds the same graph", async ()
   assert.deepEqual(rebuilt.build(4).toJSON(), wf.build(4).toJSON());
 });
 
-test("a function inside data fails with the variable and the path named", () => {
+test("a built-in function inside data fails with the variable, the path and the reason named", () => {
   assert.throws(() => serializeElectron(fixtures.usesFunctionInData), {
     code: "NOT_SERIALIZABLE",
     message:
-      /electron "usesFunctionInData" cannot be sent: variable "config" used by "usesFunctionInData" holds a function at config\.handler/,
+      /electron "usesFunctionInData" cannot be sent: variable "config" used by "usesFunctionInData" holds a function at config\.handler, which cannot travel: it is a built-in or bound function/,
   });
 });
 

@@ -2,6 +2,7 @@
 // variables at run time, so Valence's loader (and the notebook kernel) rewrite each function that
 // has any into `__valence_capture__(fn, { name: () => name, … }, imports)`; the serializer reads
 // the record back. The registry lives on globalThis so every loaded copy of valence shares it.
+import { installModuleGlobals } from "./modules";
 
 /** How an imported binding travels: by module specifier and export name, never by value. */
 export interface ImportReference {
@@ -44,7 +45,8 @@ export const recordCapture: CaptureFunction = (fn, thunks, imports) => {
   return fn;
 };
 
-/** Defines `__valence_capture__` for instrumented code. Idempotent. */
+/** Defines `__valence_capture__` (and the module records') for instrumented code. Idempotent. */
 export function installCaptureGlobal(): void {
   global.__valence_capture__ ??= recordCapture;
+  installModuleGlobals();
 }

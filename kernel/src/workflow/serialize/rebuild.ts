@@ -10,6 +10,8 @@ import { lattice, type Lattice } from "../lattice";
 import type { AnyFunction } from "../definition";
 import type { ElectronOptions, Hook } from "../options";
 import { recordCapture, type ImportReference } from "./capture";
+import { recordImport } from "./modules";
+import { fillHoles } from "./structure";
 import { scriptName } from "./origins";
 import type {
   Binding,
@@ -66,7 +68,12 @@ function assignments(bindings: readonly string[]): { names: string[]; code: stri
   return { names, code: code.join(" ") };
 }
 
-type Factory = (capture: typeof recordCapture, name: typeof nameHelper, require: NodeJS.Require) => Made;
+type Factory = (
+  capture: typeof recordCapture,
+  name: typeof nameHelper,
+  record: typeof recordImport,
+  require: NodeJS.Require,
+) => Made;
 
 function compile(entry: SerializedFunction, modules: ModuleScope): Made {
   const { names, code } = assignments(Object.keys(entry.bindings));
@@ -78,11 +85,17 @@ function compile(entry: SerializedFunction, modules: ModuleScope): Made {
     `\n][0];\nreturn { fn: __valence_fn__, bind(values) { ${code} } };` +
     (entry.origin ? `\n//# sourceURL=${scriptName(entry.origin)}` : "");
   // A function that captured a variable named `require` keeps it; the others get the scope's.
-  const parameters = ["__valence_capture__", "__name", ...(names.includes("require") ? [] : ["require"])];
+  // `__valence_import__` wraps a literal `import(…)` in instrumented code (see modules.ts).
+  const parameters = [
+    "__valence_capture__",
+    "__name",
+    "__valence_import__",
+    ...(names.includes("require") ? [] : ["require"]),
+  ];
   let made: Made;
   try {
     const factory = (modules.makeFunction?.(...parameters, body) ?? new Function(...parameters, body)) as Factory;
-    made = factory(recordCapture, nameHelper, modules.require);
+    made = factory(recordCapture, nameHelper, recordImport, modules.require);
   } catch (error) {
     throw new Error(`cannot rebuild function "${entry.name}": ${(error as Error).message}`, { cause: error });
   }
@@ -167,13 +180,18 @@ class Rebuilder {
         return deserialize(Buffer.from(binding.data, "base64"));
       case "import":
         return this.importBinding(binding.specifier, binding.export);
+      case "structure": {
+        const values: unknown[] = [];
+        for (const hole of binding.holes) values.push(await this.value(hole.binding));
+        return fillHoles(deserialize(Buffer.from(binding.data, "base64")), binding.holes, values);
+      }
     }
   }
 
   private async importBinding(specifier: string, name: string): Promise<unknown> {
     if (name.startsWith("=")) {
       const module = (
-        specifier.startsWith("file:") ? this.require(new URL(specifier).pathname) : this.require(specifier)
+        specifier.startsWith("file:") ? this.require(new URL(specifier).pathname) : this.requireModule(specifier)
       ) as Record<string, unknown> | null;
       return name === "=" ? module : interop(module, name === "=*");
     }
@@ -191,6 +209,17 @@ class Rebuilder {
     }
     namespace ??= (await import(url)) as Record<string, unknown>;
     return name === "*" ? namespace : namespace[name];
+  }
+
+  /** "valence" is found even where the working directory has no copy: this one, the running one. */
+  private requireModule(specifier: string): unknown {
+    try {
+      return this.require(specifier);
+    } catch (error) {
+      if (specifier !== "valence" || (error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(join(__dirname, "..", "..", "index.js"));
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // Functions by value: an electron, a lattice or a plain function becomes its source text plus its
 // free variables — other functions, electrons and lattices by value (recursively, cycles by
-// reference), imports by specifier, data as structured clones. What cannot travel fails here, at
-// dispatch, with the electron and the variable named.
+// reference), imports and modules by specifier, data as structured clones (holding any of those:
+// see structure.ts). What cannot travel fails here, at dispatch, with the electron and the variable
+// named.
 import { serialize as v8serialize } from "node:v8";
 import {
   electronDefinition,
@@ -14,8 +15,10 @@ import { WorkflowError } from "../errors";
 import { optionsDocument } from "../dag-document";
 import { hookList } from "../options";
 import { captureOf } from "./capture";
+import { isModuleNamespace, moduleReference } from "./modules";
 import { originOf } from "./origins";
 import { functionSource } from "./source";
+import { withHoles } from "./structure";
 import type {
   Binding,
   ElectronReference,
@@ -85,12 +88,9 @@ class Serializer {
     if (known !== undefined) return known;
     const found = sourceOf(fn);
     if ("problem" in found) {
-      const why = {
-        native: "it is a built-in or bound function, which has no source",
-        accessor: "getters and setters cannot travel on their own",
-        unknown: "its source is not a function expression Valence can rebuild",
-      }[found.problem];
-      fail(`${this.owner} cannot be sent: function "${name}" ${why}. Define it as a plain function.`);
+      fail(
+        `${this.owner} cannot be sent: function "${name}" ${PROBLEMS[found.problem]}. Define it as a plain function.`,
+      );
     }
     const index = this.functions.length;
     this.indexes.set(fn, index);
@@ -132,24 +132,80 @@ class Serializer {
   }
 
   private binding(value: unknown, variable: string, user: string): Binding {
+    const where = { variable, user };
+    if (typeof value === "function" || latticeDefinition(value) || isModuleNamespace(value))
+      return this.special(value as object, variable, where)!;
+    try {
+      return { kind: "value", data: Buffer.from(v8serialize(value)).toString("base64") };
+    } catch (error) {
+      // Not plain data: a module, or data holding electrons, lattices, functions or modules.
+      if (typeof value === "object" && value !== null) {
+        const module = this.special(value, variable, where);
+        if (module) return module;
+        const { data, holes } = withHoles(value, variable, (item, path) => this.special(item, path, where));
+        if (holes.length) {
+          try {
+            return { kind: "structure", data: Buffer.from(v8serialize(data)).toString("base64"), holes };
+          } catch (inner) {
+            this.uncloneable(data, where, inner);
+          }
+        }
+      }
+      this.uncloneable(value, where, error);
+    }
+  }
+
+  /** The binding of an electron, lattice, function or module at `path`; undefined for data. */
+  private special(value: object, path: string, { variable, user }: Where): Binding | undefined {
     const electron = electronDefinition(value);
     if (electron) return { kind: "electron", electron: this.electron(electron) };
     const lattice = latticeDefinition(value);
     if (lattice) return { kind: "lattice", lattice: this.lattice(lattice) };
-    if (typeof value === "function") return { kind: "function", fn: this.fn(value as AnyFunction, variable) };
-    try {
-      return { kind: "value", data: Buffer.from(v8serialize(value)).toString("base64") };
-    } catch (error) {
-      const path = uncloneablePath(value, variable);
+    const module = moduleReference(value);
+    if (module) return { kind: "import", ...module };
+    if (typeof value === "function") {
+      const fn = value as AnyFunction;
+      if (path === variable) return { kind: "function", fn: this.fn(fn, variable) };
+      const found = sourceOf(fn);
+      if ("problem" in found)
+        fail(
+          `${this.owner} cannot be sent: variable "${variable}" used by "${user}" holds a function at ${path}, ` +
+            `which cannot travel: ${PROBLEMS[found.problem]}.`,
+        );
+      return { kind: "function", fn: this.fn(fn, fn.name || path) };
+    }
+    if (isModuleNamespace(value)) {
       fail(
-        `${this.owner} cannot be sent: variable "${variable}" used by "${user}" ` +
-          (path ? `holds ${path.what} at ${path.path}, which` : "holds a value that") +
-          ` cannot travel. Values travel as structured clones (plain data, Map, Set, Date, BigInt, typed arrays).`,
-        error,
+        `${this.owner} cannot be sent: variable "${variable}" used by "${user}" holds a module` +
+          `${path === variable ? "" : ` at ${path}`} whose specifier Valence cannot tell. Import it with a static ` +
+          '`import` or a literal `import("…")` in a file Valence\'s loader runs (or a notebook cell), or use `require`.',
       );
     }
+    return undefined;
+  }
+
+  private uncloneable(value: unknown, { variable, user }: Where, error: unknown): never {
+    const path = uncloneablePath(value, variable);
+    fail(
+      `${this.owner} cannot be sent: variable "${variable}" used by "${user}" ` +
+        (path ? `holds ${path.what} at ${path.path}, which` : "holds a value that") +
+        ` cannot travel. Values travel as structured clones (plain data, Map, Set, Date, BigInt, typed arrays)` +
+        `, holding electrons, lattices, functions and modules.`,
+      error,
+    );
   }
 }
+
+interface Where {
+  readonly variable: string;
+  readonly user: string;
+}
+
+const PROBLEMS = {
+  native: "it is a built-in or bound function, which has no source",
+  accessor: "getters and setters cannot travel on their own",
+  unknown: "its source is not a function expression Valence can rebuild",
+} as const;
 
 /** Where inside `value` the first function, symbol or other uncloneable thing is. */
 function uncloneablePath(
@@ -181,7 +237,7 @@ function uncloneablePath(
 // often it is serialized (every dispatch serializes every electron of the graph).
 const sources = new WeakMap<AnyFunction, ReturnType<typeof functionSource>>();
 const verdicts = new WeakMap<AnyFunction, string[]>();
-const PROVIDED = new Set(["__name", "__valence_capture__", "require"]);
+const PROVIDED = new Set(["__name", "__valence_capture__", "__valence_import__", "require"]);
 
 function sourceOf(fn: AnyFunction): ReturnType<typeof functionSource> {
   let found = sources.get(fn);

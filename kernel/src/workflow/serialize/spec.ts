@@ -12,7 +12,25 @@ export type Binding =
   | { readonly kind: "lattice"; readonly lattice: LatticeReference }
   | ({ readonly kind: "import" } & ImportReference)
   /** v8.serialize of the value, base64: structured-clone semantics. */
-  | { readonly kind: "value"; readonly data: string };
+  | { readonly kind: "value"; readonly data: string }
+  /**
+   * Data holding things that cannot be cloned (`[clean, train]`, `{ fs: require("node:fs") }`): the
+   * data as `value` with a placeholder at each hole, and what goes back into each hole.
+   */
+  | { readonly kind: "structure"; readonly data: string; readonly holes: readonly Hole[] };
+
+/** A function, electron, lattice or module inside a `structure` binding; never a structure itself. */
+export interface Hole {
+  /** Steps from the value to the hole; the first path that reached it, in a shared or cyclic value. */
+  readonly path: readonly PathStep[];
+  readonly binding: Binding;
+}
+
+/**
+ * A property name (objects and arrays), or a position in a Map or a Set in insertion order:
+ * `{ key: i }` the key of its i-th entry, `{ value: i }` that entry's value, `{ item: i }` its i-th item.
+ */
+export type PathStep = string | { readonly key: number } | { readonly value: number } | { readonly item: number };
 
 export interface SerializedFunction {
   readonly name: string;
@@ -56,4 +74,10 @@ export interface FunctionSpec {
   readonly version: 1;
   readonly functions: readonly SerializedFunction[];
   readonly root: number;
+}
+
+/** The modules a binding loads, those in a structure's holes included. */
+export function importsOf(binding: Binding): ImportReference[] {
+  if (binding.kind === "import") return [binding];
+  return binding.kind === "structure" ? binding.holes.flatMap((hole) => importsOf(hole.binding)) : [];
 }
