@@ -172,15 +172,16 @@ test("a GPU task with no GPU worker waits visibly with the reason, then runs whe
     if (gpuWorker) workers.push(gpuWorker);
   }
 
-  // The stream: the node waits with its reason, then the reason goes (released, running), then done.
+  // The stream: the node waits with its reason, then the reason goes (released; running, unless the
+  // task was over before its worker's start notice: a short task is reported when done), then done.
   for (const message of messages) validateProtocol("serverMessage", message);
   const updates = stream();
   const firstWait = updates.findIndex((u) => u.waiting !== undefined);
   assert.ok(firstWait >= 0, "the subscriber was told why it waits");
-  const running = updates.findIndex((u) => u.status === "RUNNING");
-  assert.ok(running > firstWait, "it runs after it waited");
+  const ran = updates.findIndex((u) => u.status === "RUNNING" || u.status === "COMPLETED");
+  assert.ok(ran > firstWait, "it runs after it waited");
   assert.ok(
-    updates.slice(running).every((u) => u.waiting === undefined),
+    updates.slice(ran).every((u) => u.waiting === undefined),
     "running and later states carry no reason",
   );
   assert.ok(updates.at(-1)!.worker, "the last update names the worker");

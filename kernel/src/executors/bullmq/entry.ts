@@ -25,8 +25,10 @@ export class Entry {
   cancel: { reason: unknown } | undefined;
   /** Payload keys of its inputs, deleted once it settles. */
   inputRefs: string[] = [];
-  /** When the executor saw the job become active. */
+  /** When the executor saw the job become active (taken by a worker, or started there). */
   activeAt: number | undefined;
+  /** Its start was reported (`onStart`): the worker said the task's own code runs. */
+  started = false;
   /** When an event about its job (or a look-up) was last seen. */
   heardAt = Date.now();
   readonly submittedAt = Date.now();

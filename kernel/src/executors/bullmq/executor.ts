@@ -161,7 +161,7 @@ export class BullMQExecutor implements Executor {
     if (this.link) return this.link;
     const client = createClient(this.options.redis, `valence-dispatcher-${process.pid}`, this.health);
     const handler: QueueEventHandler = {
-      active: (queue, jobId) => this.onActive(queue, jobId),
+      active: (queue, jobId, started) => this.onActive(queue, jobId, Date.now(), started),
       completed: (queue, jobId, value) => void this.onCompleted(queue, jobId, value),
       failed: (queue, jobId, reason) => this.onFailed(queue, jobId, reason),
       duplicated: (queue, jobId) => void this.lookUp(this.mine(queue, jobId)),
@@ -249,10 +249,16 @@ export class BullMQExecutor implements Executor {
     return entry;
   }
 
-  private onActive(queue: string, jobId: string, at = Date.now()): void {
+  /**
+   * A worker took the job (`started` false: it may still wait there for a task thread, or rebuild
+   * the electron) or started its task. Only a start is reported: the timeout counts the task's run.
+   */
+  private onActive(queue: string, jobId: string, at: number, started: boolean): void {
     const entry = this.mine(queue, jobId);
-    if (!entry || entry.activeAt !== undefined || entry.cancel) return;
-    entry.activeAt = at;
+    if (!entry || entry.cancel) return;
+    entry.activeAt ??= at;
+    if (!started || entry.started) return;
+    entry.started = true;
     entry.onStart?.(at);
   }
 
@@ -300,7 +306,7 @@ export class BullMQExecutor implements Executor {
       }
       if (state === "completed") return await this.onCompleted(queue, jobId, job.returnvalue);
       if (state === "failed") return this.onFailed(queue, jobId, job.failedReason);
-      if (state === "active") this.onActive(queue, jobId, job.processedOn ?? Date.now());
+      if (state === "active") this.onActive(queue, jobId, job.processedOn ?? Date.now(), false);
     } catch (error) {
       if (entry.state !== "settled") this.health.report(error);
     }

@@ -11,7 +11,11 @@ import { checkResultMessage, type ControlKeys, type JobData, type JobResult } fr
 import { announceQueue } from "./registry";
 
 export interface QueueEventHandler {
-  active(queue: string, jobId: string): void;
+  /**
+   * `started`: the worker says the task's own code started (its notice on the results channel);
+   * else BullMQ says a worker took the job.
+   */
+  active(queue: string, jobId: string, started: boolean): void;
   completed(queue: string, jobId: string, returnvalue: unknown): void;
   failed(queue: string, jobId: string, reason: string): void;
   duplicated(queue: string, jobId: string): void;
@@ -181,7 +185,7 @@ export class QueueSet {
       if (!message) return;
       if (message.type === "done") handler.completed(message.queue, message.jobId, message.result);
       else if (message.type === "failed") handler.failed(message.queue, message.jobId, message.reason);
-      else handler.active(message.queue, message.jobId);
+      else handler.active(message.queue, message.jobId, true);
     });
     this.subscribed = subscriber.subscribe(this.keys.results);
     this.subscribed.catch(() => (this.subscribed = undefined));
@@ -229,7 +233,7 @@ export class QueueSet {
       }
       this.handler.completed(queue, jobId, returned);
     } else if (event === "failed") this.handler.failed(queue, jobId, value ?? "");
-    else if (event === "active") this.handler.active(queue, jobId);
+    else if (event === "active") this.handler.active(queue, jobId, false);
     else if (event === "duplicated") this.handler.duplicated(queue, jobId);
   }
 
