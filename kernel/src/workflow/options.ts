@@ -27,7 +27,11 @@ export interface ElectronOptions {
   resources?: Resources;
   /** Extra attempts after a failure. Default 0. */
   retries?: number;
-  /** Wall-clock limit per attempt, in milliseconds; the attempt fails when it is exceeded. Default: none. */
+  /**
+   * Wall-clock limit per attempt, in milliseconds, from when the task's own code starts (after its
+   * worker rebuilt the electron and installed its `deps`); the attempt fails when it is exceeded.
+   * Default: none.
+   */
   timeoutMs?: number;
   /** npm packages the task needs, installed once into an environment the worker uses. */
   deps?: { npm?: string[] };

@@ -68,12 +68,15 @@ export async function runAndCompare(plan: Plan, executor: string, options: RunOp
   return { dispatchId: result.dispatchId, status: result.status, problems };
 }
 
-/** The disagreements between a finished dispatch of `plan` and the model. */
+/**
+ * The disagreements between a finished dispatch of `plan` and the model. `effects`: the plan's log, or
+ * undefined when the caller checks it otherwise (crash.ts: a kill allows some attempts to run again).
+ */
 export async function compare(
   plan: Plan,
   result: ct.Result,
   nodes: readonly number[],
-  effects: SideEffects,
+  effects: SideEffects | undefined,
   cancelled: boolean,
 ): Promise<string[]> {
   const expected = expectedOf(plan);
@@ -100,7 +103,7 @@ export async function compare(
     if (node.status === "COMPLETED" && task.status === "COMPLETED") {
       const { output } = await result.getNodeResult(nodes[i]!);
       if (!isDeepStrictEqual(output, task.output)) {
-        problems.push(`${at}: output ${JSON.stringify(output)}, the model says ${JSON.stringify(task.output)}`);
+        problems.push(`${at}: output ${show(output)}, the model says ${show(task.output)}`);
       }
     }
     if (node.status === "FAILED" && task.timedOut && !/timed out/.test(node.error?.message ?? "")) {
@@ -108,7 +111,7 @@ export async function compare(
     }
   }
   problems.push(...dispatchProblems(expected, result, nodes, cancelled));
-  problems.push(...effectProblems(plan, expected, effects, observed, cancelled));
+  if (effects) problems.push(...effectProblems(plan, expected, effects, observed, cancelled));
   return problems;
 }
 
@@ -124,9 +127,7 @@ function dispatchProblems(
     problems.push(`dispatch: ${result.status}, the model says ${expected.status}${cancelled ? " (or CANCELLED)" : ""}`);
   }
   if (result.status === "COMPLETED" && !isDeepStrictEqual(result.result, expected.result)) {
-    problems.push(
-      `dispatch: result ${JSON.stringify(result.result)}, the model says ${JSON.stringify(expected.result)}`,
-    );
+    problems.push(`dispatch: result ${show(result.result)}, the model says ${show(expected.result)}`);
   }
   if (result.status === "FAILED") {
     const named = /\(node (\d+)\) failed/.exec(result.error?.message ?? "");
@@ -164,9 +165,9 @@ function effectProblems(
       return;
     }
     if (!isDeepStrictEqual(starts, wanted))
-      problems.push(`${at}: attempts ${JSON.stringify(starts)} started, the model says ${JSON.stringify(wanted)}`);
+      problems.push(`${at}: attempts ${show(starts)} started, the model says ${show(wanted)}`);
     if (!isDeepStrictEqual(dones, done))
-      problems.push(`${at}: succeeded in attempts ${JSON.stringify(dones)}, the model says ${JSON.stringify(done)}`);
+      problems.push(`${at}: succeeded in attempts ${show(dones)}, the model says ${show(done)}`);
   };
   const walk = (
     tasks: readonly ExpectedTask[],
@@ -195,4 +196,12 @@ function effectProblems(
 
 function isPrefix(list: readonly number[], of: readonly number[]): boolean {
   return list.length <= of.length && list.every((x, k) => x === of[k]);
+}
+
+/** A value for a message: JSON, long strings cut (outputs may carry 1 MB fillers). */
+function show(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "string" && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v,
+  );
+  return text === undefined ? "undefined" : text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }

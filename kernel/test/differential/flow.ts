@@ -15,6 +15,7 @@ export interface How {
   readonly fails: readonly number[];
   readonly stalls: readonly number[];
   readonly ms: number;
+  readonly pad?: number;
 }
 
 function work(how: How, ...args: unknown[]): unknown {
@@ -24,7 +25,9 @@ function work(how: How, ...args: unknown[]): unknown {
     if (how.fails.includes(attempt)) throw new Error(`planned failure of task ${how.id}, attempt ${attempt}`);
     const v = digest(args);
     appendFileSync(how.log, `done ${how.id} ${attempt}\n`);
-    return { id: how.id, v, pair: [how.id, v] };
+    return how.pad
+      ? { id: how.id, v, pair: [how.id, v], pad: "x".repeat(how.pad) }
+      : { id: how.id, v, pair: [how.id, v] };
   };
   if (how.stalls.includes(attempt)) return new Promise((resolve) => setTimeout(resolve, 30_000)).then(finish);
   if (how.ms === 0) return finish();
@@ -59,7 +62,7 @@ function argument(arg: Arg, futures: readonly unknown[], inputs: readonly unknow
 }
 
 function howOf(task: PlanTask, id: number, log: string): How {
-  return { id, log, fails: task.fails, stalls: task.stalls, ms: task.ms };
+  return { id, log, fails: task.fails, stalls: task.stalls, ms: task.ms, ...(task.pad ? { pad: task.pad } : {}) };
 }
 
 /** The lattice body: the plan's calls in order, then its waits; returns the plan's return structure. */

@@ -39,6 +39,8 @@ export interface PlanTask {
   readonly stalls: readonly number[];
   /** 0: returns at once (no promise); -1: a promise with no delay; > 0: sleeps that many ms. */
   readonly ms: number;
+  /** The length of a filler string in its output (0: none): outputs over 1 KiB, 32 KiB, 1 MiB take other paths. */
+  readonly pad?: number;
   readonly sub?: Plan;
 }
 
@@ -56,9 +58,13 @@ export interface PlanShape {
   readonly stalls: boolean;
   /** Allow planned failures. */
   readonly failures: boolean;
+  /** Now and then a plan of up to 200 tasks with no sublattice (long chains, wide fan-outs). */
+  readonly big?: boolean;
 }
 
-export const DEFAULT_SHAPE: PlanShape = { maxTasks: 24, subs: true, stalls: true, failures: true };
+export const DEFAULT_SHAPE: PlanShape = { maxTasks: 24, subs: true, stalls: true, failures: true, big: true };
+/** Output fillers: mostly none; over 1 KiB (kept apart in the dispatcher), over 32 KiB (a Redis key of its own on BullMQ), over 1 MiB (a file beside the store). */
+const PADS = [0, 1500, 40_000, 1_100_000] as const;
 
 // Raw tasks refer to earlier ones by any integer: `normalize` takes it modulo the task's position, so
 // every shrink fast-check tries stays a DAG.
@@ -100,14 +106,14 @@ function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
     variant: fc.constantFrom(0, 0, 0, 1, 2, 4, TIMED),
     args: fc.array(rawArg(3), { maxLength: 3 }),
     // Mostly the task just before: chains.
-    near: fc.boolean(),
+    near: fc.integer({ min: 0, max: 99 }).map((n) => n < 65),
     waits: fc.oneof(
       { weight: 5, arbitrary: fc.constant([]) },
       { weight: 1, arbitrary: fc.array(fc.nat(1000), { minLength: 1, maxLength: 2 }) },
     ),
     fails: shape.failures
       ? fc.oneof(
-          { weight: 6, arbitrary: fc.constant([]) },
+          { weight: 30, arbitrary: fc.constant([]) },
           { weight: 1, arbitrary: fc.subarray([1, 2, 3], { minLength: 1 }) },
         )
       : fc.constant([]),
@@ -115,6 +121,12 @@ function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
       ? fc.oneof({ weight: 12, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant([1]) })
       : fc.constant([]),
     ms: fc.constantFrom(0, 0, 0, 0, -1, 2, 15),
+    pad: fc.oneof(
+      { weight: 40, arbitrary: fc.constant(0) },
+      { weight: 4, arbitrary: fc.constant(PADS[1]) },
+      { weight: 2, arbitrary: fc.constant(PADS[2]) },
+      { weight: 1, arbitrary: fc.constant(PADS[3]) },
+    ),
   });
 }
 
@@ -127,6 +139,7 @@ interface RawTask {
   readonly fails: readonly number[];
   readonly stalls: readonly number[];
   readonly ms: number;
+  readonly pad: number;
 }
 
 interface RawPlan {
@@ -134,16 +147,21 @@ interface RawPlan {
   readonly returns: readonly RawArg[];
 }
 
-function rawPlan(shape: PlanShape, depth: number): fc.Arbitrary<RawPlan> {
+function rawPlan(shape: PlanShape, depth: number, size: fc.SizeForArbitrary = "medium"): fc.Arbitrary<RawPlan> {
   return fc.record({
-    tasks: fc.array(rawTask(shape, depth), { minLength: 1, maxLength: shape.maxTasks, size: "medium" }),
+    tasks: fc.array(rawTask(shape, depth), { minLength: 1, maxLength: shape.maxTasks, size }),
     returns: fc.array(rawArg(2), { minLength: 1, maxLength: 3 }),
   });
 }
 
 /** Random plans, `inputs`: how many inputs a sublattice's plan may refer to (0 at top level). */
 export function planArbitrary(shape: PlanShape = DEFAULT_SHAPE): fc.Arbitrary<Plan> {
-  return rawPlan(shape, 0).map((raw) => normalize(raw, 0));
+  const plans = rawPlan(shape, 0).map((raw) => normalize(raw, 0));
+  if (!shape.big) return plans;
+  const big = rawPlan({ ...shape, subs: false, stalls: false, maxTasks: 200 }, 0, "max").map((raw) =>
+    normalize(raw, 0),
+  );
+  return fc.oneof({ weight: 30, arbitrary: plans }, { weight: 1, arbitrary: big });
 }
 
 function normalize(raw: RawPlan, inputs: number): Plan {
@@ -160,6 +178,7 @@ function normalize(raw: RawPlan, inputs: number): Plan {
       fails: sub ? [] : task.fails,
       stalls: sub ? [] : stalls,
       ms: sub ? 0 : task.ms,
+      pad: sub ? 0 : task.pad,
       ...(sub ? { sub } : {}),
     };
   });
