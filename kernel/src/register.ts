@@ -4,8 +4,10 @@
 import { register } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { MessageChannel } from "node:worker_threads";
 import { installCaptureGlobal } from "./workflow/serialize/capture";
 import { installRequireHook } from "./loader/require-hook";
+import { followUserFiles } from "./loader/user-files";
 
 const REGISTERED = Symbol.for("valence.loader.registered");
 const state = globalThis as { [REGISTERED]?: boolean };
@@ -22,8 +24,12 @@ export function registerLoader(): void {
   // Error stacks then point into the user's .ts files.
   process.setSourceMapsEnabled(true);
   installRequireHook(__dirname);
+  // The hooks send each user module's code, so a function sent away knows where it was written.
+  const files = new MessageChannel();
+  followUserFiles(files.port1);
   register(pathToFileURL(join(__dirname, "loader", "hooks.mjs")).href, {
-    data: { valenceDist: __dirname },
+    data: { valenceDist: __dirname, files: files.port2 },
+    transferList: [files.port2],
   });
 }
 

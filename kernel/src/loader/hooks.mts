@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MessagePort } from "node:worker_threads";
 
 type ModuleFormat = "module" | "commonjs";
 interface ResolveContext {
@@ -23,10 +24,13 @@ interface LoadResult {
 
 const require = createRequire(import.meta.url);
 let valenceDist = "";
+let files: MessagePort | undefined;
 let transformModule: typeof import("./transform.js") | undefined;
 
-export function initialize(data: { valenceDist: string }): void {
+/** `files`: where the code of each user module goes, so its functions' origins can be found (user-files.ts). */
+export function initialize(data: { valenceDist: string; files?: MessagePort }): void {
   valenceDist = data.valenceDist;
+  files = data.files;
 }
 
 const TS_EXTENSIONS = new Set([".ts", ".mts", ".cts"]);
@@ -68,7 +72,7 @@ export async function load(
   if (TS_EXTENSIONS.has(extension)) {
     const format: ModuleFormat = extension === ".cts" ? "commonjs" : "module";
     const source = transform().prepareFile(readFileSync(path, "utf8"), path, { typescript: true, format, valenceDist });
-    return { format, source, shortCircuit: true };
+    return { format, source: sent(path, source), shortCircuit: true };
   }
   const loaded = await nextLoad(url, context);
   // ES modules only: CommonJS goes through require's compile step (see require-hook.ts).
@@ -77,8 +81,14 @@ export async function load(
     typeof loaded.source === "string" ? loaded.source : Buffer.from(loaded.source as Uint8Array).toString("utf8");
   return {
     ...loaded,
-    source: transform().prepareFile(code, path, { typescript: false, format: "module", valenceDist }),
+    source: sent(path, transform().prepareFile(code, path, { typescript: false, format: "module", valenceDist })),
   };
+}
+
+/** Sends a user file's code to the main thread before it runs; returns it. */
+function sent(path: string, code: string): string {
+  if (files && transform().isUserFile(path, valenceDist)) files.postMessage({ path, code });
+  return code;
 }
 
 function transform(): typeof import("./transform.js") {

@@ -4,6 +4,7 @@
 import Module from "node:module";
 import { readFileSync } from "node:fs";
 import { isUserFile, prepareFile } from "./transform";
+import { recordUserFile } from "./user-files";
 
 interface CompilingModule {
   _compile(code: string, fileName: string): unknown;
@@ -21,8 +22,13 @@ export function installRequireHook(valenceDist: string): void {
   const javascript = extensions[".js"];
   if (!javascript) return;
   const typescript: ExtensionHandler = (module, fileName) => {
-    const code = readFileSync(fileName, "utf8");
-    module._compile(prepareFile(code, fileName, { typescript: true, format: "commonjs", valenceDist }), fileName);
+    const code = prepareFile(readFileSync(fileName, "utf8"), fileName, {
+      typescript: true,
+      format: "commonjs",
+      valenceDist,
+    });
+    if (isUserFile(fileName, valenceDist)) recordUserFile({ path: fileName, code });
+    module._compile(code, fileName);
   };
   extensions[".ts"] ??= typescript;
   extensions[".cts"] ??= typescript;
@@ -32,11 +38,9 @@ export function installRequireHook(valenceDist: string): void {
       const compile = module._compile;
       module._compile = function (this: CompilingModule, code: string, file: string) {
         module._compile = compile;
-        return compile.call(
-          this,
-          prepareFile(code, file, { typescript: false, format: "commonjs", valenceDist }),
-          file,
-        );
+        const prepared = prepareFile(code, file, { typescript: false, format: "commonjs", valenceDist });
+        recordUserFile({ path: file, code: prepared });
+        return compile.call(this, prepared, file);
       };
     }
     javascript(module, fileName);

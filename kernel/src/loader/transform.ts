@@ -4,7 +4,8 @@
 import { createRequire } from "node:module";
 import { dirname, join, sep } from "node:path";
 import type * as TypeScript from "typescript";
-import type { instrument as Instrument } from "../instrument";
+import type { instrumentWithInserts as Instrument } from "../instrument";
+import { withInstrumentMap } from "./source-maps";
 
 export type ModuleFormat = "module" | "commonjs";
 
@@ -56,10 +57,12 @@ export function transpile(source: string, fileName: string, format: ModuleFormat
   }).outputText;
 }
 
+/** The instrumented code, its source map moved by what was added (see source-maps.ts). */
 export function instrumentFile(code: string, fileName: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  instrumentCode ??= (require("../instrument") as typeof import("../instrument")).instrument;
-  return instrumentCode(code, { fileName });
+  instrumentCode ??= (require("../instrument") as typeof import("../instrument")).instrumentWithInserts;
+  const { code: instrumented, inserts } = instrumentCode(code, { fileName });
+  return withInstrumentMap(code, instrumented, inserts, fileName);
 }
 
 /** The code Node should run for a file: transpiled when `typescript`, instrumented when the user's. */

@@ -5,7 +5,7 @@
 // dispatch sends away (each carries its own slice).
 import type * as TypeScript from "@tslab/typescript-for-tslab";
 import type { Insert } from "../instrument";
-import { decodeMappings, encodeMappings, findSegment, type Segment } from "../workflow/serialize/source-map";
+import { decodeMappings, findSegment, functionMappings, type Segment } from "../workflow/serialize/source-map";
 import type { SourceOrigin } from "../workflow/serialize/origins";
 
 export interface CellParts {
@@ -57,22 +57,7 @@ export class CellScript {
   /** The origin of a function whose source is `code.slice(start, start + length)`. */
   originOf(start: number, length: number): SourceOrigin | undefined {
     const map = this.composed();
-    if (!map) return undefined;
-    const first = lineOf(this.code, start);
-    const last = lineOf(this.code, start + length);
-    const column = start - first.start;
-    const lines: Segment[][] = [];
-    for (let line = first.line; line <= last.line; line++) {
-      let segments = map[line] ?? [];
-      if (line === last.line) segments = segments.filter((s) => s[0] < start + length - last.start);
-      if (line === first.line) {
-        const covering = findSegment(map, line, column);
-        segments = segments.filter((s) => s[0] > column).map(([g, l, c]) => [g - column, l, c] as const);
-        if (covering) segments.unshift([0, covering[1], covering[2]]);
-      }
-      lines.push(segments);
-    }
-    return { file: this.label, mappings: encodeMappings(lines) };
+    return map ? { file: this.label, mappings: functionMappings(this.code, map, start, length) } : undefined;
   }
 
   /** Running script → cell source, per line of the script; null when a step's map is missing. */
@@ -138,16 +123,6 @@ function starts(text: string): number[] {
   const result = [0];
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) result.push(i + 1);
   return result;
-}
-
-function lineOf(text: string, offset: number): { line: number; start: number } {
-  let line = 0;
-  let start = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, start };
 }
 
 /** How far the instrumenter's additions move a position of the compiled code. */

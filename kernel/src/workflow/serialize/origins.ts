@@ -19,7 +19,8 @@ export interface SourceOrigin {
 export type OriginLocator = (fn: AnyFunction, source: string) => SourceOrigin | undefined;
 
 const LOCATOR = Symbol.for("valence.originLocator");
-const global = globalThis as typeof globalThis & { [LOCATOR]?: OriginLocator };
+const FILE_LOCATOR = Symbol.for("valence.fileOriginLocator");
+const global = globalThis as typeof globalThis & { [LOCATOR]?: OriginLocator; [FILE_LOCATOR]?: OriginLocator };
 const found = new WeakMap<AnyFunction, SourceOrigin | null>();
 
 /** Installed by whatever compiled the code (the notebook kernel); shared by every copy of valence. */
@@ -27,12 +28,25 @@ export function setOriginLocator(locator: OriginLocator | undefined): void {
   global[LOCATOR] = locator;
 }
 
+/** Installed by Valence's loader for the files it ran; asked when the other locator knows nothing. */
+export function setFileOriginLocator(locator: OriginLocator | undefined): void {
+  global[FILE_LOCATOR] = locator;
+}
+
+/** A rebuilt function keeps the origin it came with, when it is sent again (a sublattice, a redispatch). */
+export function keepOrigin(fn: AnyFunction, origin: SourceOrigin): void {
+  found.set(fn, origin);
+}
+
 /** The origin of a function about to be serialized, asked once per function. */
 export function originOf(fn: AnyFunction, source: string): SourceOrigin | undefined {
-  const locator = global[LOCATOR];
-  if (!locator) return undefined;
   let origin = found.get(fn);
-  if (origin === undefined) found.set(fn, (origin = locator(fn, source) ?? null));
+  if (origin === undefined) {
+    const cell = global[LOCATOR];
+    const file = global[FILE_LOCATOR];
+    if (!cell && !file) return undefined;
+    found.set(fn, (origin = cell?.(fn, source) ?? file?.(fn, source) ?? null));
+  }
   return origin ?? undefined;
 }
 

@@ -12,7 +12,7 @@ import type { ElectronOptions, Hook } from "../options";
 import { recordCapture, type ImportReference } from "./capture";
 import { recordImport } from "./modules";
 import { fillHoles } from "./structure";
-import { scriptName } from "./origins";
+import { keepOrigin, scriptName } from "./origins";
 import type {
   Binding,
   ElectronReference,
@@ -101,6 +101,7 @@ function compile(entry: SerializedFunction, modules: ModuleScope): Made {
   }
   // An arrow's source has no name in it; the name it had (`const f = () => …`) travelled beside it.
   if (made.fn.name === "" && entry.name !== "") nameHelper(made.fn, entry.name);
+  if (entry.origin) keepOrigin(made.fn, entry.origin);
   return made;
 }
 

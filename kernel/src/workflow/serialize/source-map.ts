@@ -98,3 +98,40 @@ export function findSegment(lines: readonly (readonly Segment[])[], line: number
   }
   return segments[low];
 }
+
+/**
+ * The mappings of the function whose source is `code.slice(start, start + length)`, given `map` of
+ * all of `code`: its first line starts at its own column 0 (as `SourceOrigin.mappings` wants).
+ */
+export function functionMappings(
+  code: string,
+  map: readonly (readonly Segment[])[],
+  start: number,
+  length: number,
+): string {
+  const first = lineOf(code, start);
+  const last = lineOf(code, start + length);
+  const column = start - first.start;
+  const lines: Segment[][] = [];
+  for (let line = first.line; line <= last.line; line++) {
+    let segments = [...(map[line] ?? [])];
+    if (line === last.line) segments = segments.filter((s) => s[0] < start + length - last.start);
+    if (line === first.line) {
+      const covering = findSegment(map, line, column);
+      segments = segments.filter((s) => s[0] > column).map(([g, l, c]) => [g - column, l, c] as const);
+      if (covering) segments.unshift([0, covering[1], covering[2]]);
+    }
+    lines.push(segments);
+  }
+  return encodeMappings(lines);
+}
+
+function lineOf(text: string, offset: number): { line: number; start: number } {
+  let line = 0;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, start };
+}
