@@ -63,6 +63,8 @@ test("a rebuilt function with an origin fails with frames at the origin's lines 
     stack = mapStack((error as Error).stack!);
   }
   assert.equal(stack.split("\n")[1], `    at thrower (cell [7]:${6 + throwLine}:13)`);
+  // Sent again (a sublattice built where it was rebuilt, a redispatch), it keeps the origin it came with.
+  assert.deepEqual(serializeFunction(rebuilt).functions[0]!.origin, spec.functions[0].origin);
   // A function without an origin (written in no cell and no file the loader ran) has none.
   setOriginLocator(undefined);
   const plain = serializeFunction(new Function("x", "return x + 1;") as (x: number) => number);
