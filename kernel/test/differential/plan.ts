@@ -58,13 +58,21 @@ export interface PlanShape {
   readonly stalls: boolean;
   /** Allow planned failures. */
   readonly failures: boolean;
-  /** Now and then a plan of up to 200 tasks with no sublattice (long chains, wide fan-outs). */
+  /**
+   * Now and then a plan of up to 320 tasks with no sublattice and mostly 900-byte outputs: long
+   * chains, wide fan-outs, and more small outputs than one 256 KiB slab of the dispatcher holds.
+   */
   readonly big?: boolean;
+  /** Outputs mostly just under 1 KiB (set for the big plans). */
+  readonly padded?: boolean;
 }
 
 export const DEFAULT_SHAPE: PlanShape = { maxTasks: 24, subs: true, stalls: true, failures: true, big: true };
-/** Output fillers: mostly none; over 1 KiB (kept apart in the dispatcher), over 32 KiB (a Redis key of its own on BullMQ), over 1 MiB (a file beside the store). */
-const PADS = [0, 1500, 40_000, 1_100_000] as const;
+/**
+ * Output fillers: mostly none; just under 1 KiB (in the dispatcher's slabs), over 1 KiB (kept apart),
+ * over 32 KiB (a Redis key of its own on BullMQ), over 1 MiB (a file beside the store).
+ */
+const PADS = [0, 900, 1500, 40_000, 1_100_000] as const;
 
 // Raw tasks refer to earlier ones by any integer: `normalize` takes it modulo the task's position, so
 // every shrink fast-check tries stays a DAG.
@@ -122,10 +130,11 @@ function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
       : fc.constant([]),
     ms: fc.constantFrom(0, 0, 0, 0, -1, 2, 15),
     pad: fc.oneof(
-      { weight: 40, arbitrary: fc.constant(0) },
-      { weight: 4, arbitrary: fc.constant(PADS[1]) },
-      { weight: 2, arbitrary: fc.constant(PADS[2]) },
-      { weight: 1, arbitrary: fc.constant(PADS[3]) },
+      { weight: shape.padded ? 2 : 40, arbitrary: fc.constant(0) },
+      { weight: shape.padded ? 40 : 4, arbitrary: fc.constant(PADS[1]) },
+      { weight: 4, arbitrary: fc.constant(PADS[2]) },
+      { weight: 2, arbitrary: fc.constant(PADS[3]) },
+      { weight: 1, arbitrary: fc.constant(PADS[4]) },
     ),
   });
 }
@@ -158,7 +167,7 @@ function rawPlan(shape: PlanShape, depth: number, size: fc.SizeForArbitrary = "m
 export function planArbitrary(shape: PlanShape = DEFAULT_SHAPE): fc.Arbitrary<Plan> {
   const plans = rawPlan(shape, 0).map((raw) => normalize(raw, 0));
   if (!shape.big) return plans;
-  const big = rawPlan({ ...shape, subs: false, stalls: false, maxTasks: 200 }, 0, "max").map((raw) =>
+  const big = rawPlan({ ...shape, subs: false, stalls: false, maxTasks: 320, padded: true }, 0, "max").map((raw) =>
     normalize(raw, 0),
   );
   return fc.oneof({ weight: 30, arbitrary: plans }, { weight: 1, arbitrary: big });
