@@ -190,7 +190,13 @@ export class DispatchRun implements TaskHost {
   }
 
   private async runSublattice(id: number): Promise<void> {
+    const prepared = this.tasks.prepareSublattice(id);
+    if (!prepared) return; // its arguments could not be serialized: it failed
     const t = this.table;
+    if (prepared.reused) {
+      t.reused[id] = 1;
+      return this.complete(id, prepared.reused);
+    }
     t.attempts[id]!++;
     t.startedAt[id] = Date.now();
     this.setNode(id, RUNNING);
@@ -198,14 +204,8 @@ export class DispatchRun implements TaskHost {
     this.children.set(id, controller);
     let outcome: { output: Uint8Array } | { error: TaskError } | "cancelled";
     try {
-      let args: unknown[];
-      try {
-        args = this.index.callArguments(id, (n) => decode(this.outputOf(n)));
-      } finally {
-        this.consumeInputs(id);
-      }
       const electron = this.index.electrons[this.index.electronIndex(id)!];
-      outcome = { output: await this.env.runSublattice(id, electron, args, controller.signal) };
+      outcome = { output: await this.env.runSublattice(id, electron, prepared.args, controller.signal) };
     } catch (error) {
       outcome = controller.signal.reason instanceof Cancelled ? "cancelled" : { error: taskError(error) };
     } finally {

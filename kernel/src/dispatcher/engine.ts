@@ -248,7 +248,7 @@ export class Engine {
         findCached: (cacheKey) => this.store.findOutputByKey(cacheKey),
         contentKeys: (dispatchId) => this.store.contentKeys(dispatchId),
         runSublattice: (parentNode, electron, args, signal) =>
-          this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal),
+          this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal, meta.reuseFrom),
         finished: (finished) => {
           this.runs.delete(finished.id);
           this.subscribers.delete(finished.id);
@@ -264,7 +264,8 @@ export class Engine {
 
   /**
    * A sublattice node runs as a child dispatch, built now with the real inputs. After a restart the
-   * node reattaches to the child it had started instead of starting another.
+   * node reattaches to the child it had started instead of starting another. In a redispatch with
+   * reuse (`reuseFrom`), the child reuses what the same node's child there completed.
    */
   private async runSublattice(
     parentId: string,
@@ -272,6 +273,7 @@ export class Engine {
     spec: ElectronSpec,
     args: unknown[],
     signal: AbortSignal,
+    reuseFrom: string | undefined,
   ): Promise<Uint8Array> {
     const earlier = this.store
       .listDispatches({ parentId, limit: 10_000 })
@@ -284,12 +286,19 @@ export class Engine {
       const definition = latticeDefinition(await rebuildLattice(lattice))!;
       const graph = toTransportGraph(buildGraph(definition, args));
       const volume = this.store.getDispatch(parentId)?.volume;
+      // Reuse is by content key: a child of another node (the graph changed) only gives what is the same.
+      const reuseChild =
+        reuseFrom === undefined
+          ? undefined
+          : this.store.listDispatches({ parentId: reuseFrom, limit: 10_000 }).find((d) => d.parentNode === parentNode)
+              ?.id;
       childId = this.submit({
         graph,
         lattice,
         inputs: encode(args),
         parentId,
         parentNode,
+        ...(reuseChild ? { reuseFrom: reuseChild } : {}),
         ...(volume ? { volume } : {}),
       });
     }

@@ -104,16 +104,10 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     if (impossible) {
       return this.host.fail(id, { name: "ResourceError", message: `electron "${this.index.name(id)}" ${impossible}` });
     }
-    const { reuseFrom } = this.meta;
-    if (reuseFrom !== undefined || task.options.cache) {
+    if (this.meta.reuseFrom !== undefined || task.options.cache) {
       const prepared = this.prepare(id);
       if (!prepared) return;
-      let reused: Uint8Array | undefined;
-      if (reuseFrom !== undefined) {
-        this.reuseKeys ??= this.env.contentKeys(reuseFrom);
-        const earlier = this.reuseKeys.get(prepared.cacheKey);
-        if (earlier !== undefined) reused = this.env.storedOutput(reuseFrom, earlier);
-      }
+      let reused = this.reusedOutput(prepared.cacheKey);
       if (!reused && task.options.cache) reused = this.env.findCached(prepared.cacheKey);
       if (reused) {
         this.table.reused[id] = 1;
@@ -121,6 +115,27 @@ export class TaskRuns implements TaskOwner, AttemptHost {
       }
     }
     this.env.executors.acquire(task.executor, task.needs, this, id);
+  }
+
+  /**
+   * A sublattice node's arguments, prepared like a task's: its content key (its code is the
+   * sublattice's lattice and functions) is recorded when it completes, and `reused` is the output it
+   * had in `reuseFrom` (redispatch with reuse) with the same key: then its child dispatch need not
+   * run. undefined: its arguments could not be serialized (the node failed).
+   */
+  prepareSublattice(id: number): { readonly args: unknown[]; readonly reused: Uint8Array | undefined } | undefined {
+    const prepared = this.prepare(id);
+    if (!prepared) return undefined;
+    return { args: decode(prepared.args) as unknown[], reused: this.reusedOutput(prepared.cacheKey) };
+  }
+
+  /** The output of the node of `reuseFrom` (redispatch with reuse) that completed with this content key. */
+  private reusedOutput(cacheKey: string): Uint8Array | undefined {
+    const { reuseFrom } = this.meta;
+    if (reuseFrom === undefined) return undefined;
+    this.reuseKeys ??= this.env.contentKeys(reuseFrom);
+    const earlier = this.reuseKeys.get(cacheKey);
+    return earlier === undefined ? undefined : this.env.storedOutput(reuseFrom, earlier);
   }
 
   /** Called by the executor pool when the task's needs fit. */
@@ -181,7 +196,8 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     const prepared = {
       args,
       cacheKey: contentKey(this.index.electronHash(this.index.electronIndex(id)!), args),
-      shared: this.kindOf(id).options.cache === true,
+      // A sublattice's key only serves redispatch with reuse: other dispatches never look it up.
+      shared: this.index.kind(id) === "electron" && this.kindOf(id).options.cache === true,
     };
     this.prepared[id] = prepared;
     return prepared;

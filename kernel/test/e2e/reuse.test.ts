@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
@@ -114,4 +114,64 @@ test("cache: true still hits when the cell that defines an unchanged electron is
   } finally {
     setOriginLocator(undefined);
   }
+});
+
+const step = ct.electron(function step(log: string, x: number) {
+  appendFileSync(log, `step ${x}\n`);
+  return x + 1;
+});
+const finish = ct.electron(function finish(log: string, flag: string, x: number) {
+  appendFileSync(log, `finish ${x}\n`);
+  if (existsSync(flag)) throw new Error("the flag file is there");
+  return x * 10;
+});
+const inner = ct.electron(
+  ct.lattice(function inner(log: string, flag: string, x: number) {
+    return finish(log, flag, step(log, x));
+  }),
+);
+const outer = ct.lattice(function outer(log: string, flag: string, x: number) {
+  return inner(log, flag, step(log, x));
+});
+
+test("redispatch with reusePreviousResults does not run a completed sublattice again", async () => {
+  const dir = temporaryDir();
+  const log = join(dir, "runs.log");
+  const first = await ct.dispatchSync(outer)(log, join(dir, "no-flag"), 1);
+  assert.equal(first.result, 30);
+  assert.deepEqual(runs(log), ["step 1", "step 2", "finish 3"]);
+
+  const again = await ct.getResult(await ct.redispatch(first.dispatchId, { reusePreviousResults: true })(), {
+    wait: true,
+  });
+  assert.equal(again.status, "COMPLETED", String(again));
+  assert.equal(again.result, 30);
+  assert.deepEqual(runs(log), ["step 1", "step 2", "finish 3"], "nothing ran again, not even the sublattice's tasks");
+  const tasks = again.nodes.filter((n) => n.reused || n.attempts > 0);
+  assert.equal(tasks.length, 2, "the step and the sublattice");
+  assert.ok(
+    tasks.every((n) => n.reused && n.attempts === 0),
+    `both are reused: ${JSON.stringify(tasks)}`,
+  );
+
+  await ct.dispatchSync(outer)(log, join(dir, "no-flag"), 1);
+  assert.equal(runs(log).length, 6, "a fresh dispatch runs everything");
+});
+
+test("redispatch with reusePreviousResults after a sublattice failed runs only what did not complete inside it", async () => {
+  const dir = temporaryDir();
+  const log = join(dir, "runs.log");
+  const flag = join(dir, "flag");
+  appendFileSync(flag, "");
+  const first = await ct.dispatchSync(outer)(log, flag, 1);
+  assert.equal(first.status, "FAILED");
+  assert.deepEqual(runs(log), ["step 1", "step 2", "finish 3"]);
+
+  rmSync(flag);
+  const again = await ct.getResult(await ct.redispatch(first.dispatchId, { reusePreviousResults: true })(), {
+    wait: true,
+  });
+  assert.equal(again.status, "COMPLETED", String(again));
+  assert.equal(again.result, 30);
+  assert.deepEqual(runs(log).slice(3), ["finish 3"], "only the task that failed ran again");
 });

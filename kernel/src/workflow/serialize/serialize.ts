@@ -80,7 +80,10 @@ class Serializer {
   }
 
   lattice(definition: LatticeDefinition): LatticeReference {
-    return { name: definition.name, options: { ...definition.options }, fn: this.fn(definition.fn, definition.name) };
+    // The name travels once, beside the options: a rebuilt lattice has it in its options (it is given
+    // one), and a spec must not change when its lattice is sent again (a sublattice's content key).
+    const { name: _name, ...options } = definition.options;
+    return { name: definition.name, options, fn: this.fn(definition.fn, definition.name) };
   }
 
   fn(fn: AnyFunction, name: string): number {
