@@ -1,6 +1,7 @@
-// `npm run fuzz -- [--executor inline|local|bullmq|crash|reuse] [--runs N] [--seed S]`: a long
+// `npm run fuzz -- [--executor inline|local|bullmq|crash|reuse] [--runs N] [--seed S] [--parallel K]`: a long
 // differential campaign (kernel/test/differential): N random lattices per executor (default 1,000)
-// compared with the reference model, with progress; a failure prints its seed and the smallest plan.
+// compared with the reference model, with progress (K plans dispatched at once; default: the test's);
+// a failure prints its seed and the smallest plans.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     executor: { type: "string", multiple: true },
     runs: { type: "string", default: "1000" },
     seed: { type: "string" },
+    parallel: { type: "string" },
   },
 });
 const dir = join(root, "kernel", "test", "differential");
@@ -21,6 +23,7 @@ const files = readdirSync(dir)
   .map((f) => join("kernel", "test", "differential", f));
 const env = { ...process.env, VALENCE_FUZZ_RUNS: values.runs };
 if (values.seed !== undefined) env.VALENCE_FUZZ_SEED = values.seed;
+if (values.parallel !== undefined) env.VALENCE_FUZZ_PARALLEL = values.parallel;
 const pattern = values.executor?.length ? [`--test-name-pattern=${values.executor.join("|")}`] : [];
 const run = spawnSync(
   process.execPath,

@@ -30,7 +30,7 @@ test(
   "random lattices on the bullmq executor (Redis, two workers) agree with the model",
   { timeout: campaignTimeout(20 * 60_000) },
   async (t) => {
-    const stats = await campaign("bullmq", { runs: 100 });
+    const stats = await campaign("bullmq", { runs: 100, parallel: 2 });
     t.diagnostic(`bullmq: ${JSON.stringify(stats)}`);
   },
 );

@@ -14,6 +14,8 @@ export interface CampaignOptions {
   readonly shape?: PlanShape;
   /** The share of runs cancelled at a random moment. */
   readonly cancelShare?: number;
+  /** Plans dispatched at once (VALENCE_FUZZ_PARALLEL overrides). */
+  readonly parallel?: number;
 }
 
 /** Plans tried while shrinking a disagreement, at most. */
@@ -58,56 +60,81 @@ function progress(executor: string, runs: number): (stats: CampaignStats) => voi
   };
 }
 
-/** Runs the campaign on `executor`; throws (with the seed and the smallest failing plan) on a disagreement. */
+/** How many plans run at once on the dispatcher (VALENCE_FUZZ_PARALLEL, default `given`). */
+export function campaignParallel(given: number): number {
+  const set = process.env.VALENCE_FUZZ_PARALLEL;
+  return set ? Math.max(1, Number(set)) : given;
+}
+
+type Case = readonly [Plan, number | undefined];
+
+/**
+ * Runs the campaign on `executor`; throws (with the seed and the smallest failing plans) on a
+ * disagreement. Each property run dispatches a group of up to `parallel` plans at once, as users
+ * sharing one dispatcher do: the model of each is the same whatever runs beside it.
+ */
 export async function campaign(executor: string, options: CampaignOptions): Promise<CampaignStats> {
   const seed = campaignSeed();
   const runs = campaignRuns(options.runs);
+  const parallel = campaignParallel(options.parallel ?? 1);
   const stats: CampaignStats = { runs: 0, tasks: 0, cancelled: 0, statuses: {} };
   const cancelShare = options.cancelShare ?? 0.1;
   const progressed = progress(executor, runs);
   // Shrinking reruns the property many times; a disagreement that needs the state earlier runs left
-  // (a warm worker) may not come back. After this many tries the smallest plan found so far is shown.
+  // (a warm worker) may not come back. After this many tries the smallest plans found so far are shown.
   let shrinkBudget = SHRINK_RUNS;
   let failing = false;
   const cancelAt = fc.oneof(
     { weight: Math.round((1 - cancelShare) * 100), arbitrary: fc.constant(undefined) },
     { weight: Math.round(cancelShare * 100), arbitrary: fc.integer({ min: 0, max: 60 }) },
   );
-  const property = fc.asyncProperty(
-    planArbitrary(options.shape ?? DEFAULT_SHAPE),
-    cancelAt,
-    async (plan, cancelAfterMs) => {
-      if (failing && --shrinkBudget < 0) return;
-      const dir = mkdtempSync(join(tmpdir(), "valence-differential-"));
-      try {
-        const report = await runAndCompare(plan, executor, { dir, cancelAfterMs });
-        stats.runs++;
-        stats.tasks += plan.tasks.length;
-        if (cancelAfterMs !== undefined) stats.cancelled++;
-        stats.statuses[report.status] = (stats.statuses[report.status] ?? 0) + 1;
-        progressed(stats);
-        if (report.problems.length) {
-          failing = true;
-          throw new Error(
-            `dispatch ${report.dispatchId} on ${executor} (${describePlan(plan)}` +
-              `${cancelAfterMs === undefined ? "" : `, cancelled after ${cancelAfterMs} ms`}) disagrees with the model:\n  ` +
-              report.problems.join("\n  "),
-          );
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
-  const outcome = await fc.check(property, { numRuns: runs, seed, endOnFailure: false, verbose: 1 });
+  const one = fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), cancelAt);
+  const runCase = async ([plan, cancelAfterMs]: Case): Promise<string | undefined> => {
+    const dir = mkdtempSync(join(tmpdir(), "valence-differential-"));
+    const started = Date.now();
+    try {
+      const report = await runAndCompare(plan, executor, { dir, cancelAfterMs });
+      if (process.env.VALENCE_FUZZ_TIMES)
+        console.error(`${Date.now() - started} ms ${report.status} ${describePlan(plan)}`);
+      stats.runs++;
+      stats.tasks += plan.tasks.length;
+      if (cancelAfterMs !== undefined) stats.cancelled++;
+      stats.statuses[report.status] = (stats.statuses[report.status] ?? 0) + 1;
+      progressed(stats);
+      if (!report.problems.length) return undefined;
+      return (
+        `dispatch ${report.dispatchId} on ${executor} (${describePlan(plan)}` +
+        `${cancelAfterMs === undefined ? "" : `, cancelled after ${cancelAfterMs} ms`}) disagrees with the model:\n  ` +
+        report.problems.join("\n  ")
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const property = fc.asyncProperty(fc.array(one, { minLength: 1, maxLength: parallel }), async (cases) => {
+    if (failing && --shrinkBudget < 0) return;
+    const problems = (await Promise.all(cases.map(runCase))).filter((p) => p !== undefined);
+    if (!problems.length) return;
+    failing = true;
+    throw new Error(problems.join("\n"));
+  });
+  // Groups average (1 + parallel) / 2 plans.
+  const numRuns = Math.ceil((2 * runs) / (1 + parallel));
+  const outcome = await fc.check(property, { numRuns, seed, endOnFailure: false });
   if (outcome.failed) {
-    const [plan, cancelAfterMs] = outcome.counterexample ?? [];
+    const [cases] = outcome.counterexample ?? [[]];
     throw new Error(
       `the ${executor} executor disagrees with the model (seed ${seed}, path ${outcome.counterexamplePath}; ` +
-        `replay: npm run fuzz -- --executor ${executor} --seed ${seed} --runs ${runs}).\n` +
+        `replay: npm run fuzz -- --executor ${executor} --seed ${seed} --runs ${runs}` +
+        `${parallel > 1 ? ` with VALENCE_FUZZ_PARALLEL=${parallel}` : ""}).\n` +
         `${outcome.errorInstance instanceof Error ? outcome.errorInstance.message : String(outcome.errorInstance)}\n` +
-        `the smallest plan found${cancelAfterMs === undefined ? "" : ` (cancelled after ${cancelAfterMs} ms)`}:\n` +
-        JSON.stringify(plan as Plan),
+        `the smallest plans found (run together):\n` +
+        cases
+          .map(
+            ([plan, cancelAfterMs]) =>
+              `${cancelAfterMs === undefined ? "" : `(cancelled after ${cancelAfterMs} ms) `}${JSON.stringify(plan)}`,
+          )
+          .join("\n"),
     );
   }
   return stats;

@@ -34,7 +34,7 @@ test(
   "random lattices on the inline executor agree with the model",
   { timeout: campaignTimeout(15 * 60_000) },
   async (t) => {
-    const stats = await campaign("inline", { runs: 200 });
+    const stats = await campaign("inline", { runs: 200, parallel: 2 });
     t.diagnostic(`inline: ${JSON.stringify(stats)}`);
   },
 );
@@ -43,7 +43,7 @@ test(
   "random lattices on the local executor agree with the model",
   { timeout: campaignTimeout(15 * 60_000) },
   async (t) => {
-    const stats = await campaign("local", { runs: 200 });
+    const stats = await campaign("local", { runs: 200, parallel: 2 });
     t.diagnostic(
       `local: ${JSON.stringify(stats)}; ${local.chains} chains, ${local.followUps} follow-ups, longest ${local.longest}`,
     );

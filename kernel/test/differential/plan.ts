@@ -107,7 +107,7 @@ function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
     sub:
       shape.subs && depth === 0
         ? fc.oneof(
-            { weight: 12, arbitrary: fc.constant(undefined) },
+            { weight: 24, arbitrary: fc.constant(undefined) },
             { weight: 1, arbitrary: rawPlan({ ...shape, maxTasks: 4 }, 1) },
           )
         : fc.constant(undefined),
