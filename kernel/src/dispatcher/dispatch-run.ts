@@ -41,6 +41,8 @@ export class DispatchRun implements TaskHost {
   private error: TaskError | undefined;
   /** Nodes completed before a restart, when resuming. */
   private readonly restored: number[] | undefined;
+  /** Nodes that failed or were cancelled before a restart: settled, they do not run again. */
+  private readonly restoredEnded: number[] = [];
   private failedNode: number | undefined;
   private anyCancelled = false;
   /** Set when the dispatcher shuts down: nothing more is recorded, so the next start resumes. */
@@ -74,11 +76,19 @@ export class DispatchRun implements TaskHost {
     for (let i = 0; i < n; i++) if (index.kind(i) === "parameter") this.table.status[i] = COMPLETED;
     if (meta.restored) {
       this.restored = [];
+      let firstFailure = Infinity;
       for (const record of meta.restored) {
-        if (record.status !== "COMPLETED" || !index.has(record.nodeId)) continue;
+        const status = SETTLED[record.status];
+        if (status === undefined || !index.has(record.nodeId)) continue;
         const i = record.nodeId;
-        this.restored.push(i);
-        this.table.status[i] = COMPLETED;
+        if (status === COMPLETED) this.restored.push(i);
+        else this.restoredEnded.push(i);
+        if (status === FAILED) {
+          this.table.errors.set(i, record.error ?? { name: "Error", message: "failed before a restart" });
+          if ((record.endedAt ?? 0) < firstFailure) [this.failedNode, firstFailure] = [i, record.endedAt ?? 0];
+        }
+        if (status === CANCELLED) this.anyCancelled = true;
+        this.table.status[i] = status;
         this.table.attempts[i] = record.attempts;
         if (record.startedAt !== undefined) this.table.startedAt[i] = record.startedAt;
         if (record.endedAt !== undefined) this.table.endedAt[i] = record.endedAt;
@@ -136,6 +146,11 @@ export class DispatchRun implements TaskHost {
   }
 
   start(): void {
+    // What failed or was cancelled before a restart stays so, and so does what it blocked.
+    for (const id of this.restoredEnded) {
+      for (const blocked of this.scheduler.fail(id))
+        if (this.table.status[blocked] !== CANCELLED) this.setNode(blocked, CANCELLED);
+    }
     const ready = this.restored ? this.scheduler.restore(this.restored) : this.scheduler.initial();
     this.startedAt ??= Date.now();
     this.setDispatch("RUNNING");
@@ -328,6 +343,9 @@ export class DispatchRun implements TaskHost {
     this.recorder.dispatch(this.summary(), result);
   }
 }
+
+/** The stored statuses a resumed dispatch keeps: settled ones. */
+const SETTLED: Partial<Record<Status, number>> = { COMPLETED, FAILED, CANCELLED };
 
 /** Marks the nodes whose outputs the dispatch's result is made of. */
 function markFutures(output: TransportOutput, marks: Uint8Array): void {

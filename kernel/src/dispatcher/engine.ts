@@ -275,9 +275,8 @@ export class Engine {
     signal: AbortSignal,
     reuseFrom: string | undefined,
   ): Promise<Uint8Array> {
-    const earlier = this.store
-      .listDispatches({ parentId, limit: 10_000 })
-      .find((d) => d.parentNode === parentNode && d.status !== "FAILED" && d.status !== "CANCELLED");
+    // Whatever its end: a child that failed before the node's failure was stored fails it again.
+    const earlier = this.store.listDispatches({ parentId, limit: 10_000 }).find((d) => d.parentNode === parentNode);
     let childId = earlier?.id;
     if (!childId) {
       if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
