@@ -8,7 +8,9 @@ const layer = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/*.generated.ts", "kernel/test/fixtures/broken/**"] },
+  {
+    ignores: ["**/node_modules/**", "**/dist/**", "coverage/**", "**/*.generated.ts", "kernel/test/fixtures/broken/**"],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
