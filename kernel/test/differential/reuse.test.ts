@@ -17,14 +17,16 @@ import { cachedTasks, failedSubsWithWork, runReuse } from "./reuse.ts";
 useDispatcher({ executors: { inline: new InlineExecutor(), local: new LocalExecutor({ maxWorkers: 2 }) } });
 
 /**
- * Smaller plans than the engine campaign's (each is dispatched three times). A stall on local costs
- * a worker (a timeout terminates it) and its cold start: in `npm test` stalls are tried on inline
- * only, and big plans (up to 200 tasks) only in a long campaign.
+ * Smaller plans than the engine campaign's (each is dispatched three times). Stalls and big plans
+ * only in a long campaign: a stall on local costs a worker (a timeout terminates it) and its cold
+ * start, on inline its 30 s timer keeps the test process alive; the engine campaign tries them.
  */
-function shapeFor(executor: string): PlanShape {
-  const long = Boolean(process.env.VALENCE_FUZZ_RUNS);
-  return { ...DEFAULT_SHAPE, maxTasks: 16, stalls: long || executor === "inline", big: long };
-}
+const SHAPE: PlanShape = {
+  ...DEFAULT_SHAPE,
+  maxTasks: 16,
+  stalls: Boolean(process.env.VALENCE_FUZZ_RUNS),
+  big: Boolean(process.env.VALENCE_FUZZ_RUNS),
+};
 
 /** Plans tried while shrinking a disagreement, at most. */
 const SHRINK_RUNS = 100;
@@ -45,7 +47,7 @@ async function reuseCampaign(executor: string, runs: number): Promise<ReuseStats
   const stats: ReuseStats = { plans: 0, tasks: 0, cachedTasks: 0, reusedNodes: 0, failedSubs: 0, statuses: {} };
   let failing = false;
   let shrinkBudget = SHRINK_RUNS;
-  const property = fc.asyncProperty(planArbitrary(shapeFor(executor)), async (plan) => {
+  const property = fc.asyncProperty(planArbitrary(SHAPE), async (plan) => {
     if (failing && --shrinkBudget < 0) return;
     const dir = mkdtempSync(join(tmpdir(), "valence-reuse-"));
     try {
@@ -86,7 +88,7 @@ for (const executor of ["inline", "local"]) {
     `reuse on the ${executor} executor: a redispatch with reusePreviousResults and a second dispatch with cache: true run only what the model says`,
     { timeout: campaignTimeout(5 * 60_000) },
     async (t) => {
-      const stats = await reuseCampaign(executor, 40);
+      const stats = await reuseCampaign(executor, 60);
       t.diagnostic(`${executor}: ${JSON.stringify(stats)}`);
     },
   );
