@@ -29,7 +29,9 @@ function work(how: How, ...args: unknown[]): unknown {
       ? { id: how.id, v, pair: [how.id, v], pad: "x".repeat(how.pad) }
       : { id: how.id, v, pair: [how.id, v] };
   };
-  if (how.stalls.includes(attempt)) return new Promise((resolve) => setTimeout(resolve, 30_000)).then(finish);
+  // Far past any timeout; unref'd, so a stalled attempt the inline executor gave up on (it cannot stop
+  // a promise) does not keep the process alive.
+  if (how.stalls.includes(attempt)) return new Promise((resolve) => setTimeout(resolve, 30_000).unref()).then(finish);
   if (how.ms === 0) return finish();
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, how.ms))).then(finish);
 }
