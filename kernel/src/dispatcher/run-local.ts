@@ -1,10 +1,12 @@
 // runLocal: runs a lattice in this process, every ready node at once, and returns its result. For
 // tests, scripts and quick checks; the dispatcher adds persistence, workers and live status.
+import { randomUUID } from "node:crypto";
 import { buildGraph } from "../workflow/lattice";
 import type { Lattice } from "../workflow/lattice";
 import type { Graph } from "../workflow/graph";
 import { WorkflowError } from "../workflow/errors";
 import { resolveOutput } from "../workflow/output";
+import { runInTaskContext } from "../workflow/task-context";
 import type { Status } from "@valence/schema";
 import { Scheduler } from "./scheduler";
 import { attemptElectron, callArguments, resolveHelperNode } from "./node-runner";
@@ -44,8 +46,12 @@ export function runLocal<A extends unknown[], R>(
   return async (...args: A) => (await runGraph(lattice.build(...args), options)) as R;
 }
 
-/** Runs an already built graph; resolves to its result. */
+/**
+ * Runs an already built graph; resolves to its result. Its electrons see `taskContext()` as under a
+ * dispatcher: a run id of their own (`local-…`; a sublattice's run has another), their node and attempt.
+ */
 export async function runGraph(graph: Graph, options: RunLocalOptions = {}): Promise<unknown> {
+  const runId = `local-${randomUUID()}`;
   const states: NodeState[] = graph.nodes.map(() => ({ status: "PENDING", attempts: 0 }));
   const scheduler = new Scheduler(graph);
   const outputOf = (id: number): unknown => states[id]!.output;
@@ -61,7 +67,7 @@ export async function runGraph(graph: Graph, options: RunLocalOptions = {}): Pro
   await new Promise<void>((done) => {
     if (scheduler.finished) return done();
     const start = (id: number): void => {
-      runNode(graph, id, states[id]!, outputOf, report).then(
+      runNode(graph, runId, id, states[id]!, outputOf, report).then(
         () => {
           report(id, "COMPLETED");
           scheduler.complete(id).forEach(start);
@@ -99,6 +105,7 @@ export async function runGraph(graph: Graph, options: RunLocalOptions = {}): Pro
 
 async function runNode(
   graph: Graph,
+  runId: string,
   id: number,
   state: NodeState,
   outputOf: (node: number) => unknown,
@@ -123,7 +130,8 @@ async function runNode(
     state.attempts = attempt;
     report(id, "RUNNING", { attempt });
     try {
-      state.output = await attemptElectron(node, args);
+      const context = { dispatchId: runId, nodeId: id, attempt };
+      state.output = await runInTaskContext(context, () => attemptElectron(node, args));
       return;
     } catch (error) {
       if (attempt > retries) throw error;

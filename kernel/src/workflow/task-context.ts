@@ -17,13 +17,13 @@ const KEY = Symbol.for("valence.taskContext");
 const storage = ((globalThis as { [KEY]?: AsyncLocalStorage<TaskContext> })[KEY] ??=
   new AsyncLocalStorage<TaskContext>());
 
-/** The context of the task running now. Throws outside a task run by an executor. */
+/** The context of the task running now. Throws outside a task run by an executor or by runLocal. */
 export function taskContext(): TaskContext {
   const context = storage.getStore();
   if (!context) {
     throw new WorkflowError(
       "ELECTRON_OUTSIDE_LATTICE",
-      "taskContext() is only available inside an electron run by a dispatcher's executor",
+      "taskContext() is only available inside an electron run by a dispatcher's executor or by runLocal",
     );
   }
   return context;
