@@ -269,8 +269,14 @@ export class DispatchRun implements TaskHost {
     this.tasks.settled(id);
     this.failedNode ??= id;
     this.setNode(id, FAILED);
-    for (const blocked of this.scheduler.fail(id)) this.setNode(blocked, CANCELLED);
+    for (const blocked of this.scheduler.fail(id)) this.block(blocked);
     this.maybeFinish();
+  }
+
+  /** A node that can never run now (an input failed or was cancelled): CANCELLED, with no attempt it did not make. */
+  private block(id: number): void {
+    this.tasks.blocked(id);
+    this.setNode(id, CANCELLED);
   }
 
   private settleCancelled(id: number): void {
@@ -278,7 +284,7 @@ export class DispatchRun implements TaskHost {
     this.table.endedAt[id] = Date.now();
     this.tasks.settled(id);
     this.setNode(id, CANCELLED);
-    for (const blocked of this.scheduler.fail(id)) this.setNode(blocked, CANCELLED);
+    for (const blocked of this.scheduler.fail(id)) this.block(blocked);
   }
 
   private maybeFinish(): void {

@@ -62,6 +62,10 @@ export class TaskRuns implements TaskOwner, AttemptHost {
   /** The content keys of `reuseFrom`, read at the first lookup. */
   private reuseKeys: Map<string, number> | undefined;
   private readonly chainSource: ChainSource;
+  /** Follow-ups handed to an executor and not settled yet, by node (a chain's later links). */
+  private readonly followingUp = new Map<number, TaskAttempt>();
+  /** Follow-up attempts taken back when their node was cancelled with its input (`blocked`). */
+  private readonly takenBack = new WeakSet<TaskAttempt>();
 
   constructor(
     private readonly dispatchId: string,
@@ -233,6 +237,7 @@ export class TaskRuns implements TaskOwner, AttemptHost {
       return;
     }
     const attempts = links.map((link) => this.begin(link.id, this.kindOf(link.id)));
+    for (const attempt of attempts) this.followingUp.set(attempt.id, attempt);
     const outcomes = executor.submitChain!(
       spec,
       first.controller.signal,
@@ -277,6 +282,7 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     const t = this.table;
     const pool = this.env.executors;
     this.inFlight[id] = undefined;
+    if (this.followingUp.get(id) === attempt) this.followingUp.delete(id);
     if (t.waiting.size) t.waiting.delete(id);
     pool.recycle(attempt.controller);
     if (reserved) pool.release(kind.executor, kind.needs);
@@ -301,10 +307,22 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     this.host.fail(id, error);
   }
 
+  /**
+   * Node `id` is cancelled with an input that failed or was cancelled. A follow-up of it in flight
+   * cannot run (the task before it did not succeed): its attempt is taken back now, before the node
+   * is recorded CANCELLED, so no one is told of an attempt that never was.
+   */
+  blocked(id: number): void {
+    const attempt = this.followingUp.get(id);
+    if (!attempt || this.takenBack.has(attempt)) return;
+    this.takenBack.add(attempt);
+    this.table.attempts[id]!--;
+  }
+
   /** A follow-up did not run (the task before it did not succeed): as if it had not been tried. */
   private notRun(attempt: TaskAttempt, kind: TaskKind): void {
     const { id } = attempt;
-    this.table.attempts[id]!--;
+    if (!this.takenBack.has(attempt)) this.table.attempts[id]!--;
     if (this.scheduler.isSettled(id)) return; // its input failed: it was cancelled with it
     if (attempt.started) this.host.setNode(id, PENDING);
     // Prepared once its inputs all completed: it goes the usual way now. Else it will when they do.
