@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { runAndCompare } from "./check.ts";
+import { runAndCompare, type RunReport } from "./check.ts";
+import type { ObserveOptions } from "./observe.ts";
 import { DEFAULT_SHAPE, describePlan, planArbitrary, type Plan, type PlanShape } from "./plan.ts";
 
 export interface CampaignOptions {
@@ -16,15 +17,31 @@ export interface CampaignOptions {
   readonly cancelShare?: number;
   /** Plans dispatched at once (VALENCE_FUZZ_PARALLEL overrides). */
   readonly parallel?: number;
+  /** The share of runs also followed over the websocket, with their DAG document checked (observe.ts). */
+  readonly observeShare?: number;
+  /** The share of runs sent as a version 1 transport graph. */
+  readonly version1Share?: number;
+  /** Runs a plan some other way than dispatching it on the executor (run-local.ts); no cancels, no observers. */
+  readonly runner?: (plan: Plan, dir: string) => Promise<RunReport>;
 }
 
 /** Plans tried while shrinking a disagreement, at most. */
 const SHRINK_RUNS = 150;
 
+/**
+ * The default shares of dispatched runs followed over the websocket (with their DAG document) and
+ * sent as a version 1 graph (CampaignOptions.observeShare, version1Share).
+ */
+const OBSERVE_SHARE = 0.2;
+const VERSION1_SHARE = 0.15;
+
 export interface CampaignStats {
   runs: number;
   tasks: number;
   cancelled: number;
+  /** Runs followed over the websocket; runs sent as a version 1 graph. */
+  observed: number;
+  version1: number;
   statuses: Record<string, number>;
 }
 
@@ -66,7 +83,37 @@ export function campaignParallel(given: number): number {
   return set ? Math.max(1, Number(set)) : given;
 }
 
-type Case = readonly [Plan, number | undefined];
+/** How a run is watched and sent, besides its plan and its cancel. */
+interface Watching {
+  readonly observe?: ObserveOptions | undefined;
+  readonly version1: boolean;
+}
+
+type Case = readonly [Plan, number | undefined, Watching?];
+
+/** Some runs (a share of them) are followed over the websocket, some are sent as version 1: shrinks to neither. */
+function watchingArbitrary(observeShare: number, version1Share: number): fc.Arbitrary<Watching> {
+  const share = (p: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: 99 }).map((n) => n >= 100 - p * 100);
+  return fc
+    .record({
+      observe: share(observeShare),
+      cutAfter: fc.nat(8),
+      pauseMs: fc.constantFrom(0, 5, 30),
+      version1: share(version1Share),
+    })
+    .map(({ observe, cutAfter, pauseMs, version1 }) => ({
+      observe: observe ? { cutAfter, pauseMs } : undefined,
+      version1,
+    }));
+}
+
+function describeWatching(watching: Watching | undefined): string {
+  const how = [
+    ...(watching?.observe ? [`followed over the websocket, cut after ${watching.observe.cutAfter} messages`] : []),
+    ...(watching?.version1 ? ["sent as a version 1 graph"] : []),
+  ];
+  return how.join(", ");
+}
 
 /**
  * Runs the campaign on `executor`; throws (with the seed and the smallest failing plans) on a
@@ -77,7 +124,7 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
   const seed = campaignSeed();
   const runs = campaignRuns(options.runs);
   const parallel = campaignParallel(options.parallel ?? 1);
-  const stats: CampaignStats = { runs: 0, tasks: 0, cancelled: 0, statuses: {} };
+  const stats: CampaignStats = { runs: 0, tasks: 0, cancelled: 0, observed: 0, version1: 0, statuses: {} };
   const cancelShare = options.cancelShare ?? 0.1;
   const progressed = progress(executor, runs);
   // Shrinking reruns the property many times; a disagreement that needs the state earlier runs left
@@ -88,23 +135,31 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
     { weight: Math.round((1 - cancelShare) * 100), arbitrary: fc.constant(undefined) },
     { weight: Math.round(cancelShare * 100), arbitrary: fc.integer({ min: 0, max: 60 }) },
   );
-  const one = fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), cancelAt);
-  const runCase = async ([plan, cancelAfterMs]: Case): Promise<string | undefined> => {
+  const watching = watchingArbitrary(options.observeShare ?? OBSERVE_SHARE, options.version1Share ?? VERSION1_SHARE);
+  const one = options.runner
+    ? fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), fc.constant(undefined))
+    : fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), cancelAt, watching);
+  const runCase = async ([plan, cancelAfterMs, how]: Case): Promise<string | undefined> => {
     const dir = mkdtempSync(join(tmpdir(), "valence-differential-"));
     const started = Date.now();
     try {
-      const report = await runAndCompare(plan, executor, { dir, cancelAfterMs });
+      const report = options.runner
+        ? await options.runner(plan, dir)
+        : await runAndCompare(plan, executor, { dir, cancelAfterMs, ...how });
       if (process.env.VALENCE_FUZZ_TIMES)
         console.error(`${Date.now() - started} ms ${report.status} ${describePlan(plan)}`);
       stats.runs++;
       stats.tasks += plan.tasks.length;
       if (cancelAfterMs !== undefined) stats.cancelled++;
+      if (how?.observe) stats.observed++;
+      if (how?.version1) stats.version1++;
       stats.statuses[report.status] = (stats.statuses[report.status] ?? 0) + 1;
       progressed(stats);
       if (!report.problems.length) return undefined;
       return (
         `dispatch ${report.dispatchId} on ${executor} (${describePlan(plan)}` +
-        `${cancelAfterMs === undefined ? "" : `, cancelled after ${cancelAfterMs} ms`}) disagrees with the model:\n  ` +
+        `${cancelAfterMs === undefined ? "" : `, cancelled after ${cancelAfterMs} ms`}` +
+        `${describeWatching(how) ? `; ${describeWatching(how)}` : ""}) disagrees with the model:\n  ` +
         report.problems.join("\n  ")
       );
     } finally {
@@ -131,8 +186,9 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
         `the smallest plans found (run together):\n` +
         cases
           .map(
-            ([plan, cancelAfterMs]) =>
-              `${cancelAfterMs === undefined ? "" : `(cancelled after ${cancelAfterMs} ms) `}${JSON.stringify(plan)}`,
+            ([plan, cancelAfterMs, how]) =>
+              `${cancelAfterMs === undefined ? "" : `(cancelled after ${cancelAfterMs} ms) `}` +
+              `${describeWatching(how) ? `(${describeWatching(how)}) ` : ""}${JSON.stringify(plan)}`,
           )
           .join("\n"),
     );

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as ct from "valence";
 import { latticeFor } from "./flow.ts";
 import { childBase, expectedOf, type Expected, type ExpectedTask } from "./model.ts";
+import { dagProblems, dispatchVersion1, observe, type ObserveOptions } from "./observe.ts";
 import { refsOf, type Plan } from "./plan.ts";
 
 export interface RunOptions {
@@ -17,6 +18,10 @@ export interface RunOptions {
   /** Directory for the plan's log (a fresh one per plan). */
   readonly dir: string;
   readonly timeoutMs?: number;
+  /** Follow the dispatch over the websocket as clients do, and check its DAG document (observe.ts). */
+  readonly observe?: ObserveOptions | undefined;
+  /** Send the graph as version 1 (an object per node and edge), as older clients do; its DAG document is checked. */
+  readonly version1?: boolean | undefined;
 }
 
 /** Starts and successes per task id, from the log. */
@@ -58,13 +63,19 @@ export async function runAndCompare(plan: Plan, executor: string, options: RunOp
   const log = join(options.dir, "log");
   appendFileSync(log, "");
   const nodes = taskNodeIds(plan, log, executor);
-  const dispatch = await ct.dispatch(latticeFor(executor))(plan, log, executor);
+  const lattice = latticeFor(executor);
+  const dispatch = options.version1
+    ? await dispatchVersion1(lattice, [plan, log, executor])
+    : await ct.dispatch(lattice)(plan, log, executor);
+  const observation = options.observe ? await observe(String(dispatch), options.observe) : undefined;
   if (options.cancelAfterMs !== undefined) {
     await new Promise((resolve) => setTimeout(resolve, options.cancelAfterMs));
     await ct.cancel(dispatch);
   }
   const result = await ct.getResult(dispatch, { wait: true, timeoutMs: options.timeoutMs ?? 60_000 });
   const problems = await compare(plan, result, nodes, readSideEffects(log), options.cancelAfterMs !== undefined);
+  if (observation) problems.push(...(await observation.check(result, lattice.build(plan, log, executor))));
+  else if (options.version1) problems.push(...(await dagProblems(result, lattice.build(plan, log, executor))));
   return { dispatchId: result.dispatchId, status: result.status, problems };
 }
 
@@ -144,7 +155,7 @@ function dispatchProblems(
  * depends on completed; a completed task succeeded exactly once. `observed`: the top-level task
  * statuses (a cancelled run stops anywhere: there, what started must only be consistent).
  */
-function effectProblems(
+export function effectProblems(
   plan: Plan,
   expected: Expected,
   effects: SideEffects,
@@ -199,7 +210,7 @@ function isPrefix(list: readonly number[], of: readonly number[]): boolean {
 }
 
 /** A value for a message: JSON, long strings cut (outputs may carry 1 MB fillers). */
-function show(value: unknown): string {
+export function show(value: unknown): string {
   const text = JSON.stringify(value, (_key, v: unknown) =>
     typeof v === "string" && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v,
   );
