@@ -115,6 +115,12 @@ export type WorkerReply =
   | { readonly type: "started"; readonly index: number; readonly at: number }
   /** A line the task in control slot `index` wrote: posted as written, before its outcome. */
   | { readonly type: "log"; readonly index: number; readonly line: LogLine }
+  /**
+   * The thread is ending (`process.exit()` in a task, or an uncaught exception: `crashed`), its held
+   * outcomes sent just before. The thread's teardown takes a while (hundreds of ms on a busy machine)
+   * before the pool sees it exit: the task that ended it has failed now.
+   */
+  | { readonly type: "exiting"; readonly code: number; readonly crashed: boolean }
   | DoneReply
   | SkippedReply
   | OutcomesReply;

@@ -5,6 +5,8 @@
 // consecutive tasks packed in one message (local-outcomes.ts). It sends what it has when its batch
 // ends, before it awaits anything (an async task, a rebuild), and once the oldest outcome it holds is
 // a millisecond old; a large output goes alone, moved. Log lines go as written, before their outcome.
+// When the thread ends (a task's `process.exit()`, an uncaught exception), the outcomes it holds go
+// first: the tasks that ended before it are not run again.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ElectronSpec } from "../workflow/serialize";
 import type { TaskError } from "./executor";
@@ -165,5 +167,12 @@ async function runBatches(): Promise<void> {
   for (let next = batches.shift(); next; next = batches.shift()) await runBatch(next);
   running = false;
 }
+
+let crashed = false;
+process.on("uncaughtExceptionMonitor", () => (crashed = true));
+process.on("exit", (code) => {
+  outcomes.flush();
+  post({ type: "exiting", code, crashed });
+});
 
 post({ type: "ready" });

@@ -241,6 +241,10 @@ export class PooledWorker<J extends Job = Job> {
         if (running && !running.settled && !running.stopReason) running.logs.push(reply.line);
         return;
       }
+      case "exiting":
+        // A crash's error comes with the thread's "error" event: exited() reports it.
+        if (!reply.crashed) this.exiting(reply.code);
+        return;
       case "outcomes": {
         const size = packSize(reply);
         for (let i = 0; i < size; i++) this.finished(packedOutcome(reply, i), reply.first + size - 1);
@@ -323,6 +327,25 @@ export class PooledWorker<J extends Job = Job> {
   private settle(running: Running<J>): J {
     running.settled = true;
     return running.job;
+  }
+
+  /** The thread is ending by process.exit(): the task running now (if any) failed, whatever else the exit finds. */
+  private exiting(code: number): void {
+    const died = [...(this.batch ?? []), ...(this.queued ?? [])].find(
+      (running) => !running.settled && !running.stopReason && Atomics.load(this.control, running.slot) === STARTED,
+    );
+    if (!died || this.stopAll) return;
+    const endedAt = Date.now();
+    this.settle(died).resolve(
+      {
+        ok: false,
+        error: this.death(died.job.task, code),
+        logs: died.logs,
+        startedAt: died.startedAt ?? endedAt,
+        endedAt,
+      },
+      0,
+    );
   }
 
   private exited(code: number): void {
