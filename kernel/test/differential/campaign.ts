@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { runAndCompare, type RunReport } from "./check.ts";
+import { runAndCompare, type NodeCancel, type RunReport } from "./check.ts";
 import type { ObserveOptions } from "./observe.ts";
 import { DEFAULT_SHAPE, describePlan, planArbitrary, type Plan, type PlanShape } from "./plan.ts";
 
@@ -15,6 +15,8 @@ export interface CampaignOptions {
   readonly shape?: PlanShape;
   /** The share of runs cancelled at a random moment. */
   readonly cancelShare?: number;
+  /** The share of runs where one to three task nodes are cancelled at a random moment (ct.cancel(id, nodes)). */
+  readonly nodeCancelShare?: number;
   /** Plans dispatched at once (VALENCE_FUZZ_PARALLEL overrides). */
   readonly parallel?: number;
   /** The share of runs also followed over the websocket, with their DAG document checked (observe.ts). */
@@ -39,6 +41,8 @@ export interface CampaignStats {
   runs: number;
   tasks: number;
   cancelled: number;
+  /** Runs where some nodes were cancelled. */
+  nodesCancelled: number;
   /** Runs followed over the websocket; runs sent as a version 1 graph. */
   observed: number;
   version1: number;
@@ -89,7 +93,23 @@ interface Watching {
   readonly version1: boolean;
 }
 
-type Case = readonly [Plan, number | undefined, Watching?];
+/** A run's cancel: none, of the whole dispatch after that many ms, or of some task nodes (NodeCancel). */
+type Cancel = number | NodeCancel | undefined;
+
+type Case = readonly [Plan, Cancel, Watching?];
+
+function describeCancel(cancel: Cancel): string {
+  if (cancel === undefined) return "";
+  if (typeof cancel === "number") return `cancelled after ${cancel} ms`;
+  return `tasks ${cancel.tasks.join(", ")} cancelled after ${cancel.afterMs} ms`;
+}
+
+/** Node cancels name tasks by any number: taken modulo the plan's size, so every shrink stays valid. */
+function withPlan([plan, cancel, how]: readonly [Plan, Cancel, Watching?]): Case {
+  if (typeof cancel !== "object") return [plan, cancel, how];
+  const tasks = [...new Set(cancel.tasks.map((n) => n % plan.tasks.length))].sort((a, b) => a - b);
+  return [plan, { afterMs: cancel.afterMs, tasks }, how];
+}
 
 /** Some runs (a share of them) are followed over the websocket, some are sent as version 1: shrinks to neither. */
 function watchingArbitrary(observeShare: number, version1Share: number): fc.Arbitrary<Watching> {
@@ -124,33 +144,52 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
   const seed = campaignSeed();
   const runs = campaignRuns(options.runs);
   const parallel = campaignParallel(options.parallel ?? 1);
-  const stats: CampaignStats = { runs: 0, tasks: 0, cancelled: 0, observed: 0, version1: 0, statuses: {} };
+  const stats: CampaignStats = {
+    runs: 0,
+    tasks: 0,
+    cancelled: 0,
+    nodesCancelled: 0,
+    observed: 0,
+    version1: 0,
+    statuses: {},
+  };
   const cancelShare = options.cancelShare ?? 0.1;
+  const nodeCancelShare = options.nodeCancelShare ?? 0.1;
   const progressed = progress(executor, runs);
   // Shrinking reruns the property many times; a disagreement that needs the state earlier runs left
   // (a warm worker) may not come back. After this many tries the smallest plans found so far are shown.
   let shrinkBudget = SHRINK_RUNS;
   let failing = false;
+  const nodeCancel: fc.Arbitrary<NodeCancel> = fc.record({
+    afterMs: fc.integer({ min: 0, max: 80 }),
+    tasks: fc.array(fc.nat(999), { minLength: 1, maxLength: 3 }),
+  });
   const cancelAt = fc.oneof(
-    { weight: Math.round((1 - cancelShare) * 100), arbitrary: fc.constant(undefined) },
-    { weight: Math.round(cancelShare * 100), arbitrary: fc.integer({ min: 0, max: 60 }) },
+    { weight: Math.round((1 - cancelShare - nodeCancelShare) * 100), arbitrary: fc.constant<Cancel>(undefined) },
+    { weight: Math.round(cancelShare * 100), arbitrary: fc.integer({ min: 0, max: 60 }) as fc.Arbitrary<Cancel> },
+    ...(nodeCancelShare > 0
+      ? [{ weight: Math.round(nodeCancelShare * 100), arbitrary: nodeCancel as fc.Arbitrary<Cancel> }]
+      : []),
   );
   const watching = watchingArbitrary(options.observeShare ?? OBSERVE_SHARE, options.version1Share ?? VERSION1_SHARE);
   const one = options.runner
     ? fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), fc.constant(undefined))
-    : fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), cancelAt, watching);
-  const runCase = async ([plan, cancelAfterMs, how]: Case): Promise<string | undefined> => {
+    : fc.tuple(planArbitrary(options.shape ?? DEFAULT_SHAPE), cancelAt, watching).map(withPlan);
+  const runCase = async ([plan, cancel, how]: Case): Promise<string | undefined> => {
+    const cancelAfterMs = typeof cancel === "number" ? cancel : undefined;
+    const cancelNodes = typeof cancel === "object" ? cancel : undefined;
     const dir = mkdtempSync(join(tmpdir(), "valence-differential-"));
     const started = Date.now();
     try {
       const report = options.runner
         ? await options.runner(plan, dir)
-        : await runAndCompare(plan, executor, { dir, cancelAfterMs, ...how });
+        : await runAndCompare(plan, executor, { dir, cancelAfterMs, cancelNodes, ...how });
       if (process.env.VALENCE_FUZZ_TIMES)
         console.error(`${Date.now() - started} ms ${report.status} ${describePlan(plan)}`);
       stats.runs++;
       stats.tasks += plan.tasks.length;
       if (cancelAfterMs !== undefined) stats.cancelled++;
+      if (cancelNodes) stats.nodesCancelled++;
       if (how?.observe) stats.observed++;
       if (how?.version1) stats.version1++;
       stats.statuses[report.status] = (stats.statuses[report.status] ?? 0) + 1;
@@ -158,7 +197,7 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
       if (!report.problems.length) return undefined;
       return (
         `dispatch ${report.dispatchId} on ${executor} (${describePlan(plan)}` +
-        `${cancelAfterMs === undefined ? "" : `, cancelled after ${cancelAfterMs} ms`}` +
+        `${cancel === undefined ? "" : `, ${describeCancel(cancel)}`}` +
         `${describeWatching(how) ? `; ${describeWatching(how)}` : ""}) disagrees with the model:\n  ` +
         report.problems.join("\n  ")
       );
@@ -186,8 +225,8 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
         `the smallest plans found (run together):\n` +
         cases
           .map(
-            ([plan, cancelAfterMs, how]) =>
-              `${cancelAfterMs === undefined ? "" : `(cancelled after ${cancelAfterMs} ms) `}` +
+            ([plan, cancel, how]) =>
+              `${cancel === undefined ? "" : `(${describeCancel(cancel)}) `}` +
               `${describeWatching(how) ? `(${describeWatching(how)}) ` : ""}${JSON.stringify(plan)}`,
           )
           .join("\n"),

@@ -2,15 +2,25 @@
 // status, attempts and output, the dispatch's status, result and error, and the side effects each
 // attempt left in the plan's log (which attempts started, which succeeded — so every completed node
 // ran exactly once and nothing started after a dependency failed). A dispatch cancelled at a random
-// moment can end many ways; then only what must hold whatever the moment is checked.
+// moment can end many ways; then only what must hold whatever the moment is checked. Nodes cancelled
+// at a random moment (`cancelNodes`) each end CANCELLED or as the model says (they had ended first);
+// the model then says what the others do, exactly: dependants of a cancelled node never start, the
+// rest runs as ever.
 import { appendFileSync, readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 import * as ct from "valence";
 import { latticeFor } from "./flow.ts";
-import { childBase, expectedOf, type Expected, type ExpectedTask } from "./model.ts";
+import { childBase, expectedOf, refusedAt, type Expected, type ExpectedTask, type Failure } from "./model.ts";
 import { dagProblems, dispatchVersion1, observe, type ObserveOptions } from "./observe.ts";
 import { refsOf, type Plan } from "./plan.ts";
+
+/** `ct.cancel(id, [the nodes of these top-level tasks])`, this many ms after the dispatch was sent. */
+export interface NodeCancel {
+  readonly afterMs: number;
+  /** Indices of the plan's top-level tasks. */
+  readonly tasks: readonly number[];
+}
 
 export interface RunOptions {
   /** Cancel the whole dispatch this many ms after it was sent. */
@@ -22,19 +32,37 @@ export interface RunOptions {
   readonly observe?: ObserveOptions | undefined;
   /** Send the graph as version 1 (an object per node and edge), as older clients do; its DAG document is checked. */
   readonly version1?: boolean | undefined;
+  /** Cancel some nodes at a random moment (not with `cancelAfterMs`). */
+  readonly cancelNodes?: NodeCancel | undefined;
+}
+
+/** What compare needs to know besides the plan and the result. */
+export interface CompareOptions {
+  /** The executor the plan ran on (default local): what a task asking for too many CPUs does depends on it. */
+  readonly executor?: string | undefined;
+  /** The top-level tasks whose nodes the user cancelled (RunOptions.cancelNodes). */
+  readonly cancelTasks?: readonly number[] | undefined;
 }
 
 /** Starts and successes per task id, from the log. */
 export interface SideEffects {
   readonly starts: Map<number, number[]>;
   readonly dones: Map<number, number[]>;
+  /** Every line of a task id in the order written, as "<what> <attempt>" (hooks' "before" and "after" too). */
+  readonly lines?: Map<number, string[]>;
 }
 
 export function readSideEffects(log: string): SideEffects {
   const starts = new Map<number, number[]>();
   const dones = new Map<number, number[]>();
+  const lines = new Map<number, string[]>();
   for (const line of readFileSync(log, "utf8").split("\n")) {
     const [what, id, attempt] = line.split(" ");
+    if (what === "start" || what === "done" || what === "before" || what === "after") {
+      const list = lines.get(Number(id)) ?? [];
+      list.push(`${what} ${attempt}`);
+      lines.set(Number(id), list);
+    }
     if (what !== "start" && what !== "done") continue;
     const into = what === "start" ? starts : dones;
     const list = into.get(Number(id)) ?? [];
@@ -42,7 +70,7 @@ export function readSideEffects(log: string): SideEffects {
     into.set(Number(id), list);
   }
   for (const list of [...starts.values(), ...dones.values()]) list.sort((a, b) => a - b);
-  return { starts, dones };
+  return { starts, dones, lines };
 }
 
 /** The ids of the plan's task nodes (electrons and sublattices, one per task, in call order). */
@@ -64,20 +92,63 @@ export async function runAndCompare(plan: Plan, executor: string, options: RunOp
   appendFileSync(log, "");
   const nodes = taskNodeIds(plan, log, executor);
   const lattice = latticeFor(executor);
-  const dispatch = options.version1
-    ? await dispatchVersion1(lattice, [plan, log, executor])
-    : await ct.dispatch(lattice)(plan, log, executor);
+  const refused = refusedAt(plan, executor);
+  let dispatch: ct.DispatchRef;
+  try {
+    dispatch = options.version1
+      ? await dispatchVersion1(lattice, [plan, log, executor])
+      : await ct.dispatch(lattice)(plan, log, executor);
+  } catch (error) {
+    if (!refused) throw error;
+    return { dispatchId: "(refused)", status: "REFUSED", problems: refusalProblems(error, readSideEffects(log)) };
+  }
+  if (refused) {
+    await ct.cancel(dispatch);
+    await ct.getResult(dispatch, { wait: true, timeoutMs: options.timeoutMs ?? 60_000 });
+    const problems = ["dispatch: accepted, the model says it is refused (a task asks for 1000 CPUs)"];
+    return { dispatchId: String(dispatch), status: "ACCEPTED", problems };
+  }
   const observation = options.observe ? await observe(String(dispatch), options.observe) : undefined;
   if (options.cancelAfterMs !== undefined) {
     await new Promise((resolve) => setTimeout(resolve, options.cancelAfterMs));
     await ct.cancel(dispatch);
+  } else if (options.cancelNodes) {
+    await new Promise((resolve) => setTimeout(resolve, options.cancelNodes!.afterMs));
+    await ct.cancel(
+      dispatch,
+      options.cancelNodes.tasks.map((i) => nodes[i]!),
+    );
   }
   const result = await ct.getResult(dispatch, { wait: true, timeoutMs: options.timeoutMs ?? 60_000 });
-  const problems = await compare(plan, result, nodes, readSideEffects(log), options.cancelAfterMs !== undefined);
+  const problems = await compare(plan, result, nodes, readSideEffects(log), options.cancelAfterMs !== undefined, {
+    executor,
+    cancelTasks: options.cancelAfterMs === undefined ? options.cancelNodes?.tasks : undefined,
+  });
   if (observation) problems.push(...(await observation.check(result, lattice.build(plan, log, executor))));
   else if (options.version1) problems.push(...(await dagProblems(result, lattice.build(plan, log, executor))));
   return { dispatchId: result.dispatchId, status: result.status, problems };
 }
+
+/** A dispatch refused as the model says: its error names the greedy electron, and nothing ran. */
+function refusalProblems(error: unknown, effects: SideEffects): string[] {
+  const problems: string[] = [];
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/electron "work" \(node \d+\) needs 1000 CPUs but executor "\w+" has \d+/.test(message)) {
+    problems.push(`dispatch: refused with "${message}", the model says for a task asking for 1000 CPUs`);
+  }
+  if (effects.starts.size) problems.push(`dispatch: refused, yet tasks ${[...effects.starts.keys()]} started`);
+  return problems;
+}
+
+/** What the error of a node that failed this way says. */
+const FAILURES: Record<Failure, { readonly name?: string; readonly message: RegExp }> = {
+  planned: { message: /planned failure of task/ },
+  timeout: { message: /timed out/ },
+  exit: { name: "WorkerExitError", message: /its worker exited with code 3/ },
+  npm: { name: "NpmInstallError", message: /could not install the electron's npm dependencies \(deps\.npm: file:/ },
+  "no-worker": { name: "NoWorkerError", message: /1000 CPU/ },
+  refused: { message: /sublattice "child".*needs 1000 CPUs but executor "\w+" has \d+/s },
+};
 
 /**
  * The disagreements between a finished dispatch of `plan` and the model. `effects`: the plan's log, or
@@ -89,10 +160,13 @@ export async function compare(
   nodes: readonly number[],
   effects: SideEffects | undefined,
   cancelled: boolean,
+  more: CompareOptions = {},
 ): Promise<string[]> {
-  const expected = expectedOf(plan);
-  const problems: string[] = [];
   const states = new Map(result.nodes.map((n) => [n.id, n]));
+  // The chosen nodes that ended CANCELLED: the model runs the plan without them.
+  const cut = new Set((more.cancelTasks ?? []).filter((i) => states.get(nodes[i]!)?.status === "CANCELLED"));
+  const expected = expectedOf(plan, 0, [], { executor: more.executor, cut });
+  const problems: string[] = [];
   const observed: string[] = [];
   for (const [i, task] of expected.tasks.entries()) {
     const node = states.get(nodes[i]!);
@@ -107,18 +181,41 @@ export async function compare(
       continue;
     }
     if (cancelled && node.status === "CANCELLED") continue;
+    if (task.cut) {
+      if (node.attempts > task.attempts) {
+        problems.push(`${at}: cancelled after ${node.attempts} attempts, the model makes ${task.attempts} at most`);
+      }
+      continue;
+    }
     if (node.status !== task.status) problems.push(`${at}: ${node.status}, the model says ${task.status}`);
     else if (node.attempts !== task.attempts) {
       problems.push(`${at}: ${node.attempts} attempts, the model says ${task.attempts}`);
     }
     if (node.status === "COMPLETED" && task.status === "COMPLETED") {
-      const { output } = await result.getNodeResult(nodes[i]!);
+      const { output, logs } = await result.getNodeResult(nodes[i]!);
       if (!isDeepStrictEqual(output, task.output)) {
         problems.push(`${at}: output ${show(output)}, the model says ${show(task.output)}`);
+      }
+      if (task.hooks) {
+        // The hooks print too: the lines are the task's logs, of the attempt they ran in.
+        const printed = logs.filter((l) => l.attempt === task.attempts).map((l) => l.text);
+        for (const when of ["before", "after"]) {
+          const line = `hook ${when} ${task.id} ${task.attempts}`;
+          if (!printed.some((text) => text.includes(line))) {
+            problems.push(`${at}: its logs of attempt ${task.attempts} lack "${line}": ${show(printed)}`);
+          }
+        }
       }
     }
     if (node.status === "FAILED" && task.timedOut && !/timed out/.test(node.error?.message ?? "")) {
       problems.push(`${at}: failed with "${node.error?.message}", the model says it timed out`);
+    }
+    const failure = task.failure ? FAILURES[task.failure] : undefined;
+    if (node.status === "FAILED" && task.status === "FAILED" && failure) {
+      const { name, message = "" } = node.error ?? {};
+      if (!failure.message.test(message) || (failure.name && name !== failure.name)) {
+        problems.push(`${at}: failed with ${name} "${message}", the model says ${failure.name ?? task.failure}`);
+      }
     }
   }
   problems.push(...dispatchProblems(expected, result, nodes, cancelled));
@@ -163,12 +260,23 @@ export function effectProblems(
   cancelled: boolean,
 ): string[] {
   const problems: string[] = [];
-  const check = (task: ExpectedTask, at: string, ran: boolean | undefined): void => {
+  const check = (task: ExpectedTask, at: string, ran: boolean | undefined, loose = false): void => {
     const starts = effects.starts.get(task.id) ?? [];
     const dones = effects.dones.get(task.id) ?? [];
-    const wanted = Array.from({ length: task.attempts }, (_, k) => k + 1);
-    const done = task.status === "COMPLETED" ? [task.attempts] : [];
-    if (cancelled) {
+    const wanted = task.started ? [...task.started] : Array.from({ length: task.attempts }, (_, k) => k + 1);
+    const done = task.status === "COMPLETED" || task.wouldComplete ? [task.attempts] : [];
+    if (task.hooks && effects.lines) {
+      // Each attempt that starts: its callBefore, the function; on success its callAfter.
+      const sequence = wanted.flatMap((k) => [
+        `before ${k}`,
+        `start ${k}`,
+        ...(done.includes(k) ? [`done ${k}`, `after ${k}`] : []),
+      ]);
+      const lines = effects.lines.get(task.id) ?? [];
+      const agrees = cancelled || loose ? isPrefix(lines, sequence) : isDeepStrictEqual(lines, sequence);
+      if (!agrees) problems.push(`${at}: hooks and attempts ran as ${show(lines)}, the model says ${show(sequence)}`);
+    }
+    if (cancelled || loose) {
       if (!isPrefix(starts, wanted)) problems.push(`${at}: attempts ${starts} started, the model allows ${wanted}`);
       if (dones.length && !isDeepStrictEqual(dones, done))
         problems.push(`${at}: succeeded in attempts ${dones}, the model says ${done}`);
@@ -186,12 +294,18 @@ export function effectProblems(
     path: string,
     subPlan: Plan,
     statuses?: readonly string[],
+    loose = false,
   ): void => {
     tasks.forEach((task, i) => {
       const at = `${path}task ${i}`;
       const deps = new Set([...subPlan.tasks[i]!.waits, ...subPlan.tasks[i]!.args.flatMap((a) => [...refsOf(a)])]);
       const ran = statuses ? [...deps].every((d) => statuses[d] === "COMPLETED") : undefined;
-      if (!task.child) return check(task, at, ran);
+      if (!task.child) return check(task, at, ran, loose || task.cut);
+      if (task.cut || loose) {
+        // Cancelled by the user while its child ran (or before it started): the child stopped anywhere.
+        walk(task.child.tasks, childBase(base, i), `${at} › `, subPlan.tasks[i]!.sub!, undefined, true);
+        return check(task.child.final!, `${at} › its final call`, ran, true);
+      }
       // A sublattice: its tasks, and its final call. One never started ran none of them.
       const notRun = (t: ExpectedTask): ExpectedTask => ({ ...t, status: "CANCELLED", attempts: 0 });
       const started = task.status !== "CANCELLED";
@@ -205,7 +319,7 @@ export function effectProblems(
   return problems;
 }
 
-function isPrefix(list: readonly number[], of: readonly number[]): boolean {
+function isPrefix<T>(list: readonly T[], of: readonly T[]): boolean {
   return list.length <= of.length && list.every((x, k) => x === of[k]);
 }
 

@@ -3,10 +3,12 @@
 // how long it takes, the file where it notes each start and each success — and a lattice that builds
 // a plan's graph with real electron calls, `ct.wait`, nested arguments, getattr/getitem and
 // sublattices. They travel to the dispatcher and its workers by value, like any user's.
+/* eslint-disable @typescript-eslint/no-require-imports -- a deps.npm electron gets its package by `require` */
 import { appendFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as ct from "valence";
 import { FINAL, childBase, digest } from "./model.ts";
-import type { Arg, Plan, PlanTask } from "./plan.ts";
+import { DEPS, DEPS_MISSING, GREEDY, HOOKED, WIDE, type Arg, type Plan, type PlanTask } from "./plan.ts";
 
 /** The first argument of every generated call. */
 export interface How {
@@ -16,18 +18,24 @@ export interface How {
   readonly stalls: readonly number[];
   readonly ms: number;
   readonly pad?: number;
+  /** Attempts that end the worker (`process.exit(3)`) as soon as they start. */
+  readonly exits?: readonly number[];
+  /** The package (deps.npm) whose `tag` the output carries. */
+  readonly dep?: string;
 }
 
 function work(how: How, ...args: unknown[]): unknown {
   const { attempt } = ct.taskContext();
   appendFileSync(how.log, `start ${how.id} ${attempt}\n`);
+  if (how.exits?.includes(attempt)) process.exit(3);
   const finish = (): unknown => {
     if (how.fails.includes(attempt)) throw new Error(`planned failure of task ${how.id}, attempt ${attempt}`);
     const v = digest(args);
+    const dep = how.dep ? { dep: (require(how.dep) as { tag: string }).tag } : {};
     appendFileSync(how.log, `done ${how.id} ${attempt}\n`);
     return how.pad
-      ? { id: how.id, v, pair: [how.id, v], pad: "x".repeat(how.pad) }
-      : { id: how.id, v, pair: [how.id, v] };
+      ? { id: how.id, v, pair: [how.id, v], pad: "x".repeat(how.pad), ...dep }
+      : { id: how.id, v, pair: [how.id, v], ...dep };
   };
   // Far past any timeout; unref'd, so a stalled attempt the inline executor gave up on (it cannot stop
   // a promise) does not keep the process alive.
@@ -36,16 +44,53 @@ function work(how: How, ...args: unknown[]): unknown {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, how.ms))).then(finish);
 }
 
-// One electron per option variant (plan.ts VARIANTS, same order).
+/** The package of kernel/test/fixtures/differential-dep, and its spec: installed by path (offline). */
+export const DEP_NAME = "valence-differential-dep";
+const FIXTURE = fileURLToPath(new URL("../fixtures/differential-dep", import.meta.url));
+export const DEP_SPEC = `file:${FIXTURE}`;
+/** A path that does not exist: npm fails (ENOENT) on every attempt. */
+const MISSING_SPEC = `file:${FIXTURE}-missing`;
+
+// One electron per option variant (plan.ts VARIANTS, same order); HOOKED is made per call (below).
 const work0 = ct.electron(work, { name: "work" });
 const work1 = ct.electron(work, { name: "work", retries: 1 });
 const work2 = ct.electron(work, { name: "work", retries: 2 });
 const work3 = ct.electron(work, { name: "work", retries: 1, timeoutMs: 400 });
 const work4 = ct.electron(work, { name: "work", cache: true });
+const work5 = ct.electron(work, { name: "work", retries: 1, deps: { npm: [DEP_SPEC] } });
+const work6 = ct.electron(work, { name: "work", retries: 1, deps: { npm: [MISSING_SPEC] } });
+const work8 = ct.electron(work, { name: "work", resources: { cpus: 1000 } });
+const work9 = ct.electron(work, { name: "work", resources: { cpus: 2 } });
+const ELECTRONS: Readonly<Record<number, ct.Electron<[How, ...unknown[]], unknown>>> = {
+  1: work1,
+  2: work2,
+  3: work3,
+  4: work4,
+  [DEPS]: work5,
+  [DEPS_MISSING]: work6,
+  [GREEDY]: work8,
+  [WIDE]: work9,
+};
 
-function electronOf(variant: number): (how: How, ...args: unknown[]) => ct.Future<unknown> {
-  const electron =
-    variant === 1 ? work1 : variant === 2 ? work2 : variant === 3 ? work3 : variant === 4 ? work4 : work0;
+/** A hook's note in the log (and in the task's logs): "before <id> <attempt>" or "after <id> <attempt>". */
+function hookNote(how: How, when: "before" | "after"): void {
+  const { attempt } = ct.taskContext();
+  appendFileSync(how.log, `${when} ${how.id} ${attempt}\n`);
+  console.log(`hook ${when} ${how.id} ${attempt}`);
+}
+
+/** HOOKED: its hooks know which call they belong to by closing over its `how`, so one electron per call. */
+function hooked(how: How): ct.Electron<[How, ...unknown[]], unknown> {
+  return ct.electron(work, {
+    name: "work",
+    retries: 1,
+    callBefore: () => hookNote(how, "before"),
+    callAfter: () => hookNote(how, "after"),
+  });
+}
+
+function electronOf(variant: number, how: How): (how: How, ...args: unknown[]) => ct.Future<unknown> {
+  const electron = variant === HOOKED ? hooked(how) : (ELECTRONS[variant] ?? work0);
   return electron as unknown as (how: How, ...args: unknown[]) => ct.Future<unknown>;
 }
 
@@ -64,7 +109,16 @@ function argument(arg: Arg, futures: readonly unknown[], inputs: readonly unknow
 }
 
 function howOf(task: PlanTask, id: number, log: string): How {
-  return { id, log, fails: task.fails, stalls: task.stalls, ms: task.ms, ...(task.pad ? { pad: task.pad } : {}) };
+  return {
+    id,
+    log,
+    fails: task.fails,
+    stalls: task.stalls,
+    ms: task.ms,
+    ...(task.pad ? { pad: task.pad } : {}),
+    ...(task.exits?.length ? { exits: task.exits } : {}),
+    ...(task.variant === DEPS ? { dep: DEP_NAME } : {}),
+  };
 }
 
 /** The lattice body: the plan's calls in order, then its waits; returns the plan's return structure. */
@@ -73,10 +127,9 @@ function build(plan: Plan, log: string, base: number, inputs: readonly unknown[]
   plan.tasks.forEach((task, i) => {
     const args = task.args.map((a) => argument(a, futures, inputs));
     const sub = task.sub ? subElectron(executor) : undefined;
+    const how = sub ? undefined : howOf(task, base + i, log);
     futures.push(
-      sub
-        ? sub(task.sub!, log, childBase(base, i), executor, ...args)
-        : electronOf(task.variant)(howOf(task, base + i, log), ...args),
+      sub ? sub(task.sub!, log, childBase(base, i), executor, ...args) : electronOf(task.variant, how!)(how!, ...args),
     );
     const waits = task.waits.map((w) => futures[w]);
     if (waits.length) ct.wait(futures[i] as ct.Future<unknown>, waits as Array<ct.Future<unknown>>);

@@ -15,16 +15,44 @@ export type Arg =
 /** What a reference takes of a task's output `{ id, v, pair: [id, v] }`: all, `.v` (getattr) or `.pair[1]` (getattr, getitem). */
 export type Access = "v" | "pair1";
 
-/** Electron options by variant: the electrons of flow.ts, in this order. */
+/**
+ * Electron options by variant: the electrons of flow.ts, in this order. The variants after `cache`
+ * come only with the PlanShape fields that allow them (`deps`, `hooks`, `greedy`, `wide`): `deps`
+ * "fixture" installs the local package kernel/test/fixtures/differential-dep (by path, offline) and
+ * puts what it exports in the output, "missing" names a path that does not exist; `hooks` has
+ * callBefore / callAfter hooks that note each attempt in the log; `cpus` asks for that many CPUs.
+ */
 export const VARIANTS = [
   {},
   { retries: 1 },
   { retries: 2 },
   { retries: 1, timeoutMs: 400 },
   { cache: true },
-] as const satisfies ReadonlyArray<{ retries?: number; timeoutMs?: number; cache?: boolean }>;
+  { retries: 1, deps: "fixture" },
+  { retries: 1, deps: "missing" },
+  { retries: 1, hooks: true },
+  { cpus: 1000 },
+  { cpus: 2 },
+] as const satisfies ReadonlyArray<{
+  retries?: number;
+  timeoutMs?: number;
+  cache?: boolean;
+  deps?: "fixture" | "missing";
+  hooks?: boolean;
+  cpus?: number;
+}>;
 /** The variant whose attempts may stall past its timeout. */
 export const TIMED = 3;
+/** deps.npm: the local package fixture, installed once per campaign (one set of specs). */
+export const DEPS = 5;
+/** deps.npm of a path that does not exist: every attempt fails in npm, before the function starts. */
+export const DEPS_MISSING = 6;
+/** callBefore / callAfter around every attempt. */
+export const HOOKED = 7;
+/** More CPUs than any executor of the tests has (README: refused at dispatch; on bullmq, no worker can take it). */
+export const GREEDY = 8;
+/** Two CPUs: all of a two-worker local executor (or of a two-CPU `valence worker`), never overcommitted. */
+export const WIDE = 9;
 
 export interface PlanTask {
   /** An electron call, or a sublattice (a child dispatch built from `sub` with the real inputs). */
@@ -37,6 +65,8 @@ export interface PlanTask {
   readonly fails: readonly number[];
   /** Attempts that hang until the variant's timeout stops them (TIMED only). */
   readonly stalls: readonly number[];
+  /** Attempts that end their worker with `process.exit(3)` once started (local and bullmq only). */
+  readonly exits?: readonly number[];
   /** 0: returns at once (no promise); -1: a promise with no delay; > 0: sleeps that many ms. */
   readonly ms: number;
   /** The length of a filler string in its output (0: none): outputs over 1 KiB, 32 KiB, 1 MiB take other paths. */
@@ -65,6 +95,16 @@ export interface PlanShape {
   readonly big?: boolean;
   /** Outputs mostly just under 1 KiB (set for the big plans). */
   readonly padded?: boolean;
+  /** Allow the deps.npm variants: DEPS now and then, DEPS_MISSING rarely (each attempt runs npm). */
+  readonly deps?: boolean;
+  /** Allow the HOOKED variant. */
+  readonly hooks?: boolean;
+  /** Allow the GREEDY variant, rarely (on inline and local a plan with one at top level is refused). */
+  readonly greedy?: boolean;
+  /** Allow the WIDE variant (an executor of 2 CPUs or more). */
+  readonly wide?: boolean;
+  /** Allow planned worker exits, rarely (executors whose tasks run in worker threads). */
+  readonly exits?: boolean;
 }
 
 export const DEFAULT_SHAPE: PlanShape = { maxTasks: 24, subs: true, stalls: true, failures: true, big: true };
@@ -102,8 +142,34 @@ const rawArg: fc.Memo<RawArg> = fc.memo((depth: number) =>
   }),
 );
 
+/** The variants of a shape: the first five as ever, and the others its fields allow, by weight. */
+function variantArbitrary(shape: PlanShape): fc.Arbitrary<number> {
+  const classic = fc.constantFrom(0, 0, 0, 1, 2, 4, TIMED);
+  const extra = [
+    { weight: 20, variant: DEPS, allowed: shape.deps },
+    { weight: 1, variant: DEPS_MISSING, allowed: shape.deps },
+    { weight: 25, variant: HOOKED, allowed: shape.hooks },
+    { weight: 2, variant: GREEDY, allowed: shape.greedy },
+    { weight: 20, variant: WIDE, allowed: shape.wide },
+  ].filter((e) => e.allowed);
+  if (!extra.length) return classic;
+  return fc.oneof(
+    { weight: 500, arbitrary: classic },
+    ...extra.map((e) => ({ weight: e.weight, arbitrary: fc.constant(e.variant) })),
+  );
+}
+
 function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
+  const exits: { exits?: fc.Arbitrary<readonly number[]> } = shape.exits
+    ? {
+        exits: fc.oneof(
+          { weight: 60, arbitrary: fc.constant([]) },
+          { weight: 1, arbitrary: fc.subarray([1, 2], { minLength: 1 }) },
+        ),
+      }
+    : {};
   return fc.record({
+    ...exits,
     sub:
       shape.subs && depth === 0
         ? fc.oneof(
@@ -111,7 +177,7 @@ function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
             { weight: 1, arbitrary: rawPlan({ ...shape, maxTasks: 4 }, 1) },
           )
         : fc.constant(undefined),
-    variant: fc.constantFrom(0, 0, 0, 1, 2, 4, TIMED),
+    variant: variantArbitrary(shape),
     args: fc.array(rawArg(3), { maxLength: 3 }),
     // Mostly the task just before: chains.
     near: fc.integer({ min: 0, max: 99 }).map((n) => n < 65),
@@ -147,6 +213,7 @@ interface RawTask {
   readonly waits: readonly number[];
   readonly fails: readonly number[];
   readonly stalls: readonly number[];
+  readonly exits?: readonly number[];
   readonly ms: number;
   readonly pad: number;
 }
@@ -186,6 +253,7 @@ function normalize(raw: RawPlan, inputs: number): Plan {
       waits: i ? [...new Set(task.waits.map((w) => w % i))] : [],
       fails: sub ? [] : task.fails,
       stalls: sub ? [] : stalls,
+      ...(!sub && task.exits?.length ? { exits: task.exits } : {}),
       ms: sub ? 0 : task.ms,
       pad: sub ? 0 : task.pad,
       ...(sub ? { sub } : {}),
@@ -229,5 +297,14 @@ export function describePlan(plan: Plan): string {
   const subs = plan.tasks.filter((t) => t.sub).length;
   const fails = plan.tasks.filter((t) => t.fails.length).length;
   const stalls = plan.tasks.filter((t) => t.stalls.length).length;
-  return `${plan.tasks.length} tasks (${subs} sublattices, ${fails} with planned failures, ${stalls} stalling)`;
+  const more = [
+    [plan.tasks.filter((t) => t.exits?.length).length, "ending their worker"],
+    [plan.tasks.filter((t) => t.variant === DEPS || t.variant === DEPS_MISSING).length, "with deps.npm"],
+    [plan.tasks.filter((t) => t.variant === HOOKED).length, "with hooks"],
+    [plan.tasks.filter((t) => t.variant === GREEDY || t.variant === WIDE).length, "asking for CPUs"],
+  ]
+    .filter(([n]) => n)
+    .map(([n, what]) => `, ${n} ${what}`)
+    .join("");
+  return `${plan.tasks.length} tasks (${subs} sublattices, ${fails} with planned failures, ${stalls} stalling${more})`;
 }

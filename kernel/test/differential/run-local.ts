@@ -46,7 +46,7 @@ export function recordRunEvents(): void {
 
 /** The log and the task id of the first electron call of a graph built by flow.ts, from its `How` parameters. */
 function callOf(graph: ct.RunEvent["graph"]): { log: string; id: number } | undefined {
-  for (const node of (graph as GraphNodes).nodes) {
+  for (const node of (graph as unknown as GraphNodes).nodes) {
     const value = node.kind === "parameter" ? node.value : undefined;
     if (value && typeof value === "object" && "log" in value && "id" in value) {
       const { log, id } = value as { log: unknown; id: unknown };
@@ -90,7 +90,7 @@ export async function runLocalAndCompare(plan: Plan, dir: string): Promise<RunRe
     problems.push(`${sequence.length - seenAtEnd} node updates after runLocal settled`);
 
   const finals = new Map<number, Ended>();
-  const graphSize = top ? (top as GraphNodes).nodes.length : 0;
+  const graphSize = top ? (top as unknown as GraphNodes).nodes.length : 0;
   if (!top) problems.push("runLocal reported no node update");
   for (let id = 0; id < graphSize; id++) {
     const final = nodeProblems(id, updates.get(id) ?? [], problems);
@@ -224,7 +224,7 @@ function runEventProblems(
       problems.push(`${at}: no run of it, the model says it ${task.status === "COMPLETED" ? "completes" : "fails"}`);
       return;
     }
-    const graph = list[0]!.graph as GraphNodes;
+    const graph = list[0]!.graph as unknown as GraphNodes;
     const calls = graph.nodes.filter((n) => n.kind === "electron").map((n) => n.id);
     const child = task.child;
     const byNode = new Map<number, ct.NodeUpdate[]>();
