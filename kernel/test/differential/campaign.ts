@@ -184,8 +184,11 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
       const report = options.runner
         ? await options.runner(plan, dir)
         : await runAndCompare(plan, executor, { dir, cancelAfterMs, cancelNodes, ...how });
-      if (process.env.VALENCE_FUZZ_TIMES)
-        console.error(`${Date.now() - started} ms ${report.status} ${describePlan(plan)}`);
+      // VALENCE_FUZZ_TIMES=1 prints each run's time; =N also the plan of each run slower than N ms (for replay.ts).
+      const times = Number(process.env.VALENCE_FUZZ_TIMES ?? 0);
+      const ms = Date.now() - started;
+      if (times) console.error(`${ms} ms ${report.status} ${describePlan(plan)}`);
+      if (times > 1 && ms > times) console.error(`  slow plan: ${JSON.stringify(plan)}`);
       stats.runs++;
       stats.tasks += plan.tasks.length;
       if (cancelAfterMs !== undefined) stats.cancelled++;
