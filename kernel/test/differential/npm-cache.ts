@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 
-/** Sets VALENCE_CACHE_DIR to a new directory and npm offline, until the test file ends. Call it before the dispatcher starts. */
-export function useNpmCache(): string {
+/** Sets VALENCE_CACHE_DIR to a new directory and npm offline; returns what puts them back (and removes it). */
+export function npmCacheEnv(): () => void {
   const dir = mkdtempSync(join(tmpdir(), "valence-differential-cache-"));
   const saved = {
     VALENCE_CACHE_DIR: process.env.VALENCE_CACHE_DIR,
@@ -17,12 +17,16 @@ export function useNpmCache(): string {
   };
   process.env.VALENCE_CACHE_DIR = dir;
   process.env.npm_config_offline = "true";
-  after(() => {
+  return () => {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
     rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
+  };
+}
+
+/** npmCacheEnv until the test file ends. Call it before the dispatcher starts. */
+export function useNpmCache(): void {
+  after(npmCacheEnv());
 }
