@@ -291,15 +291,21 @@ export class Engine {
           ? undefined
           : this.store.listDispatches({ parentId: reuseFrom, limit: 10_000 }).find((d) => d.parentNode === parentNode)
               ?.id;
-      childId = this.submit({
-        graph,
-        lattice,
-        inputs: encode(args),
-        parentId,
-        parentNode,
-        ...(reuseChild ? { reuseFrom: reuseChild } : {}),
-        ...(volume ? { volume } : {}),
-      });
+      try {
+        childId = this.submit({
+          graph,
+          lattice,
+          inputs: encode(args),
+          parentId,
+          parentNode,
+          ...(reuseChild ? { reuseFrom: reuseChild } : {}),
+          ...(volume ? { volume } : {}),
+        });
+      } catch (error) {
+        // The refusal names a node of the child's graph: say whose graph, on the parent's node.
+        if (!(error instanceof DispatchRejected)) throw error;
+        throw new DispatchRejected(`sublattice "${spec.electron.name}" was refused at dispatch: ${error.message}`);
+      }
     }
     const child = childId;
     // A shutdown stops the parent without touching the child: both resume at the next start.

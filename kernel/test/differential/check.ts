@@ -147,7 +147,11 @@ const FAILURES: Record<Failure, { readonly name?: string; readonly message: RegE
   exit: { name: "WorkerExitError", message: /its worker exited with code 3/ },
   npm: { name: "NpmInstallError", message: /could not install the electron's npm dependencies \(deps\.npm: file:/ },
   "no-worker": { name: "NoWorkerError", message: /1000 CPU/ },
-  refused: { message: /sublattice "child".*needs 1000 CPUs but executor "\w+" has \d+/s },
+  refused: {
+    name: "DispatchRejected",
+    message:
+      /^sublattice "child" was refused at dispatch: electron "work" \(node \d+\) needs 1000 CPUs but executor "\w+" has \d+$/,
+  },
 };
 
 /**

@@ -47,3 +47,30 @@ test("a failing electron inside a sublattice fails the parent node with the chil
     /sublattice "inner" \(node 1\) failed: sublattice "inner" \(dispatch [0-9a-f-]+\) failed: electron "explode" \(node 1\) failed: cannot handle 3/,
   );
 });
+
+test("a sublattice whose electron asks for more CPUs than there are fails its node, naming the sublattice", async () => {
+  const greedy = ct.electron(
+    function greedy(n: number) {
+      return n;
+    },
+    { resources: { cpus: 1000 } },
+  );
+  const tooBig = ct.electron(
+    ct.lattice(function tooBig(n: number) {
+      return greedy(n);
+    }),
+  );
+  const wf = ct.lattice(function holdsTooBig(n: number) {
+    return tooBig(n);
+  });
+  const result = await ct.dispatchSync(wf)(3);
+  assert.equal(result.status, "FAILED", String(result));
+  const node = result.nodes.find((n) => n.status === "FAILED")!;
+  assert.equal(node.error?.name, "DispatchRejected");
+  assert.match(
+    node.error?.message ?? "",
+    /^sublattice "tooBig" was refused at dispatch: electron "greedy" \(node \d+\) needs 1000 CPUs but executor "local" has \d+/,
+  );
+  const children = (await ct.listDispatches()).filter((d) => d.parentId === result.dispatchId);
+  assert.deepEqual(children, [], "no child dispatch is stored");
+});
