@@ -43,7 +43,7 @@ export const killPointArbitrary: fc.Arbitrary<KillPoint> = fc.oneof(
  * running, and more planned failures (a failed task is settled state the restart must keep).
  * `timeouts: false` gives the timed variant's tasks its retry without its timeout: a task whose
  * worker is killed runs again only once the worker is found dead (seconds), so an attempt in flight
- * then outlives a 400 ms timeout and fails (a retry the model of an uninterrupted run does not have).
+ * then outlives a 1500 ms timeout and fails (a retry the model of an uninterrupted run does not have).
  */
 export function crashPlanArbitrary(
   shape: PlanShape = CRASH_SHAPE,
