@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ElectronSpec } from "../workflow/serialize";
-import { NotRun, type LogLine, type TaskError, type TaskOutcome, type TaskSpec } from "./executor";
+import { NotRun, type LogLine, type TaskOutcome, type TaskSpec } from "./executor";
 import {
   CANCELLED,
   DONE,
@@ -24,7 +24,7 @@ import {
 } from "./local-protocol";
 import { encodeBatch, type BatchEntry } from "./local-batch";
 import { packedOutcome, packSize } from "./local-outcomes";
-import { taskError } from "./task-error";
+import { deathError } from "./worker-death";
 
 const ENTRY = join(__dirname, "local-worker.js");
 const REGISTER = join(__dirname, "..", "register.js");
@@ -334,18 +334,7 @@ export class PooledWorker<J extends Job = Job> {
     const died = [...(this.batch ?? []), ...(this.queued ?? [])].find(
       (running) => !running.settled && !running.stopReason && Atomics.load(this.control, running.slot) === STARTED,
     );
-    if (!died || this.stopAll) return;
-    const endedAt = Date.now();
-    this.settle(died).resolve(
-      {
-        ok: false,
-        error: this.death(died.job.task, code),
-        logs: died.logs,
-        startedAt: died.startedAt ?? endedAt,
-        endedAt,
-      },
-      0,
-    );
+    if (died && !this.stopAll) this.died(died, code);
   }
 
   private exited(code: number): void {
@@ -380,14 +369,8 @@ export class PooledWorker<J extends Job = Job> {
       } else died ??= running;
     });
     this.onExit(this, unstarted);
-    if (died) {
-      const endedAt = Date.now();
-      const error = this.death(died.job.task, code);
-      this.settle(died).resolve(
-        { ok: false, error, logs: died.logs, startedAt: died.startedAt ?? endedAt, endedAt },
-        0,
-      );
-    } else if (!batch.length && this.crash && this.lastElectron !== undefined && !this.stopAll) {
+    if (died) this.died(died, code);
+    else if (!batch.length && this.crash && this.lastElectron !== undefined && !this.stopAll) {
       process.emitWarning(
         `a local worker crashed between tasks (last electron: "${this.lastElectron}"): ${this.crash.message}`,
         { code: "VALENCE_WORKER_CRASHED" },
@@ -395,23 +378,14 @@ export class PooledWorker<J extends Job = Job> {
     }
   }
 
-  private death(task: TaskSpec, code: number): TaskError {
-    const crash = this.crash as (Error & { code?: string }) | undefined;
-    const who = `electron "${task.name}"`;
-    if (crash?.code === "ERR_WORKER_OUT_OF_MEMORY") {
-      return { name: "WorkerOutOfMemoryError", message: `${who}: worker ran out of memory (limit ${this.limitMB} MB)` };
-    }
-    if (crash) {
-      const cause = taskError(crash);
-      return {
-        ...cause,
-        message: `${who}: an uncaught ${cause.name} crashed its worker (thrown outside the task's own promise chain, e.g. in a callback or timer): ${cause.message}`,
-      };
-    }
-    return {
-      name: "WorkerExitError",
-      message: `${who}: its worker exited with code ${code} before the task finished (process.exit() ends the worker)`,
-    };
+  /** The task that was running when the thread ended fails: how it ended (worker-death.ts). */
+  private died(running: Running<J>, code: number): void {
+    const endedAt = Date.now();
+    const error = deathError(running.job.task.name, code, this.crash, this.limitMB);
+    this.settle(running).resolve(
+      { ok: false, error, logs: running.logs, startedAt: running.startedAt ?? endedAt, endedAt },
+      0,
+    );
   }
 }
 

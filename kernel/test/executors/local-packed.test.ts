@@ -102,9 +102,10 @@ test("the outcomes of a batch's short tasks come packed, and each submit still g
       if (result.status === "rejected") assert.equal(j.startedAt.length, 0, `task ${i} never started`);
       else {
         assert.equal(j.startedAt.length, 1, `task ${i}'s start is reported once`);
-        // The batch's first when it was sent; the others when they started (or the one before ended).
+        // The batch's first when it was sent; the others when they started (or the one before ended):
+        // within 20 ms (a loaded machine delays the thread), well under the first task's 30 ms.
         const at = j.startedAt[0]!;
-        if (i > 0) assert.ok(at <= result.value.startedAt && at >= result.value.startedAt - 5, `task ${i}'s start`);
+        if (i > 0) assert.ok(at <= result.value.startedAt && at >= result.value.startedAt - 20, `task ${i}'s start`);
       }
     });
 
