@@ -183,15 +183,17 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   /**
-   * Aborts the task in `slot` (of the running or the queued batch): at once if it has not started (or
-   * is already done); if it is running, by terminating the worker — the tasks that have not started,
-   * the queued batch's too, go back to the pool.
+   * Aborts the task in `slot` (of the running or the queued batch): at once if it has not started; if
+   * it is running, by terminating the worker — the tasks that have not started, the queued batch's
+   * too, go back to the pool. One the worker already ran is not aborted: its outcome is on its way,
+   * and the step after it in a chain may be running on it.
    */
   abort(slot: number, reason: unknown): void {
     const running = this.at(slot);
     if (!running || running.settled) return;
     const state = Atomics.compareExchange(this.control, slot, QUEUED, CANCELLED);
-    if (state === QUEUED || state === DONE || state === CANCELLED) {
+    if (state === DONE) return;
+    if (state === QUEUED || state === CANCELLED) {
       this.settle(running).reject(reason);
       return;
     }

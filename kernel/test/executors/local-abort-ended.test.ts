@@ -1,0 +1,51 @@
+// A cancel (or a timeout) that reaches the local pool after the worker ran the task, while its outcome
+// is still on its way: the task had ended, so its outcome stands, and the step after it in a chain
+// (which the worker goes on with) runs as it should. It was rejected as cancelled while its follow-up
+// ran anyway: the dispatcher showed that follow-up RUNNING in a dispatch that had ended CANCELLED.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { deserialize } from "node:v8";
+import * as ct from "valence";
+import { testJob } from "../support/pooled-job.ts";
+import { taskSpecFor, type TaskOutcome } from "../../dist/executors/index.js";
+import { PooledWorker } from "../../dist/executors/pooled-worker.js";
+import { DONE } from "../../dist/executors/local-protocol.js";
+
+const act = ct.electron(function act(kind: string) {
+  if (kind === "busy") {
+    // Synchronous: the worker holds the outcome of the task before it until this one ends.
+    const end = Date.now() + 300;
+    while (Date.now() < end);
+  }
+  return kind;
+});
+
+const valueOf = (outcome: TaskOutcome): unknown => {
+  if (!outcome.ok) assert.fail(`${outcome.error.name}: ${outcome.error.message}`);
+  return deserialize(outcome.output);
+};
+
+test("a task cancelled after it ran, its outcome not sent yet, completes, and so does the step after it", async () => {
+  const worker = new PooledWorker(
+    256,
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    const warm = testJob(taskSpecFor(act, ["warm"]));
+    worker.run([warm]);
+    assert.equal(valueOf(await warm.outcome), "warm");
+    const first = testJob(taskSpecFor(act, ["first"]));
+    const next = testJob(taskSpecFor(act, ["busy"]), []); // a follow-up that only waits for `first`
+    const base = worker.run([first, next]);
+    const control = (worker as unknown as { control: Int32Array }).control;
+    const deadline = Date.now() + 5000;
+    while (Atomics.load(control, base) !== DONE && Date.now() < deadline);
+    assert.equal(Atomics.load(control, base), DONE, "the worker ran the first task");
+    worker.abort(base, new Error("cancelled after the task ended"));
+    assert.equal(valueOf(await first.outcome), "first", "the task had ended: its outcome stands");
+    assert.equal(valueOf(await next.outcome), "busy");
+  } finally {
+    await worker.stop(new Error("test over"));
+  }
+});
