@@ -164,7 +164,7 @@ export async function startInBackground(dataDir: string, extraArgs: readonly str
   // One starter at a time: others wait for the runtime file it publishes.
   if (takeLock(lock)) {
     try {
-      const log = openSync(logFile(dataDir), "a");
+      const log = openSync(logFile(dataDir), "a", 0o600);
       const child = spawn(
         process.execPath,
         [
