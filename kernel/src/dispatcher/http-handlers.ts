@@ -146,7 +146,13 @@ export async function handleHttp(ctx: HandlerContext, req: HttpRequest): Promise
     if (!match) continue;
     pathMatched = true;
     if (method !== req.method) continue;
-    return route(ctx, req, match.slice(1).map(decodeURIComponent));
+    let params: string[];
+    try {
+      params = match.slice(1).map(decodeURIComponent);
+    } catch {
+      return { status: 400, body: { error: `the path ${req.path} has a malformed percent-encoding` } };
+    }
+    return route(ctx, req, params);
   }
   return pathMatched
     ? { status: 405, body: { error: `${req.method} is not allowed on ${req.path}` } }

@@ -3,11 +3,12 @@
 // allows only GET and the websocket. A browser Origin must be allowed (and gets CORS headers);
 // bodies are size-limited; no input can crash the process.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
 import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
+import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
 import { readTokenFor, tokensMatch } from "./runtime-file";
 import { attachSession } from "./ws-session";
 
@@ -23,6 +24,8 @@ export interface ServerOptions {
   readonly maxBodyBytes?: number;
   /** Largest websocket message, in bytes. Default 1 MiB. */
   readonly maxMessageBytes?: number;
+  /** Connection caps (connection-limits.ts). */
+  readonly limits?: ConnectionLimits;
 }
 
 export interface RunningServer {
@@ -56,8 +59,13 @@ export async function serve(
     );
   });
 
+  const authenticated = limitConnections(http, options.limits);
+  const bound = options.host ?? "127.0.0.1";
+  const hostRefused = (req: IncomingMessage): boolean => !hostAllowed(req, bound, options.allowedOrigins ?? []);
+
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://dispatcher");
+    if (hostRefused(req)) return reply(res, 421, { error: `host ${req.headers.host} is not this dispatcher` });
     const origin = req.headers.origin;
     if (!originAllowed(origin)) return reply(res, 403, { error: `origin ${origin} is not allowed` });
     if (origin !== undefined) allowCrossOrigin(res, origin);
@@ -65,6 +73,7 @@ export async function serve(
     if (req.method === "OPTIONS") return reply(res, 204, undefined);
     const granted = access(req, url);
     if (!granted) return reply(res, 401, { error: "missing or wrong token" });
+    authenticated(req.socket);
     if (granted === "read" && req.method !== "GET")
       return reply(res, 403, { error: "the read credential only allows GET requests" });
     let body: unknown;
@@ -99,9 +108,11 @@ export async function serve(
     const refuse = (code: number, text: string): void => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (hostRefused(req)) return refuse(421, "Misdirected Request");
     if (url.pathname !== "/api/v1/events") return refuse(404, "Not Found");
     if (!originAllowed(req.headers.origin)) return refuse(403, "Forbidden");
     if (!access(req, url)) return refuse(401, "Unauthorized");
+    authenticated(req.socket as Socket);
     sockets.handleUpgrade(req, socket, head, (ws) => {
       sockets.emit("connection", ws, req);
       attachSession(ws, engine);
