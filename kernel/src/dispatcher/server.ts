@@ -9,7 +9,7 @@ import { WorkflowError } from "../workflow/errors";
 import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
 import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
-import { readTokenFor, tokensMatch } from "./runtime-file";
+import { helloProof, readTokenFor, tokensMatch } from "./runtime-file";
 import { attachSession } from "./ws-session";
 
 export interface ServerOptions {
@@ -33,6 +33,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const CHALLENGE = /^[A-Za-z0-9_-]{16,128}$/;
 const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 export async function serve(
@@ -71,6 +72,12 @@ export async function serve(
     if (origin !== undefined) allowCrossOrigin(res, origin);
     // A browser's preflight carries no credentials; it only learns what it may send.
     if (req.method === "OPTIONS") return reply(res, 204, undefined);
+    // Before any credential: a client asks this to know it reached its own dispatcher (runtime-file.ts).
+    if (url.pathname === "/api/v1/hello" && req.method === "GET") {
+      const challenge = url.searchParams.get("challenge") ?? "";
+      if (!CHALLENGE.test(challenge)) return reply(res, 400, { error: "challenge: 16 to 128 base64url characters" });
+      return reply(res, 200, { proof: helloProof(options.token, (http.address() as AddressInfo).port, challenge) });
+    }
     const granted = access(req, url);
     if (!granted) return reply(res, 401, { error: "missing or wrong token" });
     authenticated(req.socket);
