@@ -96,3 +96,20 @@ test("references out of range are refused with the field that holds them", async
   );
   await stillServing();
 });
+
+test("inputs that are not serialized arguments are refused at dispatch and at redispatch (the fuzzer's 500s)", async () => {
+  await refused(
+    mutated((b) => (b.inputs = "/w9BAU+KJAAB")),
+    /inputs are not v8-serialized arguments/,
+  );
+  const id = String(await ct.dispatch(sum)(1));
+  const res = await callDispatcher(dispatcher.current(), "POST", `/api/v1/dispatches/${id}/redispatch`, {
+    inputs: "w9BAUkKJAAB",
+  });
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.match(res.body.error!, /redispatch inputs are not v8-serialized arguments/);
+  const list = await callDispatcher(dispatcher.current(), "GET", "/api/v1/dispatches?limit=1.5");
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  assert.equal((await callDispatcher(dispatcher.current(), "GET", "/api/v1/dispatches?limit=x")).status, 400);
+  await stillServing();
+});
