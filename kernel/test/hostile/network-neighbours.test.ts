@@ -4,8 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { request } from "node:http";
+import { rmSync } from "node:fs";
 import WebSocket from "ws";
-import { eventually, useDispatcher } from "../support/dispatcher.ts";
+import * as ct from "valence";
+import { Store } from "../../dist/dispatcher/store/store.js";
+import { eventually, temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher } from "../support/requests.ts";
 
 const dispatcher = useDispatcher();
@@ -79,5 +82,46 @@ test("300 idle connections from another user do not keep the owner out", async (
     assert.ok(idle.length - closed.size <= 64, `${idle.length - closed.size} idle connections still open`);
   } finally {
     for (const socket of idle) socket.destroy();
+  }
+});
+
+test("one websocket connection follows at most 1,000 dispatches at once", async () => {
+  const dataDir = temporaryDir();
+  const store = Store.open(dataDir);
+  const ids = Array.from({ length: 1001 }, (_, i) => `done-${i}`);
+  store.transaction((writer) => {
+    for (const id of ids) {
+      writer.insertDispatch({
+        id,
+        latticeName: "x",
+        graph: "{}",
+        lattice: "{}",
+        inputs: new Uint8Array(),
+        nodes: [],
+        createdAt: 1,
+      });
+      writer.patchDispatch({ id, status: "COMPLETED", endedAt: 2 });
+    }
+  });
+  store.close();
+  const own = await ct.startDispatcher({ dataDir, publish: false });
+  const ws = new WebSocket(`${own.url.replace("http", "ws")}/api/v1/events`, {
+    headers: { authorization: `Bearer ${own.token}` },
+  });
+  try {
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const errors: string[] = [];
+    ws.on("message", (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; message?: string };
+      if (message.type === "error") errors.push(message.message!);
+    });
+    for (const id of ids) ws.send(JSON.stringify({ type: "subscribe", dispatchId: id, afterSeq: 0 }));
+    await eventually(() => (errors.length ? true : undefined));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /follows at most 1000 dispatches at once/);
+  } finally {
+    ws.close();
+    await own.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -171,8 +171,10 @@ test(`${RUNS} mutated requests per route and ${RUNS} websocket messages: never a
     const all = routes(ids, random);
     const counts: Record<string, Record<number, number>> = {};
     let rssStart = 0;
+    const series: number[] = []; // MB, every tenth of the run
     for (let i = 0; i < RUNS; i++) {
       if (i === Math.min(50, RUNS - 1)) rssStart = await rss(dispatcher);
+      if (i % Math.ceil(RUNS / 10) === 0) series.push(Math.round((await rss(dispatcher)) / 2 ** 20));
       for (const route of all) {
         const sent = route.make();
         const res = await callDispatcher(dispatcher, sent.method, sent.path, sent.body).catch((error: Error) => ({
@@ -221,7 +223,8 @@ test(`${RUNS} mutated requests per route and ${RUNS} websocket messages: never a
     const mb = (n: number) => Math.round(n / 2 ** 20);
     process.stderr.write(
       `hostile fuzz (seed ${SEED}): ${JSON.stringify(counts)}; websocket ${RUNS} sent, ${replies} replies (${errors} errors); ` +
-        `${accepted.size} dispatches accepted; rss ${mb(rssStart)} MB after warm-up, ${mb(rssEnd)} MB at the end\n`,
+        `${accepted.size} dispatches accepted; rss ${mb(rssStart)} MB after warm-up, ${mb(rssEnd)} MB at the end ` +
+        `(every tenth: ${series.join(", ")} MB)\n`,
     );
     assert.equal(dispatcher.child.exitCode, null, "the dispatcher is still running");
     assert.ok(rssEnd - rssStart < 150 * 2 ** 20, `memory grew from ${mb(rssStart)} to ${mb(rssEnd)} MB`);
