@@ -49,6 +49,10 @@ test("an existing data directory readable by others is made private at start: 07
   await dispatcher.engine.whenFinished(res.body.dispatchId as string);
   await dispatcher.close();
   writeFileSync(join(dataDir, "dispatcher.log"), "log\n");
+  // A volume's files are the tasks' own: they keep their modes (the volumes directory shuts others out).
+  mkdirSync(join(dataDir, "volumes", "team"), { recursive: true });
+  writeFileSync(join(dataDir, "volumes", "team", "run.sh"), "#!/bin/sh\n", { mode: 0o755 });
+  chmodSync(join(dataDir, "volumes", "team", "run.sh"), 0o755);
   chmodSync(dataDir, 0o755);
   for (const name of readdirSync(dataDir)) {
     const path = join(dataDir, name);
@@ -63,6 +67,7 @@ test("an existing data directory readable by others is made private at start: 07
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     const names = readdirSync(dataDir);
     for (const name of ["valence.db", "valence.db-wal", "dispatcher.log"]) assert.ok(names.includes(name), name);
+    assert.equal(statSync(join(dataDir, "volumes", "team", "run.sh")).mode & 0o777, 0o755);
     for (const name of names) {
       const stat = statSync(join(dataDir, name));
       assert.equal(
