@@ -8,6 +8,7 @@ import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
 import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
+import { jsonDepth } from "./json-depth";
 import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
 import { helloProof, readTokenFor, tokensMatch } from "./runtime-file";
 import { attachSession } from "./ws-session";
@@ -33,6 +34,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Deepest nesting of arrays and objects a request body may have (a lattice's values nest). */
+export const MAX_JSON_DEPTH = 512;
 const CHALLENGE = /^[A-Za-z0-9_-]{16,128}$/;
 const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
@@ -89,6 +92,9 @@ export async function serve(
       const read = await readBody(req, maxBody).catch((error: Error) => error);
       if (read instanceof Error) return reply(res, 413, { error: read.message });
       text = read;
+      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+        return reply(res, 400, { error: `request body nests deeper than ${MAX_JSON_DEPTH} levels` });
+      }
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch (error) {

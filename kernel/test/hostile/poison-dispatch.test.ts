@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence";
+import { jsonDepth } from "../../dist/dispatcher/json-depth.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody, type DispatchBody } from "../support/requests.ts";
 
@@ -111,5 +112,18 @@ test("inputs that are not serialized arguments are refused at dispatch and at re
   const list = await callDispatcher(dispatcher.current(), "GET", "/api/v1/dispatches?limit=1.5");
   assert.equal(list.status, 200, JSON.stringify(list.body));
   assert.equal((await callDispatcher(dispatcher.current(), "GET", "/api/v1/dispatches?limit=x")).status, 400);
+  await stillServing();
+});
+
+test("a request nested 100,000 levels deep is refused with 400, not run out of stack", async () => {
+  for (const depth of [600, 100_000]) {
+    const body = dispatchBody(sum as never, 1);
+    const functions = body.lattice.functions as Array<{ bindings: Record<string, unknown> }>;
+    functions[0]!.bindings.deep = { kind: "value", data: "HERE" };
+    const text = JSON.stringify(body).replace('"HERE"', "[".repeat(depth) + "]".repeat(depth));
+    await refused(text, /request body nests deeper than 512 levels/);
+  }
+  // Brackets inside strings do not count.
+  assert.equal(jsonDepth('["[[[\\"[[", {"a": "]]]{"}]', 512), 2);
   await stillServing();
 });
