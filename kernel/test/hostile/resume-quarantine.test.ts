@@ -3,7 +3,9 @@
 // resumed each time the dispatcher died young.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as ct from "valence";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { CrashCounts, CRASH_LIMIT } from "../../dist/dispatcher/quarantine.js";
@@ -18,6 +20,21 @@ const add = ct.electron(function add(a: number, b: number) {
 const sum = ct.lattice(function sum(x: number) {
   return add(add(x, 1), 2);
 });
+
+const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+/** `valence …` in its own process; what it printed. */
+async function runCli(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, VALENCE_DISPATCHER_URL: "" },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise((resolve) => child.once("exit", resolve));
+  return output;
+}
 
 /** Stores a dispatch as an older dispatcher would have, unchecked; its id. */
 function storeUnchecked(dataDir: string, id: string, graph: unknown): void {
@@ -52,7 +69,7 @@ test("a poison dispatch stored by an older dispatcher is failed at start with th
   poison.edges.position[0] = 2147483647;
   storeUnchecked(dataDir, "poison", poison);
   storeUnchecked(dataDir, "not-json", "{");
-  const dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  const dispatcher = await ct.startDispatcher({ dataDir });
   try {
     assert.deepEqual(dispatcher.resumed, []);
     const status = await callDispatcher(dispatcher, "GET", "/api/v1/status");
@@ -62,6 +79,9 @@ test("a poison dispatch stored by an older dispatcher is failed at start with th
     const summary = detail.body.dispatch as { status: string; error: { message: string } };
     assert.equal(summary.status, "FAILED");
     assert.match(summary.error.message, /not resumed: .*graph\.edges\.position\[0\] is 2147483647/);
+    const shown = await runCli(["status", "--data-dir", dataDir]);
+    assert.match(shown, /failed at start instead of resumed:\n {4}(not-json|poison): not resumed: /);
+    assert.match(shown, /poison: not resumed: the graph is malformed: graph\.edges\.position\[0\] is 2147483647/);
     // Still serving everyone else.
     const ok = await callDispatcher(dispatcher, "POST", "/api/v1/dispatches", dispatchBody(sum as never, 1));
     assert.equal(ok.status, 201);
