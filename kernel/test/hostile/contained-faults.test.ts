@@ -61,3 +61,64 @@ test("a task that throws from a timer and leaves a rejection unhandled does not 
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+const killer = ct.electron(
+  function killer(x: number) {
+    process.kill(process.pid, "SIGKILL"); // what an out-of-memory death looks like from outside
+    return x;
+  },
+  { executor: "inline" },
+);
+const killerFlow = ct.lattice(function killerFlow(x: number) {
+  return killer(x);
+});
+
+test("a dispatch that kills the dispatcher at every resume is failed at the fourth start, which stays up", async () => {
+  const dataDir = temporaryDir();
+  const start = () => {
+    const child = spawn(process.execPath, [cli, "start", "--foreground", "--data-dir", dataDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once("exit", (code, signal) => resolve(signal ?? code)),
+    );
+    return { child, exited, output: () => output };
+  };
+  let dispatcher = start();
+  try {
+    await new Promise<void>((resolve) =>
+      dispatcher.child.stdout.on("data", () => dispatcher.output().includes("listening on") && resolve()),
+    );
+    pointClientAt(JSON.parse(readFileSync(join(dataDir, "dispatcher.json"), "utf8")) as ct.RunningDispatcher);
+    const id = String(await ct.dispatch(killerFlow)(1));
+    assert.equal(await dispatcher.exited, "SIGKILL");
+    // Each start resumes it, and it kills that start too.
+    for (let i = 0; i < 3; i++) {
+      dispatcher = start();
+      assert.equal(await dispatcher.exited, "SIGKILL", dispatcher.output());
+    }
+    dispatcher = start();
+    await new Promise<void>((resolve, reject) => {
+      dispatcher.child.stdout.on("data", () => dispatcher.output().includes("listening on") && resolve());
+      void dispatcher.exited.then((how) => reject(new Error(`died again (${how}): ${dispatcher.output()}`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(dispatcher.child.exitCode, null);
+    assert.match(
+      dispatcher.output(),
+      new RegExp(`dispatch ${id} failed at start: not resumed: the dispatcher died 3 times`),
+    );
+    pointClientAt(JSON.parse(readFileSync(join(dataDir, "dispatcher.json"), "utf8")) as ct.RunningDispatcher);
+    const result = await ct.getResult(id);
+    assert.equal(result.status, "FAILED");
+    assert.equal((await ct.dispatchSync(normalFlow)(1)).result, 3);
+  } finally {
+    forgetDispatcher();
+    dispatcher.child.kill("SIGTERM");
+    await dispatcher.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
