@@ -35,7 +35,7 @@ export async function start(options: StartOptions): Promise<void> {
       ...(config ? { config } : {}),
     }).catch((error: unknown) => {
       // A start that failed exits: startDispatcher closed what it opened, and nothing may keep it up.
-      console.error(`valence: the dispatcher could not start: ${(error as Error).message ?? String(error)}`);
+      console.error(`valence: ${(error as Error).message ?? String(error)}`);
       process.exit(1);
     });
     console.log(`Valence dispatcher listening on ${dispatcher.url} (data: ${dataDir}, pid ${process.pid})`);

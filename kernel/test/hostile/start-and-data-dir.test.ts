@@ -38,7 +38,7 @@ test("a start that fails after listening exits with an error instead of listenin
   if (code === "still running") child.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
   assert.equal(code, 1, output);
-  assert.match(output, /could not start/);
+  assert.match(output, /^valence: .*dispatcher\.json/m);
 });
 
 test("an existing data directory readable by others is made private at start: 0700, every file 0600", async () => {
