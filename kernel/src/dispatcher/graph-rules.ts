@@ -117,18 +117,18 @@ function outputProblem(output: TransportOutputDocument, size: number, path: stri
   }
 }
 
-/** Kahn's algorithm: nodes never freed by their dependencies lie on (or after) a cycle. */
+/** Kahn's algorithm over the dependants' CSR: nodes never freed by their dependencies lie on (or after) a cycle. */
 function cycleProblem(index: GraphIndex): string | undefined {
   const counts = index.dependencyCounts();
-  const ready: number[] = [];
-  for (let i = 0; i < index.size; i++) if (counts[i] === 0) ready.push(i);
-  let freed = 0;
-  while (ready.length) {
-    const id = ready.pop()!;
-    freed++;
-    for (const next of index.dependantsOf(id)) if (--counts[next]! === 0) ready.push(next);
+  const { start, targets } = index.csr;
+  const ready = new Int32Array(index.size);
+  let pushed = 0;
+  for (let i = 0; i < index.size; i++) if (counts[i] === 0) ready[pushed++] = i;
+  for (let popped = 0; popped < pushed; popped++) {
+    const id = ready[popped]!;
+    for (let k = start[id]!; k < start[id + 1]!; k++) if (--counts[targets[k]!]! === 0) ready[pushed++] = targets[k]!;
   }
-  if (freed === index.size) return undefined;
+  if (pushed === index.size) return undefined;
   const stuck = counts.findIndex((count) => count > 0);
   const self = index.dependantsOf(stuck).includes(stuck);
   return self
