@@ -1,6 +1,21 @@
 /* Generated from the JSON Schema beside it by `npm run schema:generate`. Do not edit. */
 
 /**
+ * Functions serialized by value (kernel/src/workflow/serialize/spec.ts); references between them are indexes into this array, checked by the dispatcher.
+ *
+ * @maxItems 100000
+ */
+export type SerializedFunctionsDocument = {
+  name: string;
+  source: string;
+  bindings: {
+    [k: string]: {
+      kind: "function" | "electron" | "lattice" | "import" | "value" | "structure";
+    };
+  };
+  origin?: {};
+}[];
+/**
  * A volume name: letters, digits, '.', '_' and '-'; never a path.
  */
 export type VolumeName = string;
@@ -96,15 +111,28 @@ export interface DispatchRequest {
    * The graph in columns (version 2); version 1, an object per node and edge, is still read from older clients.
    */
   graph: TransportGraphDocument | TransportGraphV1Document;
-  /**
-   * The serialized lattice (LatticeSpec).
-   */
-  lattice: {};
+  lattice: LatticeSpecDocument;
   /**
    * v8-serialized arguments array, base64.
    */
   inputs: string;
   volume?: VolumeName;
+}
+/**
+ * The serialized lattice (a LatticeSpec, kernel/src/workflow/serialize/spec.ts).
+ */
+export interface LatticeSpecDocument {
+  version: 1;
+  functions: SerializedFunctionsDocument;
+  lattice: LatticeReferenceDocument;
+}
+export interface LatticeReferenceDocument {
+  name: string;
+  options: {};
+  /**
+   * Index of the lattice body in the spec's functions.
+   */
+  fn: number;
 }
 /**
  * POST /api/v1/dispatches/{id}/redispatch: rebuild the graph from the stored lattice with new inputs (or the stored ones).
@@ -286,9 +314,9 @@ export interface TransportGraphDocument {
   version: 2;
   latticeName: string;
   /**
-   * Items: An ElectronSpec (kernel/src/workflow/serialize).
+   * @maxItems 100000
    */
-  electrons: {}[];
+  electrons: ElectronSpecDocument[];
   /**
    * The options documents of electron and sublattice nodes, each once.
    */
@@ -300,6 +328,30 @@ export interface TransportGraphDocument {
   nodes: TransportNodeColumns;
   edges: TransportEdgeColumns;
   output: TransportOutputDocument;
+}
+/**
+ * An ElectronSpec (kernel/src/workflow/serialize/spec.ts): what a task runs.
+ */
+export interface ElectronSpecDocument {
+  version: 1;
+  functions: SerializedFunctionsDocument;
+  electron: {
+    name: string;
+    options: {};
+    /**
+     * Index of the electron's function in the spec's functions.
+     */
+    fn: number;
+    /**
+     * @maxItems 10000
+     */
+    callBefore: number[];
+    /**
+     * @maxItems 10000
+     */
+    callAfter: number[];
+    sublattice?: LatticeReferenceDocument;
+  };
 }
 /**
  * The electron options that matter outside the kernel. Hooks are listed by function name.
@@ -413,9 +465,9 @@ export interface TransportGraphV1Document {
   version: 1;
   latticeName: string;
   /**
-   * Items: An ElectronSpec (kernel/src/workflow/serialize).
+   * @maxItems 100000
    */
-  electrons: {}[];
+  electrons: ElectronSpecDocument[];
   /**
    * @maxItems 5000000
    */

@@ -26,16 +26,22 @@ export async function start(options: StartOptions): Promise<void> {
     const config = findConfigFile(options.config ? { flag: options.config } : {})?.path;
     // Valence's loader is registered here only when a lattice rebuilt for a redispatch or a
     // sublattice imports the user's modules (executors/loader-on-demand.ts).
+    containFaults();
     const dispatcher = await startDispatcher({
       dataDir,
       ...(options.port !== undefined ? { port: Number(options.port) } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
       ...(config ? { config } : {}),
+    }).catch((error: unknown) => {
+      // A start that failed exits: startDispatcher closed what it opened, and nothing may keep it up.
+      console.error(`valence: ${(error as Error).message ?? String(error)}`);
+      process.exit(1);
     });
     console.log(`Valence dispatcher listening on ${dispatcher.url} (data: ${dataDir}, pid ${process.pid})`);
     console.log(`config: ${config ?? "none (built-in executors)"}`);
     if (dispatcher.resumed.length) console.log(`resumed ${dispatcher.resumed.length} unfinished dispatch(es)`);
+    for (const q of dispatcher.engine.quarantined) console.log(`dispatch ${q.id} failed at start: ${q.reason}`);
     const stop = (): void => {
       void dispatcher.close().then(() => process.exit(0));
     };
@@ -95,6 +101,7 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     defaultExecutor?: string;
     config?: string | null;
     memory: { rss: number; heapUsed: number };
+    quarantined?: Array<{ id: string; reason: string }>;
   }>(connection, "GET", "/api/v1/status");
   console.log(`Valence dispatcher at ${connection.url}`);
   console.log(`  pid ${s.pid}, up ${(s.uptimeMs / 1000).toFixed(0)} s, ${s.running} dispatch(es) running`);
@@ -108,4 +115,21 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     const type = s.executorTypes?.[name] ?? "?";
     console.log(`    ${name} → ${type}${name === s.defaultExecutor ? " (default)" : ""}`);
   }
+  if (s.quarantined?.length) {
+    console.log(`  failed at start instead of resumed:`);
+    for (const q of s.quarantined) console.log(`    ${q.id}: ${q.reason}`);
+  }
+}
+
+/**
+ * The dispatcher serves every user's dispatches: an error that escapes one of them is logged and the
+ * process goes on (what it belonged to fails or times out), instead of taking all of them down.
+ */
+function containFaults(): void {
+  process.on("unhandledRejection", (reason) => {
+    console.error(`valence: contained an unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
+  });
+  process.on("uncaughtException", (error) => {
+    console.error(`valence: contained an uncaught exception: ${error.stack ?? error.message}`);
+  });
 }

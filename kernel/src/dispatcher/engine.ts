@@ -14,8 +14,9 @@ import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
 import { dagView } from "./dag-view";
 import { DispatchRun, ShuttingDown } from "./dispatch-run";
-import { ExecutorPool, taskNeeds, type ExecutorPoolOptions } from "./executor-pool";
-import { GraphIndex } from "./graph-index";
+import { ExecutorPool, type ExecutorPoolOptions } from "./executor-pool";
+import type { GraphIndex } from "./graph-index";
+import { CRASH_LIMIT, failStored, type CrashCounts, type Quarantined } from "./quarantine";
 import { nodeColumns, storedNodeColumns } from "./node-columns";
 import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
@@ -23,11 +24,9 @@ import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
 import { graphText, newNodeRows } from "./new-dispatch";
 import { asColumns, type TransportGraphV1 } from "./transport-v1";
+import { DispatchRejected, validateGraph } from "./validate-dispatch";
 
-/** A request the dispatcher refuses as a whole; servers answer it with 400 and the message. */
-export class DispatchRejected extends Error {
-  override readonly name = "DispatchRejected";
-}
+export { DispatchRejected } from "./validate-dispatch";
 
 /** A dispatch id the store does not know; servers answer 404. */
 export class UnknownDispatch extends Error {
@@ -59,6 +58,8 @@ export class Engine {
   private readonly finishedWaiters = new Map<string, Array<() => void>>();
   private readonly queue: WriteQueue;
   private readonly pool: ExecutorPool;
+  /** Dispatches failed at start instead of resumed, with why (shown by `valence status`). */
+  readonly quarantined: Quarantined[] = [];
 
   constructor(
     private readonly store: Store,
@@ -73,24 +74,48 @@ export class Engine {
     );
   }
 
-  /** Restarts every dispatch a previous process left unfinished; completed nodes are not rerun. */
-  resumeUnfinished(): string[] {
+  /**
+   * Restarts every dispatch a previous process left unfinished; completed nodes are not rerun. One
+   * that breaks the graph rules, or that `crashes` counts as crash-looping, is failed instead
+   * (quarantine.ts) and listed in `quarantined`.
+   */
+  resumeUnfinished(crashes?: CrashCounts): string[] {
+    const records = this.store.unfinishedDispatches();
+    const over = crashes?.starting(records.map((record) => record.id)) ?? new Set<string>();
     // Every run exists before any starts: a resumed parent finds its resumed child dispatches running.
-    const runs = this.store.unfinishedDispatches().map((record) =>
-      this.createRun(record.id, new GraphIndex(this.storedGraph(record.id)), {
-        latticeName: record.latticeName,
-        createdAt: record.createdAt,
-        seq: this.store.lastSeq(record.id),
-        restored: this.store.iterateNodes(record.id),
-        ...(record.volume !== undefined ? { volume: this.volume(record.volume) } : {}),
-      }),
-    );
+    const runs: DispatchRun[] = [];
+    for (const record of records) {
+      let index: GraphIndex;
+      let volume: { name: string; path: string } | undefined;
+      try {
+        if (over.has(record.id)) {
+          throw new Error(`the dispatcher died ${CRASH_LIMIT} times in a row soon after resuming it`);
+        }
+        const graph = this.store.parseGraph(record.id) as TransportGraph | TransportGraphV1;
+        index = validateGraph(graph, this.pool, { schema: true });
+        volume = record.volume === undefined ? undefined : this.volume(record.volume);
+      } catch (error) {
+        const reason = `not resumed: ${(error as Error).message}`;
+        failStored(this.store, record, reason);
+        this.quarantined.push({ id: record.id, reason });
+        continue;
+      }
+      runs.push(
+        this.createRun(record.id, index, {
+          latticeName: record.latticeName,
+          createdAt: record.createdAt,
+          seq: this.store.lastSeq(record.id),
+          restored: this.store.iterateNodes(record.id),
+          ...(volume ? { volume } : {}),
+        }),
+      );
+    }
     for (const run of runs) run.start();
     return runs.map((run) => run.id);
   }
 
   submit(request: NewDispatchRequest): string {
-    const index = this.validate(request.graph);
+    const index = validateGraph(request.graph, this.pool);
     const volume = request.volume === undefined ? undefined : this.volume(request.volume);
     const id = randomUUID();
     const createdAt = Date.now();
@@ -338,33 +363,6 @@ export class Engine {
     const path = join(this.store.dataDir, "volumes", name);
     mkdirSync(path, { recursive: true, mode: 0o700 });
     return { name, path };
-  }
-
-  private validate(graph: TransportGraph | TransportGraphV1): GraphIndex {
-    const version = (graph as { version?: unknown } | undefined)?.version;
-    if ((version !== 1 && version !== 2) || typeof graph.nodes !== "object" || typeof graph.edges !== "object") {
-      throw new DispatchRejected("the graph is not a Valence transport graph (version 2, or 1 from older clients)");
-    }
-    let index: GraphIndex;
-    try {
-      index = new GraphIndex(asColumns(graph));
-    } catch (error) {
-      throw new DispatchRejected(`the graph is malformed: ${(error as Error).message}`);
-    }
-    // Checked once per distinct options document, not once per node.
-    const checked = new Set<number>();
-    for (let i = 0; i < index.size; i++) {
-      if (!index.isTask(i)) continue;
-      if (graph.electrons[index.electronIndex(i) ?? -1] === undefined) {
-        throw new DispatchRejected(`node ${i} ("${index.name(i)}") has no electron spec`);
-      }
-      if (checked.has(index.optionsIndex(i))) continue;
-      checked.add(index.optionsIndex(i));
-      const options = index.optionsOfNode(i);
-      const why = this.pool.impossible(options?.executor ?? this.pool.defaultName, taskNeeds(options));
-      if (why) throw new DispatchRejected(`electron "${index.name(i)}" (node ${i}) ${why}`);
-    }
-    return index;
   }
 
   /** A dispatch's stored graph, in columns (one an older dispatcher stored is converted). */

@@ -247,6 +247,11 @@ export class GraphIndex implements SchedulableGraph {
     return hash;
   }
 
+  /** How many data inputs the node has (its arity, for a call or a list). */
+  dataInputCount(id: number): number {
+    return this.inStart[id + 1]! - this.inStart[id]!;
+  }
+
   /** The node's data inputs as edges (helper nodes; see `callArguments` for tasks). */
   dataInputs(id: number): GraphEdge[] {
     const edges: GraphEdge[] = [];

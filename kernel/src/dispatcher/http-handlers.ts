@@ -4,8 +4,9 @@ import type { CancelRequest, DispatchRequest } from "@valence/schema";
 import type { TransportGraph } from "../workflow/transport";
 import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
+import { latticeProblem } from "./graph-rules";
 import { protocolErrors } from "./protocol";
-import { fromBase64 } from "./values";
+import { argumentsOf, fromBase64 } from "./values";
 
 export interface HttpRequest {
   readonly method: string;
@@ -55,10 +56,14 @@ const routes: Array<[string, RegExp, Route]> = [
       const errors = protocolErrors("dispatchRequest", req.body);
       if (errors.length) return invalid("dispatch request", errors);
       const body = req.body as DispatchRequest;
+      const problem = latticeProblem(body.lattice);
+      if (problem) return invalid("dispatch request", [problem]);
+      const inputs = fromBase64(body.inputs);
+      argumentsOf(inputs, "inputs"); // a redispatch or a resume reads them later: checked before they are stored
       const dispatchId = ctx.engine.submit({
         graph: body.graph as unknown as TransportGraph | TransportGraphV1,
         lattice: body.lattice,
-        inputs: fromBase64(body.inputs),
+        inputs,
         ...(body.volume !== undefined ? { volume: body.volume } : {}),
         ...(req.text !== undefined ? { text: req.text } : {}),
       });
@@ -69,7 +74,10 @@ const routes: Array<[string, RegExp, Route]> = [
     "GET",
     /^\/api\/v1\/dispatches$/,
     (ctx, req) => {
-      const limit = Math.min(Math.max(Number(req.query.get("limit") ?? 50) || 50, 1), 1000);
+      const given = Number(req.query.get("limit") ?? 50);
+      if (!Number.isFinite(given))
+        return invalid("query", [`limit=${req.query.get("limit")}: a number from 1 to 1000`]);
+      const limit = Math.min(Math.max(Math.floor(given), 1), 1000);
       const parentId = req.query.get("parentId") ?? undefined;
       return { status: 200, body: { dispatches: ctx.engine.list({ limit, ...(parentId ? { parentId } : {}) }) } };
     },
@@ -146,7 +154,13 @@ export async function handleHttp(ctx: HandlerContext, req: HttpRequest): Promise
     if (!match) continue;
     pathMatched = true;
     if (method !== req.method) continue;
-    return route(ctx, req, match.slice(1).map(decodeURIComponent));
+    let params: string[];
+    try {
+      params = match.slice(1).map(decodeURIComponent);
+    } catch {
+      return { status: 400, body: { error: `the path ${req.path} has a malformed percent-encoding` } };
+    }
+    return route(ctx, req, params);
   }
   return pathMatched
     ? { status: 405, body: { error: `${req.method} is not allowed on ${req.path}` } }

@@ -2,6 +2,7 @@
 // collections, getitem/getattr) resolve right here; electrons call their function with retries,
 // an optional timeout and their hooks.
 import type { GraphNode, NodeInputs } from "../workflow/graph";
+import { setLongTimeout, type LongTimeout } from "./long-timeout";
 import { hookList } from "../workflow/options";
 import { callArguments as argumentsInOrder, helperValue } from "../workflow/helper-values";
 
@@ -33,12 +34,12 @@ export async function attemptElectron(node: GraphNode, args: unknown[]): Promise
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, node: GraphNode): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+    timer = setLongTimeout(
       () => reject(new Error(`electron "${node.name}" (node ${node.id}) timed out after ${ms} ms`)),
       ms,
     );
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work, timeout]).finally(() => timer?.clear());
 }

@@ -4,10 +4,10 @@ import { registerLoaderFor } from "../executors/loader-on-demand";
 import { buildGraph } from "../workflow/lattice";
 import { latticeDefinition } from "../workflow/definition";
 import { rebuildLattice, type LatticeSpec } from "../workflow/serialize";
-import { toTransportGraph } from "../workflow/transport";
+import { toTransportGraph, type TransportGraph } from "../workflow/transport";
 import { DispatchRejected, type Engine } from "./engine";
 import type { Store } from "./store/store";
-import { decode } from "./values";
+import { argumentsOf } from "./values";
 
 export async function redispatchFromStore(
   engine: Engine,
@@ -19,13 +19,18 @@ export async function redispatchFromStore(
   engine.detail(dispatchId); // 404 when unknown
   const spec = JSON.parse(store.getLattice(dispatchId)) as LatticeSpec;
   const args = inputs ?? store.getInputs(dispatchId);
-  const decoded = decode(args);
-  if (!Array.isArray(decoded)) throw new DispatchRejected("redispatch inputs must be an array of arguments");
+  const decoded = argumentsOf(args, "redispatch inputs");
   registerLoaderFor(spec.functions);
-  const lattice = await rebuildLattice(spec);
-  const definition = latticeDefinition(lattice);
-  if (!definition) throw new DispatchRejected(`dispatch ${dispatchId} has no stored lattice`);
-  const graph = toTransportGraph(buildGraph(definition, decoded));
+  let graph: TransportGraph;
+  try {
+    const definition = latticeDefinition(await rebuildLattice(spec));
+    if (!definition) throw new DispatchRejected(`dispatch ${dispatchId} has no stored lattice`);
+    graph = toTransportGraph(buildGraph(definition, decoded));
+  } catch (error) {
+    // The lattice is the owner's code: with these inputs it may throw anything. It is their 400.
+    if (error instanceof DispatchRejected) throw error;
+    throw new DispatchRejected(`lattice of dispatch ${dispatchId} could not be built: ${(error as Error).message}`);
+  }
   const volume = store.getDispatch(dispatchId)?.volume;
   return engine.submit({
     graph,

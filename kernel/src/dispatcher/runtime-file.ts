@@ -26,6 +26,16 @@ export function readTokenFor(token: string): string {
   return createHmac("sha256", token).update("valence-read-v1").digest("base64url");
 }
 
+/**
+ * The dispatcher's answer to a client's challenge (GET /api/v1/hello): proof that it knows the token,
+ * bound to the port it listens on so that another process cannot relay a real dispatcher's answer.
+ * Clients ask before they send the token or a dispatch: a runtime file left by a killed dispatcher may
+ * name a port someone else has taken since.
+ */
+export function helloProof(token: string, port: number, challenge: string): string {
+  return createHmac("sha256", token).update(`valence-hello-v1\n${port}\n${challenge}`).digest("base64url");
+}
+
 export function writeRuntimeFile(path: string, info: RuntimeInfo): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;

@@ -3,12 +3,14 @@
 // allows only GET and the websocket. A browser Origin must be allowed (and gets CORS headers);
 // bodies are size-limited; no input can crash the process.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
 import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
-import { readTokenFor, tokensMatch } from "./runtime-file";
+import { jsonDepth } from "./json-depth";
+import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
+import { helloProof, readTokenFor, tokensMatch } from "./runtime-file";
 import { attachSession } from "./ws-session";
 
 export interface ServerOptions {
@@ -23,6 +25,8 @@ export interface ServerOptions {
   readonly maxBodyBytes?: number;
   /** Largest websocket message, in bytes. Default 1 MiB. */
   readonly maxMessageBytes?: number;
+  /** Connection caps (connection-limits.ts). */
+  readonly limits?: ConnectionLimits;
 }
 
 export interface RunningServer {
@@ -30,6 +34,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Deepest nesting of arrays and objects a request body may have (a lattice's values nest). */
+export const MAX_JSON_DEPTH = 512;
+const CHALLENGE = /^[A-Za-z0-9_-]{16,128}$/;
 const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 export async function serve(
@@ -56,15 +63,27 @@ export async function serve(
     );
   });
 
+  const authenticated = limitConnections(http, options.limits);
+  const bound = options.host ?? "127.0.0.1";
+  const hostRefused = (req: IncomingMessage): boolean => !hostAllowed(req, bound, options.allowedOrigins ?? []);
+
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://dispatcher");
+    if (hostRefused(req)) return reply(res, 421, { error: `host ${req.headers.host} is not this dispatcher` });
     const origin = req.headers.origin;
     if (!originAllowed(origin)) return reply(res, 403, { error: `origin ${origin} is not allowed` });
     if (origin !== undefined) allowCrossOrigin(res, origin);
     // A browser's preflight carries no credentials; it only learns what it may send.
     if (req.method === "OPTIONS") return reply(res, 204, undefined);
+    // Before any credential: a client asks this to know it reached its own dispatcher (runtime-file.ts).
+    if (url.pathname === "/api/v1/hello" && req.method === "GET") {
+      const challenge = url.searchParams.get("challenge") ?? "";
+      if (!CHALLENGE.test(challenge)) return reply(res, 400, { error: "challenge: 16 to 128 base64url characters" });
+      return reply(res, 200, { proof: helloProof(options.token, (http.address() as AddressInfo).port, challenge) });
+    }
     const granted = access(req, url);
     if (!granted) return reply(res, 401, { error: "missing or wrong token" });
+    authenticated(req.socket);
     if (granted === "read" && req.method !== "GET")
       return reply(res, 403, { error: "the read credential only allows GET requests" });
     let body: unknown;
@@ -73,6 +92,9 @@ export async function serve(
       const read = await readBody(req, maxBody).catch((error: Error) => error);
       if (read instanceof Error) return reply(res, 413, { error: read.message });
       text = read;
+      if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+        return reply(res, 400, { error: `request body nests deeper than ${MAX_JSON_DEPTH} levels` });
+      }
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch (error) {
@@ -99,9 +121,11 @@ export async function serve(
     const refuse = (code: number, text: string): void => {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (hostRefused(req)) return refuse(421, "Misdirected Request");
     if (url.pathname !== "/api/v1/events") return refuse(404, "Not Found");
     if (!originAllowed(req.headers.origin)) return refuse(403, "Forbidden");
     if (!access(req, url)) return refuse(401, "Unauthorized");
+    authenticated(req.socket as Socket);
     sockets.handleUpgrade(req, socket, head, (ws) => {
       sockets.emit("connection", ws, req);
       attachSession(ws, engine);

@@ -1,11 +1,12 @@
 // Starting a dispatcher in this process: open the store, start the executors, resume what a previous
 // process left unfinished, listen, and publish the address + token in the runtime file. `valence
 // start` runs this in a background process; tests run it in their own.
-import { mkdirSync } from "node:fs";
 import type { Executor } from "../executors/executor";
 import { createExecutors, loadConfig, type ExecutorSet } from "../config";
 import { Engine } from "./engine";
 import { runtimeFile, defaultDataDir } from "./paths";
+import { privateDataDir } from "./private-dir";
+import { CrashCounts } from "./quarantine";
 import { redispatchFromStore } from "./redispatch";
 import { newToken, processAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "./runtime-file";
 import { serve } from "./server";
@@ -47,7 +48,7 @@ export interface RunningDispatcher {
 
 export async function startDispatcher(options: DispatcherOptions = {}): Promise<RunningDispatcher> {
   const dataDir = options.dataDir ?? defaultDataDir();
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  privateDataDir(dataDir);
   const publish = options.publish ?? true;
   const existing = publish ? readRuntimeFile(runtimeFile(dataDir)) : undefined;
   if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
@@ -55,53 +56,66 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   }
   const set = await executorSet(options, dataDir);
   const executors = set.executors;
-  let store: Store;
+  // What a failed start opened is closed again, so the process can exit (it once kept listening).
+  const undo: Array<() => unknown> = [];
+  if (!options.executors) undo.push(() => Promise.allSettled(Object.values(executors).map((e) => e.close())));
   try {
-    store = Store.open(dataDir);
+    const store = Store.open(dataDir);
+    undo.unshift(() => store.close());
+    const engine = new Engine(store, executors, { defaultName: set.defaultName, configFile: set.configFile });
+    undo.unshift(() => engine.close());
+    const crashes = new CrashCounts(dataDir);
+    const token = options.token ?? newToken();
+    const startedAt = Date.now();
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        await server.close();
+        await engine.close();
+        store.close();
+        crashes.clear();
+        if (publish) removeRuntimeFile(runtimeFile(dataDir));
+      })());
+    const server = await serve(
+      engine,
+      {
+        status: () => ({
+          pid: process.pid,
+          url: server.url,
+          dataDir,
+          startedAt,
+          uptimeMs: Date.now() - startedAt,
+          running: engine.running,
+          memory: process.memoryUsage(),
+          executors: Object.fromEntries(Object.entries(executors).map(([name, e]) => [name, e.capacity])),
+          executorTypes: set.types,
+          defaultExecutor: set.defaultName,
+          config: set.configFile ?? null,
+          quarantined: engine.quarantined,
+        }),
+        shutdown: () => void close(),
+        redispatch: (id, inputs, reuse) => redispatchFromStore(engine, store, id, inputs, reuse),
+      },
+      {
+        token,
+        ...(options.host !== undefined ? { host: options.host } : {}),
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      },
+    );
+    undo.unshift(() => server.close());
+    const resumed = engine.resumeUnfinished(crashes);
+    if (publish)
+      writeRuntimeFile(runtimeFile(dataDir), { url: server.url, token, pid: process.pid, startedAt, dataDir });
+    return { url: server.url, token, dataDir, engine, resumed, close };
   } catch (error) {
-    if (!options.executors) await Promise.allSettled(Object.values(executors).map((e) => e.close()));
+    for (const step of undo)
+      await Promise.resolve()
+        .then(step)
+        .catch(() => undefined);
+    if (publish) removeRuntimeFile(runtimeFile(dataDir));
     throw error;
   }
-  const engine = new Engine(store, executors, { defaultName: set.defaultName, configFile: set.configFile });
-  const token = options.token ?? newToken();
-  const startedAt = Date.now();
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      await server.close();
-      await engine.close();
-      store.close();
-      if (publish) removeRuntimeFile(runtimeFile(dataDir));
-    })());
-  const server = await serve(
-    engine,
-    {
-      status: () => ({
-        pid: process.pid,
-        url: server.url,
-        dataDir,
-        startedAt,
-        uptimeMs: Date.now() - startedAt,
-        running: engine.running,
-        memory: process.memoryUsage(),
-        executors: Object.fromEntries(Object.entries(executors).map(([name, e]) => [name, e.capacity])),
-        executorTypes: set.types,
-        defaultExecutor: set.defaultName,
-        config: set.configFile ?? null,
-      }),
-      shutdown: () => void close(),
-      redispatch: (id, inputs, reuse) => redispatchFromStore(engine, store, id, inputs, reuse),
-    },
-    {
-      token,
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    },
-  );
-  const resumed = engine.resumeUnfinished();
-  if (publish) writeRuntimeFile(runtimeFile(dataDir), { url: server.url, token, pid: process.pid, startedAt, dataDir });
-  return { url: server.url, token, dataDir, engine, resumed, close };
 }
 
 /** The executors given, or those the config file (if any) asks for. */

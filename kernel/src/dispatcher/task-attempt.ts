@@ -4,6 +4,7 @@
 // one `AttemptEnd` for the dispatch run to act on.
 import { NotRun, type SubmitOptions, type TaskOutcome } from "../executors/executor";
 import { taskError } from "../executors/task-error";
+import { setLongTimeout, type LongTimeout } from "./long-timeout";
 import { AttemptHooks, type WaitingReport } from "./attempt-hooks";
 
 export type AttemptEnd =
@@ -27,7 +28,7 @@ export interface AttemptHost {
 export class TaskAttempt {
   started = false;
   private settled = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimeout | undefined;
 
   constructor(
     readonly id: number,
@@ -44,7 +45,7 @@ export class TaskAttempt {
     this.started = true;
     this.host.running(this.id, at);
     if (this.timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.host.timedOut(this.id, this.controller), this.timeoutMs);
+      this.timer = setLongTimeout(() => this.host.timedOut(this.id, this.controller), this.timeoutMs);
     }
   };
 
@@ -74,6 +75,6 @@ export class TaskAttempt {
 
   private finish(): void {
     this.settled = true;
-    clearTimeout(this.timer);
+    this.timer?.clear();
   }
 }

@@ -189,8 +189,11 @@ export class TaskRuns implements TaskOwner, AttemptHost {
   /** Serializes the task's arguments and makes its content key (same code and inputs, same key). */
   private prepare(id: number): Prepared | undefined {
     let args: Uint8Array;
+    let cacheKey: string;
     try {
       args = this.argumentBytes(id);
+      // Inside the try too: whatever is wrong with the task's spec fails the task, not the process.
+      cacheKey = contentKey(this.index.electronHash(this.index.electronIndex(id)!), args);
     } catch (error) {
       this.host.consumeInputs(id);
       this.host.fail(id, taskError(error));
@@ -199,7 +202,7 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     this.host.consumeInputs(id);
     const prepared = {
       args,
-      cacheKey: contentKey(this.index.electronHash(this.index.electronIndex(id)!), args),
+      cacheKey,
       // A sublattice's key only serves redispatch with reuse: other dispatches never look it up.
       shared: this.index.kind(id) === "electron" && this.kindOf(id).options.cache === true,
     };

@@ -8,6 +8,9 @@ import type { WebSocket } from "ws";
 import type { Engine } from "./engine";
 import { protocolErrors } from "./protocol";
 
+/** Dispatches one connection may follow at once: each holds a subscriber until it ends. */
+export const MAX_SUBSCRIPTIONS = 1000;
+
 export function attachSession(socket: WebSocket, engine: Engine): void {
   const subscriptions = new Map<string, () => void>();
   const pending = new Map<string, UpdateMessage[]>();
@@ -53,6 +56,13 @@ export function attachSession(socket: WebSocket, engine: Engine): void {
     subscriptions.delete(request.dispatchId);
     pending.delete(request.dispatchId);
     if (request.type === "unsubscribe") return;
+    if (subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      return send({
+        type: "error",
+        dispatchId: request.dispatchId,
+        message: `a connection follows at most ${MAX_SUBSCRIPTIONS} dispatches at once: unsubscribe from one first`,
+      });
+    }
     try {
       subscriptions.set(request.dispatchId, engine.subscribe(request.dispatchId, send, request.afterSeq));
     } catch (error) {

@@ -2,11 +2,12 @@
 // when set; else the runtime file in the user's data directory; else — the embedded default — it
 // starts one in the background (one per user, shared by every kernel and script) and waits for it.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { configStartArgs } from "../../config/start-args";
 import { defaultDataDir, logFile, runtimeFile } from "../paths";
-import { readRuntimeFile } from "../runtime-file";
+import { helloProof, processAlive, readRuntimeFile, tokensMatch } from "../runtime-file";
 
 export class DispatcherError extends Error {
   override readonly name = "DispatcherError";
@@ -75,14 +76,35 @@ function errorCode(error: unknown): string {
   return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (error as Error).message;
 }
 
-async function answers(connection: Connection): Promise<boolean> {
+/**
+ * Whether the dispatcher at `connection` answers and proves it knows the token (GET /api/v1/hello,
+ * runtime-file.ts) — asked before the token is ever sent there. "impostor": something else listens
+ * there (another user took the port of a dispatcher that was killed), and it must not get the token.
+ */
+async function identify(connection: Connection): Promise<"ok" | "unreachable" | "impostor"> {
+  const challenge = randomBytes(24).toString("base64url");
+  let response: Response;
   try {
-    await request(connection, "GET", "/api/v1/status");
-    return true;
-  } catch (error) {
-    if (error instanceof DispatcherError && error.status === 401) throw error;
-    return false;
+    response = await fetch(`${connection.url}/api/v1/hello?challenge=${challenge}`, {
+      signal: AbortSignal.timeout(HELLO_TIMEOUT_MS),
+    });
+  } catch {
+    return "unreachable";
   }
+  const body = (await response.json().catch(() => undefined)) as { proof?: unknown } | undefined;
+  const port = Number(new URL(connection.url).port || 80);
+  const proof = typeof body?.proof === "string" ? body.proof : "";
+  return tokensMatch(proof, helloProof(connection.token, port, challenge)) ? "ok" : "impostor";
+}
+
+const HELLO_TIMEOUT_MS = 5_000;
+
+function impostor(connection: Connection, where: string): DispatcherError {
+  return new DispatcherError(
+    `the process listening at ${connection.url} (${where}) is not your Valence dispatcher: it could not prove ` +
+      `it knows the token, so nothing was sent to it. Your dispatcher may have been killed and its port taken by ` +
+      `another program; run \`valence start\` to start a new one.`,
+  );
 }
 
 export interface ConnectOptions {
@@ -130,7 +152,9 @@ async function findOrStart(options: ConnectOptions): Promise<Connection> {
       url: env.VALENCE_DISPATCHER_URL.replace(/\/$/, ""),
       token: env.VALENCE_DISPATCHER_TOKEN ?? "",
     };
-    if (!(await answers(connection))) await request(connection, "GET", "/api/v1/status"); // throws the clear error
+    const identity = await identify(connection);
+    if (identity === "impostor") throw impostor(connection, "VALENCE_DISPATCHER_URL");
+    if (identity === "unreachable") await request(connection, "GET", "/api/v1/status"); // throws the clear error
     return connection;
   }
   const dataDir = options.dataDir ?? defaultDataDir();
@@ -147,7 +171,11 @@ export async function published(dataDir: string): Promise<Connection | undefined
   const info = readRuntimeFile(runtimeFile(dataDir));
   if (!info) return undefined;
   const connection = { url: info.url, token: info.token };
-  return (await answers(connection)) ? connection : undefined;
+  // A runtime file whose process is gone is stale: whatever holds its port now is not asked.
+  if (typeof info.pid === "number" && !processAlive(info.pid)) return undefined;
+  const identity = await identify(connection);
+  if (identity === "impostor") throw impostor(connection, `named by ${runtimeFile(dataDir)}`);
+  return identity === "ok" ? connection : undefined;
 }
 
 /**
@@ -164,7 +192,7 @@ export async function startInBackground(dataDir: string, extraArgs: readonly str
   // One starter at a time: others wait for the runtime file it publishes.
   if (takeLock(lock)) {
     try {
-      const log = openSync(logFile(dataDir), "a");
+      const log = openSync(logFile(dataDir), "a", 0o600);
       const child = spawn(
         process.execPath,
         [

@@ -6,6 +6,7 @@ import Database, { type Database as DB } from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Status } from "@valence/schema";
+import { privateFile } from "../private-dir";
 import { migrate } from "./migrations";
 import { blockIndexOf, NodeBlock } from "./node-blocks";
 import { NodeLists, type NodeList } from "./node-list";
@@ -76,6 +77,7 @@ export class Store {
   /** Opens (creating if needed) `dataDir/valence.db` and `dataDir/outputs/`, migrating an older file. */
   static open(dataDir: string, options: StoreOptions = {}): Store {
     mkdirSync(join(dataDir, "outputs"), { recursive: true, mode: 0o700 });
+    privateFile(join(dataDir, "valence.db"));
     const db = new Database(join(dataDir, "valence.db"));
     try {
       db.pragma("busy_timeout = 5000");

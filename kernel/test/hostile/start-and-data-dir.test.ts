@@ -1,0 +1,98 @@
+// How the dispatcher starts on a data directory (issue 18): a start that fails exits and leaves no
+// listener behind; the directory and every file in it are private to their owner, even one an older
+// Valence made readable to everyone.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ct from "valence";
+import { temporaryDir } from "../support/dispatcher.ts";
+import { callDispatcher, dispatchBody } from "../support/requests.ts";
+
+const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+const twice = ct.electron(function twice(x: number) {
+  return 2 * x;
+});
+const flow = ct.lattice(function flow(x: number) {
+  return twice(x);
+});
+
+test("a start that fails after listening exits with an error instead of listening on", async () => {
+  const dataDir = temporaryDir();
+  // The runtime file cannot be written (a directory stands in its place): the start fails late.
+  mkdirSync(join(dataDir, "dispatcher.json"));
+  const child = spawn(process.execPath, [cli, "start", "--foreground", "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const code = await Promise.race([
+    exit,
+    new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 15_000)),
+  ]);
+  if (code === "still running") child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+  assert.equal(code, 1, output);
+  assert.match(output, /^valence: .*dispatcher\.json/m);
+});
+
+test("an existing data directory readable by others is made private at start: 0700, every file 0600", async () => {
+  const dataDir = temporaryDir();
+  // As an older Valence left it: the store, its WAL and the log readable by every user.
+  let dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  const res = await callDispatcher(dispatcher, "POST", "/api/v1/dispatches", dispatchBody(flow as never, 2));
+  await dispatcher.engine.whenFinished(res.body.dispatchId as string);
+  await dispatcher.close();
+  writeFileSync(join(dataDir, "dispatcher.log"), "log\n");
+  // A volume's files are the tasks' own: they keep their modes (the volumes directory shuts others out).
+  mkdirSync(join(dataDir, "volumes", "team"), { recursive: true });
+  writeFileSync(join(dataDir, "volumes", "team", "run.sh"), "#!/bin/sh\n", { mode: 0o755 });
+  chmodSync(join(dataDir, "volumes", "team", "run.sh"), 0o755);
+  chmodSync(dataDir, 0o755);
+  for (const name of readdirSync(dataDir)) {
+    const path = join(dataDir, name);
+    chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
+  }
+  dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  try {
+    await dispatcher.engine.whenFinished(
+      (await callDispatcher(dispatcher, "POST", "/api/v1/dispatches", dispatchBody(flow as never, 3))).body
+        .dispatchId as string,
+    );
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    const names = readdirSync(dataDir);
+    for (const name of ["valence.db", "valence.db-wal", "dispatcher.log"]) assert.ok(names.includes(name), name);
+    assert.equal(statSync(join(dataDir, "volumes", "team", "run.sh")).mode & 0o777, 0o755);
+    for (const name of names) {
+      const stat = statSync(join(dataDir, name));
+      assert.equal(
+        stat.mode & 0o777,
+        stat.isDirectory() ? 0o700 : 0o600,
+        `${name}: ${(stat.mode & 0o777).toString(8)}`,
+      );
+    }
+  } finally {
+    await dispatcher.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a new data directory's store and WAL are created 0600", async () => {
+  const dataDir = join(temporaryDir(), "fresh");
+  const dispatcher = await ct.startDispatcher({ dataDir, publish: false });
+  try {
+    for (const name of ["valence.db", "valence.db-wal"]) {
+      assert.ok(existsSync(join(dataDir, name)), name);
+      assert.equal(statSync(join(dataDir, name)).mode & 0o777, 0o600, name);
+    }
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  } finally {
+    await dispatcher.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
