@@ -3,7 +3,7 @@
 // follow it on the same worker (follow-ups.ts) —, retries, timeouts, and aborts for cancel. What came
 // of each task goes back to the dispatch run (TaskHost), which records it and moves the graph on.
 import type { ElectronOptionsDocument, Resources } from "@valence/schema";
-import { hash } from "node:crypto";
+import { contentKey, contentKeyOfValues } from "./content-key";
 import type { TaskError, TaskOutcome, TaskSpec } from "../executors/executor";
 import { taskError } from "../executors/task-error";
 import type { WaitingReport } from "./attempt-hooks";
@@ -191,9 +191,11 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     let args: Uint8Array;
     let cacheKey: string;
     try {
-      args = this.argumentBytes(id);
+      const { bytes, values } = this.argumentBytes(id);
+      args = bytes;
       // Inside the try too: whatever is wrong with the task's spec fails the task, not the process.
-      cacheKey = contentKey(this.index.electronHash(this.index.electronIndex(id)!), args);
+      const electronHash = this.index.electronHash(this.index.electronIndex(id)!);
+      cacheKey = values ? contentKeyOfValues(electronHash, values) : contentKey(electronHash, bytes);
     } catch (error) {
       this.host.consumeInputs(id);
       this.host.fail(id, taskError(error));
@@ -210,16 +212,20 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     return prepared;
   }
 
-  /** The task's arguments as v8 bytes: its inputs' bytes joined when they allow it, else serialized. */
-  private argumentBytes(id: number): Uint8Array {
+  /**
+   * The task's arguments as v8 bytes: its inputs' bytes joined when they allow it, else serialized
+   * from their `values` (then its content key is made from them: content-key.ts).
+   */
+  private argumentBytes(id: number): { bytes: Uint8Array; values?: unknown[] } {
     const sources = this.index.argumentSources(id);
     if (sources) {
       const parts: Uint8Array[] = [];
       for (let k = 0; k < sources.length; k++) parts.push(this.host.outputOf(sources[k]!));
       const joined = joinArguments(parts);
-      if (joined) return joined;
+      if (joined) return { bytes: joined };
     }
-    return encode(this.index.callArguments(id, (n) => decode(this.host.outputOf(n))));
+    const values = this.index.callArguments(id, (n) => decode(this.host.outputOf(n)));
+    return { bytes: encode(values), values };
   }
 
   /** Starts an attempt of the task, with the tasks that may follow it on the same worker. */
@@ -370,13 +376,4 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     }
     return kind;
   }
-}
-
-/** sha256 of the electron's hash and the arguments' bytes, one shot (a Hash object each cost ~1 µs). */
-function contentKey(electronHash: string, args: Uint8Array): string {
-  const length = Buffer.byteLength(electronHash);
-  const data = Buffer.allocUnsafe(length + args.byteLength);
-  data.write(electronHash, 0);
-  data.set(args, length);
-  return hash("sha256", data, "base64url");
 }
