@@ -11,7 +11,7 @@ import { dataProcessingDag } from "../fixtures/dags";
 import { KERNEL } from "../kernel-spec.mjs";
 import { expect, test, type Lab } from "../support/lab";
 
-const DEFINITIONS = `import * as ct from "valence";
+const DEFINITIONS = `import * as ct from "valence-workflows";
 const square = ct.electron(async function square(x: number) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   return x * x;

@@ -9,7 +9,7 @@ import { KERNEL, VALENCE_CLI } from "../kernel-spec.mjs";
 
 import { expect, test, type Lab } from "../support/lab";
 
-const DEFINITIONS = `import * as ct from "valence";
+const DEFINITIONS = `import * as ct from "valence-workflows";
 const square = ct.electron(function square(x: number) { return x * x; });
 const sum = ct.electron(function sum(xs: number[]) { return xs.reduce((a, b) => a + b, 0); });
 const sumOfSquares = ct.lattice(function sumOfSquares(n: number) {

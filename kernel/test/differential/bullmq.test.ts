@@ -1,7 +1,7 @@
 // The differential test of the engine on the bullmq executor: random lattices (plan.ts) run as
 // BullMQ jobs on a real Redis and two real `valence worker` processes, compared with the model.
 import { after, before, test } from "node:test";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
