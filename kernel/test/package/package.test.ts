@@ -9,7 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
@@ -152,6 +152,10 @@ test("installed from the tarball offline: `valence install`, a notebook through 
   assert.equal(installed.status, 0, installed.stderr);
   t.diagnostic(`npm ci --offline of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
+  // The README's "$schema" of valence.config.json points here.
+  const configSchema = join("node_modules", manifest.name, "node_modules", "@valence", "schema", "config.schema.json");
+  assert.ok(existsSync(join(project, configSchema)), configSchema);
+
   // The native modules load (better-sqlite3 built by its install script, zeromq's prebuilt binary).
   const natives = spawnSync(
     process.execPath,
@@ -234,4 +238,16 @@ test("installed from the tarball offline: `valence install`, a notebook through 
   const ran = npx(["valence", "run", "flow.ts"]);
   assert.equal(ran.status, 0, ran.stderr);
   assert.match(ran.stdout, /^result 20$/m);
+
+  // What an install that skipped better-sqlite3's install script leaves: no binary. The dispatcher
+  // says what to run instead of only "Could not locate the bindings file".
+  const build = join(project, "node_modules", "better-sqlite3", "build");
+  renameSync(build, `${build}.away`);
+  try {
+    const start = npx(["valence", "start", "--foreground", "--data-dir", join(work, "no-binary")]);
+    assert.equal(start.status, 1, start.stdout);
+    assert.match(start.stderr, /^valence: better-sqlite3 .* npm rebuild better-sqlite3`\.$/m);
+  } finally {
+    renameSync(`${build}.away`, build);
+  }
 });
