@@ -1,6 +1,6 @@
 // README.md's own code blocks, run as written (read from the README, so editing a block edits the
-// test): the "Ten lines" script through `valence run`, and the dispatcher block's commands through
-// `npx valence`. Not run here yet: Quick start (`npm start`, `npm test`: this suite's own host),
+// test): the "Ten lines" script through `valence run`, then with the "Dispatching" block after it, and
+// the dispatcher block's commands through `npx valence`. Not run here yet: Quick start (`npm start`, `npm test`: this suite's own host),
 // "Install from npm" (kernel/test/package runs its commands on the packed package), the fragments
 // that name undefined functions (trainFn, loadFn…), the config JSON, Scale out (Redis and workers)
 // and the fuzz campaigns.
@@ -70,6 +70,27 @@ test('README "Ten lines": the block runs with `npx valence run`, drawing 20 task
       printed[0],
     );
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('README "Dispatching": its block, after "Ten lines", runs as one script on a dispatcher it starts', () => {
+  const code = (section: string) => {
+    const found = blocks().filter((b) => b.section === section && b.lang === "ts");
+    assert.ok(found.length >= 1, section);
+    return found[0]!.code;
+  };
+  const dir = join(root, ".valence", "readme-dispatch-test");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "flow.ts"), `${code("Ten lines")}\n${code("Dispatching")}\n`);
+  const dataDir = temporaryDir("valence-readme-");
+  try {
+    const ran = npx("npx valence run flow.ts", dataDir, dir);
+    assert.equal(ran.status, 0, ran.stderr);
+    // `console.log(result.result, await result.getNodeResult(1))`: the 10 values, then node 1's result.
+    assert.match(ran.stdout, /^\[(\s*\d+,){9}\s*\d+\s*\] \{/m);
+  } finally {
+    npx("npx valence stop", dataDir);
     rmSync(dir, { recursive: true, force: true });
   }
 });
