@@ -1,9 +1,10 @@
 // README.md's own code blocks, run as written (read from the README, so editing a block edits the
 // test): the "Ten lines" script through `valence run`, then with the "Dispatching" block after it,
-// and the dispatcher block's commands through `npx valence`. Not run here yet: Quick start
-// (`npm start`, `npm test`: this suite's own host), "Install from npm" (kernel/test/package runs its
-// commands on the packed package), the fragments that name undefined functions (trainFn, loadFn…),
-// the config JSON, Scale out (Redis and workers) and the fuzz campaigns.
+// and the dispatcher block's commands through `npx valence`. notebook.test.ts runs "In a notebook"
+// in the kernel, scale-out.test.ts the "Scale out" steps, kernel/test/package the install commands on
+// the packed package. Not run yet: Quick start (`npm start`, `npm test`: this suite's own host), the
+// fragments that name undefined functions (trainFn, loadFn…), `deps.npm` (is-number from the
+// registry), the config JSON and the fuzz campaigns.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
