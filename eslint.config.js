@@ -1,5 +1,5 @@
 // Lint rules for the whole workspace. Beyond typescript-eslint's recommended set, the import
-// restrictions below hold the architecture of DESIGN.md: workflow/ is pure and imports no other
+// restrictions below hold the architecture: workflow/ is pure and imports no other
 // layer; executors/ see only workflow/; nothing imports the CLI.
 import tseslint from "typescript-eslint";
 
@@ -22,7 +22,7 @@ export default tseslint.config(
     files: ["kernel/src/workflow/**/*.ts"],
     rules: layer(
       ["**/dispatcher/**", "**/executors/**", "**/cli/**", "**/notebook/**", "**/loader/**"],
-      "workflow/ is the pure model: it imports no other layer (see DESIGN.md).",
+      "workflow/ is the pure model: it imports no other layer.",
     ),
   },
   {
@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     files: ["kernel/src/executors/**/*.ts"],
-    rules: layer(["**/dispatcher/**", "**/cli/**", "**/notebook/**"], "Executors see only workflow/ (see DESIGN.md)."),
+    rules: layer(["**/dispatcher/**", "**/cli/**", "**/notebook/**"], "Executors see only workflow/."),
   },
   {
     files: ["kernel/src/instrument/**/*.ts"],

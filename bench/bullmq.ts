@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { InlineExecutor, LocalExecutor } from "../kernel/dist/executors/index.js";
 import { BullMQExecutor } from "../kernel/dist/executors/bullmq/index.js";
 import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";

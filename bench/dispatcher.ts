@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { toTransportGraph } from "../kernel/dist/workflow/transport.js";
 import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
 

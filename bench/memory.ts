@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { DISPATCHER_NODE_FLAGS, resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
 
 const noop = ct.electron(function noop(_x: number): number {

@@ -1,7 +1,7 @@
 // Serializer cost: turning an electron that closes over data, helper functions and an import into
 // its transportable spec — paid once per electron per dispatch.
 import * as path from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { serializeElectron } from "../kernel/dist/workflow/serialize/index.js";
 
 const table = { a: 1, b: [1, 2, 3] };

@@ -1,7 +1,7 @@
 // The seed workflow and a 1,000-task fan-out/fan-in, run by `valence worker` processes over Redis
 // instead of on this machine's worker threads (README "Scale out"). With Redis and workers running:
 // VALENCE_REDIS_URL=redis://127.0.0.1:6379 npx valence run examples/scale-out.ts
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { prepareData, processData } from "./seed-lattice.ts";
 
 // `executor` on a lattice applies to every electron it calls that does not name its own.

@@ -1,6 +1,6 @@
 // The seed workflow from Covalent's tutorial, in TypeScript: ten independent prepare → process pairs.
 // Shared by seed.ts (runs it in this process) and dispatch.ts (sends it to the dispatcher).
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 
 export const prepareData = ct.electron(function prepareData(): number {
   return Math.floor(Math.random() * 101);

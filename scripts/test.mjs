@@ -3,7 +3,7 @@
 // in Debian's Chromium against the real JupyterLab host). Ends with one line: "N passed, N failed".
 // `node scripts/test.mjs --no-ui` runs only the node tests; other arguments go to node's runner.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,18 @@ function find(dir) {
 
 const reports = mkdtempSync(join(tmpdir(), "valence-test-report-"));
 const tap = join(reports, "node.tap");
+
+// kernel/test/package packs kernel/ here, before any test runs: its prepack writes into kernel/
+// (the bundled schema copy, which kernel/dist resolves first) while other test files would be using it.
+const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", reports], {
+  cwd: join(root, "kernel"),
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+  env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_"))),
+});
+if (pack.status !== 0) process.exit(pack.status ?? 1);
+const packReport = join(reports, "pack.json");
+writeFileSync(packReport, pack.stdout);
 const files = testDirs.flatMap((dir) => find(join(root, dir))).map((f) => relative(root, f));
 const nodeRun = spawnSync(
   process.execPath,
@@ -53,7 +65,7 @@ const nodeRun = spawnSync(
     ...nodeArgs,
     ...files,
   ],
-  { cwd: root, stdio: "inherit" },
+  { cwd: root, stdio: "inherit", env: { ...process.env, VALENCE_TEST_PACK_REPORT: packReport } },
 );
 const tapText = readFileSync(tap, "utf8");
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(tapText)?.[1] ?? 0);

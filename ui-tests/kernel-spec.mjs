@@ -14,7 +14,7 @@ export const KERNEL = {
   spec: { display_name: "TypeScript (Valence)", argv: [process.execPath, VALENCE_CLI] },
   /** TypeScript for a cell that displays `document` as an application/vnd.valence.dag+json output. */
   displayDagCode: (document) =>
-    `import * as ct from "valence";\nawait ct.display({ ${JSON.stringify(DAG_MIME_TYPE)}: ${JSON.stringify(document)}, "text/plain": "DAG" }, { raw: true });`,
+    `import * as ct from "valence-workflows";\nawait ct.display({ ${JSON.stringify(DAG_MIME_TYPE)}: ${JSON.stringify(document)}, "text/plain": "DAG" }, { raw: true });`,
 };
 
 /** `valence install --data-dir <dataDir>`: the kernel spec (the host loads the extension from extension/dist). */

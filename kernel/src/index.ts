@@ -1,4 +1,4 @@
-// The public API of the `valence` package: everything users and other packages may import. Anything
+// The public API of the `valence-workflows` package: everything users and other packages may import. Anything
 // not exported here is internal and may change.
 export {
   electron,

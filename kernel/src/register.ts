@@ -1,4 +1,4 @@
-// `node --import valence/register script.ts` (and `valence run`, workers, tests): lets Node run
+// `node --import valence-workflows/register script.ts` (and `valence run`, workers, tests): lets Node run
 // TypeScript and instruments user modules so their functions can travel by value. Importing this
 // module registers everything; `registerLoader()` is the same, for callers that want it explicit.
 import { register } from "node:module";

@@ -27,13 +27,16 @@ LAB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIST = os.path.join(LAB, "dist")
 
 # Plugins that call REST endpoints this server does not have (language servers, announcements, the
-# PyPI extension manager).
+# PyPI extension manager), or need what the kernels here do not support (the debugger).
 DISABLED_PLUGINS = [
     "@jupyterlab/lsp-extension",
     "@jupyterlab/notebook-extension:language-server",
     "@jupyterlab/fileeditor-extension:language-server",
     "@jupyterlab/apputils-extension:announcements",
     "@jupyterlab/extensionmanager-extension",
+    # Neither Valence's kernel nor tslab implements the debug protocol; with the debugger on, every
+    # execution ends in an unhandled "No active debugger session" page error.
+    "@jupyterlab/debugger-extension",
 ]
 
 

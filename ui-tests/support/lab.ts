@@ -2,13 +2,6 @@
 // token, keeps every request on 127.0.0.1, records console errors, and drives notebooks.
 import { expect, test as base, type Page } from "@playwright/test";
 
-/**
- * Page errors that come from JupyterLab 4.6 itself, not from us: after every execution in a kernel
- * without a debugger (tslab's, Valence's), the debugger extension calls displayModules() and its
- * promise rejects unhandled.
- */
-const KNOWN_UPSTREAM_ERRORS = [/^No active debugger session$/];
-
 export interface NotebookCell {
   source: string;
   /** Saved outputs (nbformat 4), shown when the notebook opens. */
@@ -26,11 +19,6 @@ export class Lab {
     readonly baseUrl: string,
     readonly token: string,
   ) {}
-
-  /** Errors other than the known upstream ones. */
-  get unexpectedErrors(): string[] {
-    return this.errors.filter((error) => !KNOWN_UPSTREAM_ERRORS.some((known) => known.test(error)));
-  }
 
   /** Opens JupyterLab (or a file in it) in a fresh workspace and waits until the shell is up. */
   async open(path?: string): Promise<void> {

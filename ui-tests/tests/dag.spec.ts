@@ -40,7 +40,7 @@ test("a saved DAG output renders as SVG and a cell that displays a DAG renders o
   await expect(cells.nth(1).locator(".valence-dag-counts")).toHaveText("20 tasks");
   await lab.page.screenshot({ path: test.info().outputPath("dags.png") });
   await savedDag.screenshot({ path: test.info().outputPath("saved-dag.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("a bundle that breaks the DAG schema shows a readable error, not a blank output", async ({ lab }) => {
@@ -52,5 +52,5 @@ test("a bundle that breaks the DAG schema shows a readable error, not a blank ou
   await expect(error).toHaveText("Cannot draw this Valence DAG: edges[0].target: no node has id 7");
   await expect(lab.page.locator("svg.valence-dag")).toHaveCount(0);
   await lab.page.screenshot({ path: test.info().outputPath("broken-dag.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });

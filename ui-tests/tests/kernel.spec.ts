@@ -12,5 +12,5 @@ test("a notebook started from the launcher runs a TypeScript cell once its kerne
   await expect(output).toHaveText("2");
   await lab.waitForKernelIdle(KERNEL.spec.display_name);
   await lab.page.screenshot({ path: test.info().outputPath("cell-output.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });

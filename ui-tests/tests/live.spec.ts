@@ -11,7 +11,7 @@ import { dataProcessingDag } from "../fixtures/dags";
 import { KERNEL } from "../kernel-spec.mjs";
 import { expect, test, type Lab } from "../support/lab";
 
-const DEFINITIONS = `import * as ct from "valence";
+const DEFINITIONS = `import * as ct from "valence-workflows";
 const square = ct.electron(async function square(x: number) {
   await new Promise((resolve) => setTimeout(resolve, 500));
   return x * x;
@@ -74,7 +74,7 @@ test("a dispatch turns its nodes from pending to completed live, and a reload sh
   await expect(reopened.locator("svg.valence-dag .valence-kind-electron.valence-status-completed")).toHaveCount(7);
   await expect(reopened.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
   await lab.page.screenshot({ path: test.info().outputPath("reloaded.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("a failing electron shows FAILED and its error in the node panel; the sidebar opens the dispatch", async ({
@@ -100,7 +100,7 @@ test("a failing electron shows FAILED and its error in the node panel; the sideb
   const tab = lab.page.locator(".valence-dispatch-panel");
   await expect(tab.locator("svg.valence-dag .valence-node.valence-status-failed")).toHaveCount(1);
   await lab.page.screenshot({ path: test.info().outputPath("dispatches-sidebar.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("the node panel cancels a running dispatch through the kernel", async ({ lab }) => {
@@ -118,7 +118,7 @@ test("the node panel cancels a running dispatch through the kernel", async ({ la
   const completed = await output.locator("svg.valence-dag .valence-kind-electron.valence-status-completed").count();
   expect(completed).toBeLessThan(41);
   await output.screenshot({ path: test.info().outputPath("cancelled.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("a sublattice node opens its child dispatch, live, in a main-area tab", async ({ lab }) => {
@@ -134,7 +134,7 @@ test("a sublattice node opens its child dispatch, live, in a main-area tab", asy
   await expect(tab.locator("svg.valence-dag .valence-kind-electron.valence-status-completed")).toHaveCount(3);
   await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
   await lab.page.screenshot({ path: test.info().outputPath("sublattice-child.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("when the dispatcher dies mid-dispatch the DAG says so, then follows the restarted one to the end", async ({
@@ -159,7 +159,7 @@ test("when the dispatcher dies mid-dispatch the DAG says so, then follows the re
   await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("COMPLETED");
   await expect(output.locator(".valence-live")).toHaveCount(0);
   expect(JSON.parse(readFileSync(runtime, "utf8")).pid).not.toBe(pid);
-  expect(lab.unexpectedErrors.filter((error) => !/WebSocket|ERR_CONNECTION_REFUSED|401/.test(error))).toEqual([]);
+  expect(lab.errors.filter((error) => !/WebSocket|ERR_CONNECTION_REFUSED|401/.test(error))).toEqual([]);
 });
 
 test("a 1,000-node lattice renders folded, expands on click and stays interactive", async ({ lab }) => {
@@ -180,7 +180,7 @@ test("a 1,000-node lattice renders folded, expands on click and stays interactiv
   await node.locator(".valence-node-shape").click();
   await expect(output.locator(".valence-node-panel")).toBeVisible();
   await lab.page.screenshot({ path: test.info().outputPath("thousand-nodes.png") });
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("the dark theme keeps the DAG readable", async ({ lab }) => {
@@ -232,5 +232,5 @@ test("the dark theme keeps the DAG readable", async ({ lab }) => {
   await command(lab.page, "apputils:change-theme", { theme: "JupyterLab Light" });
   await expect(lab.page.locator("body")).toHaveAttribute("data-jp-theme-light", "true");
   await expect(lab.page.locator("#jupyterlab-splash")).toHaveCount(0);
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });

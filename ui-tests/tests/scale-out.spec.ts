@@ -9,7 +9,7 @@ import { KERNEL, VALENCE_CLI } from "../kernel-spec.mjs";
 
 import { expect, test, type Lab } from "../support/lab";
 
-const DEFINITIONS = `import * as ct from "valence";
+const DEFINITIONS = `import * as ct from "valence-workflows";
 const square = ct.electron(function square(x: number) { return x * x; });
 const sum = ct.electron(function sum(xs: number[]) { return xs.reduce((a, b) => a + b, 0); });
 const sumOfSquares = ct.lattice(function sumOfSquares(n: number) {
@@ -95,7 +95,7 @@ test("a 1,000-task fan-out on two BullMQ workers runs live in the cell; the node
   await output.screenshot({ path: test.info().outputPath("scale-out.png") });
   expect(workers.every((worker) => worker.ran > 0)).toBe(true);
   expect(workers.reduce((total, worker) => total + worker.ran, 0)).toBe(1_001);
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });
 
 test("a task that needs a GPU no connected worker has shows why it waits, and can be cancelled", async ({ lab }) => {
@@ -109,5 +109,5 @@ test("a task that needs a GPU no connected worker has shows why it waits, and ca
   await output.screenshot({ path: test.info().outputPath("waiting-for-gpu.png") });
   await panel.locator("button", { hasText: "Cancel dispatch" }).click();
   await expect(output.locator(".valence-dag-summary .valence-dag-status")).toHaveText("CANCELLED");
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });

@@ -43,5 +43,5 @@ test("settings: top-down layout and hidden helper nodes apply to DAGs drawn afte
   } finally {
     await put({});
   }
-  expect(lab.unexpectedErrors).toEqual([]);
+  expect(lab.errors).toEqual([]);
 });

@@ -8,7 +8,7 @@ import { showRunProgress } from "./progress";
 export async function runScript(file: string, scriptArgs: string[]): Promise<void> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`valence run: no such file: ${file}`);
-  // The loader registers itself on load, exactly as `node --import valence/register` does.
+  // The loader registers itself on load, exactly as `node --import valence-workflows/register` does.
   await import("../register.js");
   process.argv = [process.argv[0]!, path, ...scriptArgs];
   const stopProgress = showRunProgress();

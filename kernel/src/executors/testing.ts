@@ -1,5 +1,5 @@
 // The test kit for executor authors, as the public API exports it: the conformance suite and task
-// specs, loaded on first call so that importing `valence` does not load node:test into every
+// specs, loaded on first call so that importing `valence-workflows` does not load node:test into every
 // process. `executorConformance("mine", () => createExecutor({}, { name: "mine", dataDir }))`.
 import type { ConformanceOptions } from "./conformance";
 import type { Executor, TaskSpec } from "./executor";

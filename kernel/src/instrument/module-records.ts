@@ -1,5 +1,5 @@
 // Records of what a module imports, so a module held in a variable can travel by specifier
-// (`const libs = [ns]`, `const ct = await import("valence")`): JavaScript cannot tell which module a
+// (`const libs = [ns]`, `const ct = await import("valence-workflows")`): JavaScript cannot tell which module a
 // namespace object belongs to, so the transform says it where the import is written. Static imports
 // are recorded as thunks after the last import (one in a cycle may not be ready yet); a literal
 // `import("…")` records the namespace it resolves to. See workflow/serialize/modules.ts.

@@ -1,4 +1,4 @@
-// The `require` cells run with: modules resolve from the notebook's directory as in tslab; "valence"
+// The `require` cells run with: modules resolve from the notebook's directory as in tslab; "valence-workflows"
 // is this kernel's own instance; "tslab" is tslab's public API (its `display` keeps working); local
 // .ts files a cell imports are the compiler's side outputs, loaded as modules of their own.
 import Module, { createRequire } from "node:module";
@@ -24,7 +24,7 @@ export class CellModules {
   requireFrom(directory: string = this.rootDir): CellRequire {
     const base = createRequire(join(directory, "cell.js"));
     return (id: string) => {
-      if (id === "valence") return base(PACKAGE_ENTRY);
+      if (id === "valence-workflows") return base(PACKAGE_ENTRY);
       if (id === "tslab") return base(require.resolve("tslab"));
       return this.local(directory, id) ?? base(id);
     };

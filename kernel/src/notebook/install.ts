@@ -62,7 +62,7 @@ export function install(options: InstallOptions = {}): Installed {
   if (/[\\/]_npx[\\/]/.test(PACKAGE_ROOT))
     warnings.push(
       `valence runs from npx's temporary cache (${PACKAGE_ROOT}); the kernel stops working when the cache is cleared. ` +
-        "Install valence (npm install -g valence) and run `valence install` again.",
+        "Install valence-workflows (npm install -g valence-workflows) and run `valence install` again.",
     );
   const kernelDir = join(dataDir, "kernels", KERNEL_NAME);
   mkdirSync(kernelDir, { recursive: true });

@@ -4,7 +4,7 @@
 // could time out before it ran. The timeout counts the task's own run, as on the local executor.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";

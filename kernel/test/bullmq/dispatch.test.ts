@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import type { Executor, TaskOutcome } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { prepareData, processData } from "../../../examples/seed-lattice.ts";

@@ -2,7 +2,7 @@
 // inline ones plus the bullmq executor given, the client pointed at it; and its stop, which also
 // forgets it and removes its data.
 import { rmSync } from "node:fs";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
 import { forgetDispatcher, pointClientAt } from "../support/dispatcher.ts";
 

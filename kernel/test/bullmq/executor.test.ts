@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { deserialize } from "node:v8";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { taskSpecFor, type TaskOutcome, type TaskSpec } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize } from "node:v8";
 import { Queue, type Job } from "bullmq";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 import {
   forgetDispatcher,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { taskSpecFor } from "../../dist/executors/index.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 import {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 import { isolatedHost, leftoverNamespaces, type IsolatedHost } from "../support/netns.ts";
 import {

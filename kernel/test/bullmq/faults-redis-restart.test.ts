@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 import {
   forgetDispatcher,

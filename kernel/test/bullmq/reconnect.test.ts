@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { taskSpecFor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { eventually } from "../support/dispatcher.ts";

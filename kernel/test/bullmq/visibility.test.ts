@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type DagDocument, type DispatchDetail, type NodeState, type ServerMessage } from "@valence/schema";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { connect, resetConnection } from "../../dist/dispatcher/client/connection.js";

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { BullMQExecutor, createExecutor } from "../../dist/executors/bullmq/index.js";
 import { loadConfig } from "../../dist/config/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { quietMarker } from "../../dist/worker/marker.js";
 import { temporaryDir } from "../support/dispatcher.ts";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { loadConfig } from "../../dist/config/index.js";
 import { resetConnection } from "../../dist/dispatcher/client/connection.js";
 import { temporaryDir } from "../support/dispatcher.ts";

@@ -2,7 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { executorConformance, type ExecutorFactory } from "valence";
+import { executorConformance, type ExecutorFactory } from "valence-workflows";
 import { createExecutors, loadConfig } from "../../dist/config/index.js";
 import { createExecutorOfType } from "../../dist/executors/plugin.js";
 import { temporaryDir } from "../support/dispatcher.ts";

@@ -4,7 +4,7 @@
 // both CPUs of a worker, tasks asking for 1000 CPUs (no worker offers them: each attempt fails after
 // the executor's waitTimeoutMs, NoWorkerError) and, in long campaigns, attempts that end a task thread.
 import { after, before, test } from "node:test";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";

@@ -9,7 +9,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { latticeFor } from "./flow.ts";
 import { childBase, expectedOf, refusedAt, type Expected, type ExpectedTask, type Failure } from "./model.ts";
 import { dagProblems, dispatchVersion1, observe, type ObserveOptions } from "./observe.ts";

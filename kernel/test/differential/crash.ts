@@ -18,7 +18,7 @@
 //     in its last attempt, once, or twice when its success came too late to be recorded; one the
 //     model fails never succeeded; one the model never runs never started.
 import fc from "fast-check";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { campaignRuns, campaignSeed } from "./campaign.ts";
 import type { SideEffects } from "./check.ts";
 import { expectedOf, type ExpectedTask, type Output } from "./model.ts";

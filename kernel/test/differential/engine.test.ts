@@ -7,7 +7,7 @@
 // and end, as its worker reported them, show it) and attempts that end their worker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type * as ct from "valence";
+import type * as ct from "valence-workflows";
 import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { campaign, campaignTimeout } from "./campaign.ts";

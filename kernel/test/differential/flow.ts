@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a deps.npm electron gets its package by `require` */
 import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { FINAL, childBase, digest } from "./model.ts";
 import { DEPS, DEPS_MISSING, GREEDY, HOOKED, WIDE, type Arg, type Plan, type PlanTask } from "./plan.ts";
 

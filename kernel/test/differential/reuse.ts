@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { latticeFor } from "./flow.ts";
 import { childBase, expectedOf, type Expected, type ExpectedTask } from "./model.ts";
 import { type Plan, type PlanTask } from "./plan.ts";

@@ -14,7 +14,7 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { effectProblems, readSideEffects, show, taskNodeIds, type RunReport } from "./check.ts";
 import { latticeFor } from "./flow.ts";
 import { expectedOf, type Expected, type ExpectedTask } from "./model.ts";

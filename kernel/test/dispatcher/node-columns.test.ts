@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeColumns, NodeState } from "@valence/schema";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "../../dist/dispatcher/node-columns.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
 import { useDispatcher } from "../support/dispatcher.ts";

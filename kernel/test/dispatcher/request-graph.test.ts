@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { call } from "../../dist/dispatcher/client/connection.js";
 import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { dataProcessing, processData } from "../../../examples/seed-lattice.ts";
 
 // The seed example itself, as users run it.

@@ -3,7 +3,7 @@
 // and draws.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import type { DagDocument } from "@valence/schema";
 import { call, DispatcherError } from "../../dist/dispatcher/client/connection.js";
 import { encodeValue, toTransportGraph, type TransportGraph } from "../../dist/workflow/transport.js";

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { eventually, temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 
 /** The local executor, noting which nodes arrived as follow-ups and how many chains it was given. */

@@ -3,7 +3,7 @@
 // counted against the task: it timed out on every attempt. The timeout counts the task's own run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { LocalExecutor } from "../../dist/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 

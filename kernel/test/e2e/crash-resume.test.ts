@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, type AddressInfo } from "node:net";
 import { once } from "node:events";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { resetConnection } from "../../dist/dispatcher/client/connection.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 import { npmEnvironmentDir } from "../../dist/executors/npm-env.js";
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import type { ColumnarDispatchDetail, DispatchDetail } from "@valence/schema";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { Result } from "../../dist/dispatcher/client/result.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { validateProtocol } from "../support/schema.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { readTokenFor } from "../../src/dispatcher/runtime-file.ts";
 

@@ -4,7 +4,7 @@
 // and nowhere else.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 
 test("an electron that reads taskContext() runs under runLocal: its node, each attempt, and one run id", async () => {
   const seen: ct.TaskContext[] = [];

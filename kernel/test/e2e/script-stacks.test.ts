@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { check, checks, checksInline, strict } from "../fixtures/failing-script.ts";
 

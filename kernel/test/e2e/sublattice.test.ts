@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher();

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 const dispatcher = useDispatcher();

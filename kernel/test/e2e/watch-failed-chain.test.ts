@@ -4,7 +4,7 @@
 // a reconnecting client replays) said it had made one attempt, while its Result said none.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import type { NodeState } from "@valence/schema";
 import { connect } from "../../dist/dispatcher/client/connection.js";
 import { watchDispatch } from "../../dist/dispatcher/client/watch.js";

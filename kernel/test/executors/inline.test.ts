@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { InlineExecutor, executorConformance, taskSpecFor } from "../../dist/executors/index.js";
 
 executorConformance("inline", () => new InlineExecutor({ concurrency: 4 }), { stopsSyncCode: false });

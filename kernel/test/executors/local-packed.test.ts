@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { testJob, type TestJob } from "../support/pooled-job.ts";
 import { taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome } from "../../dist/executors/index.js";

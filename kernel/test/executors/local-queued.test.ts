@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { testJob, type TestJob } from "../support/pooled-job.ts";
 import { LocalExecutor, taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { LocalExecutor, executorConformance, taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
 import { greeting } from "./fixtures/greeting.ts";

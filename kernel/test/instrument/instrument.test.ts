@@ -126,28 +126,28 @@ test("a notebook cell's references to earlier cells (exports.name) travel, impor
   const out = instrument(code, {
     cellExports: {
       object: "exports",
-      imports: (name) => (name === "ct" ? { specifier: "valence", export: "*" } : undefined),
+      imports: (name) => (name === "ct" ? { specifier: "valence-workflows", export: "*" } : undefined),
     },
   });
   assert.match(out, /\{ "exports\.fromEarlierCell": \(\) => exports\.fromEarlierCell \}/);
-  assert.match(out, /"exports\.ct":\{"specifier":"valence","export":"\*"\}/);
+  assert.match(out, /"exports\.ct":\{"specifier":"valence-workflows","export":"\*"\}/);
   assert.doesNotMatch(out, /"exports\.computed"/, "computed members are not captured");
 });
 
 test("TypeScript's interop helpers around require are imports, and a cell's top-level imports are listed", () => {
   const out = instrument(
-    'const path_1 = __importDefault(require("path"));\nconst ct = __importStar(require("valence"));\n' +
+    'const path_1 = __importDefault(require("path"));\nconst ct = __importStar(require("valence-workflows"));\n' +
       "const f = () => path_1.default.join(ct.x);",
   );
   assert.match(out, /"path_1":\{"specifier":"path","export":"=default"\}/);
-  assert.match(out, /"ct":\{"specifier":"valence","export":"=\*"\}/);
+  assert.match(out, /"ct":\{"specifier":"valence-workflows","export":"=\*"\}/);
   const { imports, declared } = topLevelBindings(
-    'import * as ct from "valence";\nimport p, { join as j, type X } from "path";\nimport type { Y } from "y";\n' +
+    'import * as ct from "valence-workflows";\nimport p, { join as j, type X } from "path";\nimport type { Y } from "y";\n' +
       'import fs = require("fs");\nconst z = 1, { w } = { w: 2 };\nfunction g() {}\nclass K {}\ntype T = 1;',
   );
   assert.deepEqual([...declared].sort(), ["K", "g", "w", "z"]);
   assert.deepEqual(Object.fromEntries(imports), {
-    ct: { specifier: "valence", export: "*" },
+    ct: { specifier: "valence-workflows", export: "*" },
     p: { specifier: "path", export: "default" },
     j: { specifier: "path", export: "join" },
     fs: { specifier: "fs", export: "=" },

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { dagToSvg, COMPACT_THRESHOLD } from "../../dist/notebook/dag-svg.js";
 import { layoutDag, type DagLayout, type Direction } from "../../dist/notebook/dag-layout.js";
 

@@ -20,7 +20,7 @@ after(async () => {
 
 test("a cell's electron with deps.npm gets its package by require and by import()", async () => {
   const cells = [
-    'import * as ct from "valence";',
+    'import * as ct from "valence-workflows";',
     "const checkRequire = ct.electron(function checkRequire(x: unknown) {\n" +
       '  const isNumber = require("is-number");\n' +
       "  return isNumber(x);\n" +

@@ -43,7 +43,7 @@ test("a cell's last value is an execute_result; a lattice drawn in a cell is a D
   assert.equal(sum.reply.status, "ok");
   assert.equal(outputData(sum, "execute_result"), "42");
   const drawn = await kernel.execute(
-    'import * as ct from "valence";\n' +
+    'import * as ct from "valence-workflows";\n' +
       "const double = ct.electron(function double(x: number) { return x * 2; });\n" +
       "const pair = ct.lattice(function pair(n: number) { return [double(n), double(double(n))]; });\n" +
       "pair.draw(3)",
@@ -73,11 +73,11 @@ test("errors: a type error names the cell line; a thrown error keeps its name an
   assert.match(traceback[1]!, /^\s+at cell \[\d+\]:2:7$/, "frames name the cell, at its own line and column");
   // valence's own types reach the cell: a future used as a value is a type error naming it.
   const futureMisuse = await kernel.execute(
-    'import * as ct from "valence";\nconst inc = ct.electron((n: number) => n + 1);\n' +
+    'import * as ct from "valence-workflows";\nconst inc = ct.electron((n: number) => n + 1);\n' +
       "ct.lattice((n: number) => { const x: number = inc(n); return x; });",
   );
   assert.match(String(futureMisuse.reply.evalue), /line 3, column \d+: Type 'FutureHandle<number>' is not assignable/);
-  const code = 'import * as ct from "valence";\nct.elec';
+  const code = 'import * as ct from "valence-workflows";\nct.elec';
   const completion = await kernel.request("complete_request", { code, cursor_pos: code.length });
   assert.ok((completion.content.matches as string[]).includes("electron"));
   // The next cell still runs (no silent abort after an error).
@@ -86,7 +86,7 @@ test("errors: a type error names the cell line; a thrown error keeps its name an
 
 test("dispatch from cells: functions from earlier cells travel by value, and the display follows the run", async () => {
   await kernel.execute(
-    'import * as ct from "valence";\nconst base = 10;\nfunction scale(x: number) { return x * base; }',
+    'import * as ct from "valence-workflows";\nconst base = 10;\nfunction scale(x: number) { return x * base; }',
   );
   await kernel.execute("const work = ct.electron(function work(x: number) { return scale(x) + 1; });");
   await kernel.execute("const flow = ct.lattice(function flow(n: number) { return [work(n), work(n + 1)]; });");
@@ -120,8 +120,8 @@ test("dispatch from cells: functions from earlier cells travel by value, and the
   assert.equal(outputData(again, "execute_result"), "[ -2, -3 ]");
 });
 
-test('cells holding the package (`const ct2 = await import("valence")`) and electrons in an array dispatch', async () => {
-  await kernel.execute('const ct2 = await import("valence");\nconst fs = require("node:fs");');
+test('cells holding the package (`const ct2 = await import("valence-workflows")`) and electrons in an array dispatch', async () => {
+  await kernel.execute('const ct2 = await import("valence-workflows");\nconst fs = require("node:fs");');
   await kernel.execute(
     "const where = ct2.electron(function where(x: number) { return [x, typeof ct2.taskContext().nodeId, typeof fs.existsSync]; });\n" +
       "const inc = ct2.electron(function inc(x: number) { return x + 1; });\n" +
@@ -137,7 +137,7 @@ test('cells holding the package (`const ct2 = await import("valence")`) and elec
 
 test("the kernel stays responsive while a dispatch runs, and an interrupt ends a waiting cell", async () => {
   await kernel.execute(
-    'import * as ct from "valence";\n' +
+    'import * as ct from "valence-workflows";\n' +
       "const slow = ct.electron(async function slow() { await new Promise((r) => setTimeout(r, 2000)); return 1; });\n" +
       "const slowFlow = ct.lattice(function slowFlow() { return slow(); });\n" +
       "const slowRun = await ct.dispatch(slowFlow)();",
@@ -160,7 +160,7 @@ test("the kernel stays responsive while a dispatch runs, and an interrupt ends a
 test("a kernel restart does not lose a dispatch; the extension learns the dispatcher through a comm", async () => {
   const first = await KernelClient.start();
   const dispatched = await first.execute(
-    'import * as ct from "valence";\n' +
+    'import * as ct from "valence-workflows";\n' +
       "const nap = ct.electron(async function nap(x: number) { await new Promise((r) => setTimeout(r, 800)); return x * 3; });\n" +
       "`${await ct.dispatch(ct.lattice(function napping(x: number) { return nap(x); }))(7)}`",
   );
@@ -169,7 +169,9 @@ test("a kernel restart does not lose a dispatch; the extension learns the dispat
   await first.close();
   const second = await KernelClient.start();
   try {
-    const result = await second.execute(`(await (await import("valence")).getResult("${id}", { wait: true })).result`);
+    const result = await second.execute(
+      `(await (await import("valence-workflows")).getResult("${id}", { wait: true })).result`,
+    );
     assert.equal(outputData(result, "execute_result"), "21", JSON.stringify(result));
     const commId = "c0ffee";
     await second.send("comm_open", { comm_id: commId, target_name: "valence.dispatcher", data: {} });

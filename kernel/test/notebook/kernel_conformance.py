@@ -33,9 +33,9 @@ class ValenceKernelTests(jupyter_kernel_test.KernelTests):
     ]
 
     code_display_data = [
-        {"code": 'import { display } from "valence";\ndisplay({ "text/html": "<b>hi</b>" }, { raw: true })', "mime": "text/html"},
+        {"code": 'import { display } from "valence-workflows";\ndisplay({ "text/html": "<b>hi</b>" }, { raw: true })', "mime": "text/html"},
         {
-            "code": 'import * as ct from "valence";\n'
+            "code": 'import * as ct from "valence-workflows";\n'
             "const inc = ct.electron((n: number) => n + 1);\n"
             "ct.display(ct.lattice((n: number) => inc(inc(n))).draw(1))",
             "mime": "application/vnd.valence.dag+json",
@@ -45,7 +45,7 @@ class ValenceKernelTests(jupyter_kernel_test.KernelTests):
     code_history_pattern = "1 +*"
     supported_history_operations = ("tail", "range", "search")
 
-    code_clear_output = 'import { clearOutput } from "valence";\nclearOutput()'
+    code_clear_output = 'import { clearOutput } from "valence-workflows";\nclearOutput()'
 
     def test_pager(self):
         raise unittest.SkipTest("TypeScript has no help pager: inspect_request answers instead (test_inspect)")

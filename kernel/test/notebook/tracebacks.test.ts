@@ -102,7 +102,7 @@ test("a function from an earlier cell fails: its frame is at the line of the cel
 
 test("an electron failing in the dispatcher reports its stack at the lines of its cells", async () => {
   const helpers = await define(
-    'import * as ct from "valence";\nfunction check(value: number): number {\n  if (Number.isNaN(value)) {\n' +
+    'import * as ct from "valence-workflows";\nfunction check(value: number): number {\n  if (Number.isNaN(value)) {\n' +
       '    throw new Error("not a number");\n  }\n  return value;\n}',
   );
   const electrons = await define(

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import {
   serializeElectron,
   serializeLattice,
@@ -38,7 +38,7 @@ const sameInWorker = [
     fixtures.useModules,
     ["/a/b.txt"],
   ],
-  ['the package itself, held in a variable (`await import("valence")`)', fixtures.usePackage, []],
+  ['the package itself, held in a variable (`await import("valence-workflows")`)', fixtures.usePackage, []],
 ] as const;
 
 for (const [what, electron, args] of sameInWorker) {
@@ -72,7 +72,7 @@ test("modules held in values travel as imports by specifier, not by value", () =
   );
   assert.deepEqual(serializeElectron(fixtures.usePackage).functions[0]!.bindings.packageItself, {
     kind: "import",
-    specifier: "valence",
+    specifier: "valence-workflows",
     export: "*",
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { resetConnection } from "../../dist/dispatcher/client/connection.js";
 
 export function temporaryDir(prefix = "valence-test-"): string {

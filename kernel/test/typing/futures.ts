@@ -1,6 +1,6 @@
 // Typing fixture: compiled by typing.test.ts with tsc --strict, never run. Each @ts-expect-error line
 // must be a type error (TypeScript reports an unused directive otherwise); everything else must compile.
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_proof?: T): void {}

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ajv } from "ajv";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { dagSchema } from "@valence/schema";
 
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(dagSchema);

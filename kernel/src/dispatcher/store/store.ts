@@ -36,6 +36,29 @@ export interface ListDispatchesOptions {
   readonly parentId?: string;
 }
 
+/**
+ * better-sqlite3 loads its native binary on first use. An install whose npm skipped its install
+ * script (--ignore-scripts, allowScripts) has none, and the bindings error alone does not say why.
+ */
+function openDatabase(file: string): DB {
+  try {
+    return new Database(file);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (
+      !(error instanceof Error) ||
+      !(/Could not locate the bindings file/.test(error.message) || code === "ERR_DLOPEN_FAILED")
+    )
+      throw error;
+    throw new Error(
+      "better-sqlite3 (the dispatcher's store) has no usable native binary: its install script did not run, " +
+        "or ran for another Node.js. Where valence-workflows is installed, run " +
+        "`npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3`.",
+      { cause: error },
+    );
+  }
+}
+
 export class Store {
   private readonly st: Statements;
   private readonly writer: StoreWriter;
@@ -78,7 +101,7 @@ export class Store {
   static open(dataDir: string, options: StoreOptions = {}): Store {
     mkdirSync(join(dataDir, "outputs"), { recursive: true, mode: 0o700 });
     privateFile(join(dataDir, "valence.db"));
-    const db = new Database(join(dataDir, "valence.db"));
+    const db = openDatabase(join(dataDir, "valence.db"));
     try {
       db.pragma("busy_timeout = 5000");
       db.pragma("journal_mode = WAL");

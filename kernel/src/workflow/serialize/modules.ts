@@ -1,4 +1,4 @@
-// Modules held in variables — `const fs = require("node:fs")`, `const ct = await import("valence")`,
+// Modules held in variables — `const fs = require("node:fs")`, `const ct = await import("valence-workflows")`,
 // `[ns]` — travel as imports, by specifier: a module's exports are code, not data. An object is
 // known as a module from records made by instrumented code (its static imports and literal
 // `import("…")` calls, see instrument.ts), from require's cache (CommonJS, by file), and from Node's
@@ -163,7 +163,7 @@ function isLibrary(file: string): boolean {
 
 /** A package's entry point by its name (resolved again where it runs), any other file by its URL. */
 function fileSpecifier(file: string): string {
-  if (file === VALENCE_ENTRY) return "valence";
+  if (file === VALENCE_ENTRY) return "valence-workflows";
   const parts = file.split(`${sep}node_modules${sep}`);
   if (parts.length > 1) {
     const rest = parts[parts.length - 1]!.split(sep);

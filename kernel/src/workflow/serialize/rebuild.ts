@@ -212,12 +212,12 @@ class Rebuilder {
     return name === "*" ? namespace : namespace[name];
   }
 
-  /** "valence" is found even where the working directory has no copy: this one, the running one. */
+  /** "valence-workflows" is found even where the working directory has no copy: this one, the running one. */
   private requireModule(specifier: string): unknown {
     try {
       return this.require(specifier);
     } catch (error) {
-      if (specifier !== "valence" || (error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
+      if (specifier !== "valence-workflows" || (error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(join(__dirname, "..", "..", "index.js"));
     }

@@ -56,7 +56,7 @@ function fail(message: string, cause?: unknown): never {
 }
 
 const LOADER_HINT =
-  "Run the script with `valence run file.ts` or `node --import valence/register file.ts`, so Valence can " +
+  "Run the script with `valence run file.ts` or `node --import valence-workflows/register file.ts`, so Valence can " +
   "record the variables functions use (in a notebook, the Valence kernel does this).";
 
 class Serializer {

@@ -1,0 +1,260 @@
+// The package as users get it, with no repository: `npm pack` of kernel/ (its prepack builds the
+// JupyterLab extension and bundles @valence/schema), what the tarball holds, then an install of the
+// tarball into an empty folder with npm alone and offline, and the README's commands run from there:
+// `npx valence install --data-dir …`, a notebook through nbclient with that kernel, `npx valence run`.
+//
+// Offline: a folder with no lockfile would make npm fetch registry metadata, which npm's cache here
+// does not hold (the workspace was installed from its lockfile). The folder gets a lockfile made from
+// the workspace's — the versions the repository tests — so npm installs from its cache alone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { temporaryDir } from "../support/dispatcher.js";
+import { validateDag } from "../support/schema.js";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const kernel = join(root, "kernel");
+const manifest = JSON.parse(readFileSync(join(kernel, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+  engines: { node: string };
+};
+
+/** npm with none of the npm_config_* settings of an `npm test` that may have started us. */
+function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")));
+  return spawnSync("npm", args, { cwd, encoding: "utf8", env: { ...clean, ...env }, timeout: 600_000 });
+}
+
+interface PackReport {
+  name: string;
+  size: number;
+  unpackedSize: number;
+  filename: string;
+  files: Array<{ path: string }>;
+  bundled: string[];
+}
+
+const work = temporaryDir("valence-package-");
+const tarballs = join(work, "tarballs");
+const project = join(work, "project");
+const home = join(work, "home"); // the user's XDG directories: dispatcher data, config, caches
+let report: PackReport;
+let tarball: string;
+
+before(() => {
+  // scripts/test.mjs packs before the test files run (VALENCE_TEST_PACK_REPORT, the tarball beside it).
+  const packedBefore = process.env.VALENCE_TEST_PACK_REPORT;
+  if (packedBefore) {
+    report = (JSON.parse(readFileSync(packedBefore, "utf8")) as PackReport[])[0]!;
+    tarball = join(dirname(packedBefore), report.filename);
+    return;
+  }
+  mkdirSync(tarballs);
+  const packed = npm(["pack", "--json", "--pack-destination", tarballs], kernel);
+  assert.equal(packed.status, 0, packed.stderr);
+  report = (JSON.parse(packed.stdout) as PackReport[])[0]!;
+  tarball = join(tarballs, report.filename);
+});
+
+after(() => {
+  // The dispatcher `npx valence run` and the notebook started for this user.
+  spawnSync(join(project, "node_modules", ".bin", "valence"), ["stop"], { env: userEnv(), timeout: 30_000 });
+});
+
+test("npm pack: the built CLI, types, the prebuilt extension and the bundled schema; no tests, no source maps", (t) => {
+  const paths = report.files.map((file) => file.path);
+  t.diagnostic(
+    `${report.filename}: ${(report.size / 1024).toFixed(0)} KiB packed, ` +
+      `${(report.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${paths.length} files`,
+  );
+  assert.equal(report.name, manifest.name);
+  for (const path of [
+    "package.json",
+    "README.md",
+    "bin/valence.js",
+    "assets/logo.svg",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/register.js",
+    "dist/loader/hooks.mjs",
+    "dist/cli/main.js",
+    "labextension/package.json",
+    "node_modules/@valence/schema/package.json",
+    "node_modules/@valence/schema/dist/src/index.js",
+    "node_modules/@valence/schema/dag.schema.json",
+    "node_modules/@valence/schema/config.schema.json",
+  ])
+    assert.ok(paths.includes(path), `${path} is in the package`);
+  assert.ok(
+    paths.some((path) => /^labextension\/static\/remoteEntry\.[0-9a-f]+\.js$/.test(path)),
+    "the extension's remote entry",
+  );
+  assert.deepEqual(report.bundled, ["@valence/schema"]);
+  const unwanted = paths.filter(
+    (path) =>
+      /(^|\/)(test|tests|fixtures)\//.test(path) ||
+      /\.(test|spec)\.[cm]?[jt]s$/.test(path) ||
+      /\.map$/.test(path) ||
+      /\.tsbuildinfo$/.test(path) ||
+      (/\.ts$/.test(path) && !/\.d\.ts$/.test(path)),
+  );
+  assert.deepEqual(unwanted, []);
+  assert.ok(report.size < 2 * 1024 * 1024, `packed size ${report.size} stays under 2 MiB`);
+  // postpack removed its copies: the workspace resolves ../schema and ../extension again.
+  assert.ok(!existsSync(join(kernel, "node_modules", "@valence", "schema")));
+  assert.ok(!existsSync(join(kernel, "labextension")));
+});
+
+/**
+ * The environment of a user of the installed package: none of the workspace's VALENCE_* settings, and
+ * their own dispatcher data, config and cache directories. (HOME stays: npm's cache and config, and
+ * node-gyp's headers for building better-sqlite3 offline, are this machine's.)
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("npm_") && !name.startsWith("VALENCE_")),
+  );
+  return {
+    ...clean,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_DATA_HOME: join(home, ".local", "share"),
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+  };
+}
+
+/** A lockfile for `{ name: "file:<tarball>" }` from the workspace's: the package and its production tree. */
+function lockfileFor(spec: string): object {
+  const workspace = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean; link?: boolean; devDependencies?: object }>;
+  };
+  const packages: Record<string, object> = {};
+  for (const [path, entry] of Object.entries(workspace.packages)) {
+    if (!path || entry.dev || entry.link || path === "schema" || path.startsWith("schema/")) continue;
+    if (path === "kernel") {
+      const { devDependencies: _dev, ...production } = entry;
+      packages[`node_modules/${manifest.name}`] = { ...production, resolved: spec };
+    } else if (path.startsWith("kernel/")) packages[`node_modules/${manifest.name}/${path.slice(7)}`] = entry;
+    else packages[path] = entry;
+  }
+  const dependencies = { [manifest.name]: spec };
+  return { name: "try-valence", lockfileVersion: 3, requires: true, packages: { "": { dependencies }, ...packages } };
+}
+
+test("installed from the tarball offline: `valence install`, a notebook through nbclient, `valence run`", async (t) => {
+  mkdirSync(project);
+  mkdirSync(home);
+  const spec = `file:${tarball}`;
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "try-valence", private: true, dependencies: { [manifest.name]: spec } }, null, 2),
+  );
+  writeFileSync(join(project, "package-lock.json"), JSON.stringify(lockfileFor(spec), null, 2));
+  let started = Date.now();
+  const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project);
+  assert.equal(installed.status, 0, installed.stderr);
+  t.diagnostic(`npm ci --offline of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // The README's "$schema" of valence.config.json points here.
+  const configSchema = join("node_modules", manifest.name, "node_modules", "@valence", "schema", "config.schema.json");
+  assert.ok(existsSync(join(project, configSchema)), configSchema);
+
+  // The native modules load (better-sqlite3 built by its install script, zeromq's prebuilt binary).
+  const natives = spawnSync(
+    process.execPath,
+    ["-e", 'new (require("better-sqlite3"))(":memory:").close(); require("zeromq"); console.log("ok")'],
+    { cwd: project, encoding: "utf8" },
+  );
+  assert.equal(natives.stdout.trim(), "ok", natives.stderr);
+
+  const npx = (args: string[]) =>
+    spawnSync("npx", ["--offline", ...args], { cwd: project, encoding: "utf8", env: userEnv(), timeout: 120_000 });
+  const jupyterData = join(work, "jupyter");
+  const install = npx(["valence", "install", "--data-dir", jupyterData]);
+  assert.equal(install.status, 0, install.stderr);
+  assert.equal(install.stderr, "", "no warning: the extension is in the package");
+  const extension = join(jupyterData, "labextensions", "@valence", "jupyterlab-extension");
+  assert.ok(existsSync(join(extension, "package.json")), install.stdout);
+  assert.ok(readdirSync(join(extension, "static")).some((name) => name.startsWith("remoteEntry.")));
+  const kernelJson = JSON.parse(readFileSync(join(jupyterData, "kernels", "valence", "kernel.json"), "utf8")) as {
+    argv: string[];
+  };
+  assert.ok(kernelJson.argv[1]!.startsWith(join(project, "node_modules", manifest.name)), kernelJson.argv.join(" "));
+
+  // A notebook in the user's folder, as the README's "Ten lines" write it.
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "valence", display_name: "TypeScript (Valence)", language: "typescript" } },
+    cells: [
+      `import * as ct from "${manifest.name}";`,
+      "const inc = ct.electron((n: number) => n + 1, { name: 'inc' });\n" +
+        "const flow = ct.lattice(function flow(n: number) { return [inc(n), inc(inc(n))]; });\n" +
+        "flow.draw(1);",
+      "const run = await ct.dispatch(flow)(1);\nrun;",
+      "const result = await ct.getResult(run, { wait: true });\nresult;",
+      "result.result;",
+    ].map((source, i) => ({
+      id: `c${i}`,
+      cell_type: "code",
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
+  };
+  writeFileSync(join(project, "try.ipynb"), JSON.stringify(notebook));
+  started = Date.now();
+  const out = join(work, "try.out.ipynb");
+  const child = spawn(
+    "/usr/bin/python3",
+    [join(import.meta.dirname, "..", "notebook", "run_notebook.py"), join(project, "try.ipynb"), out],
+    { cwd: project, env: { ...userEnv(), JUPYTER_PATH: jupyterData }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  assert.equal(await new Promise((resolve) => child.on("close", resolve)), 0, stderr);
+  t.diagnostic(`notebook through nbclient: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  type Output = { output_type: string; data?: Record<string, unknown> };
+  const executed = JSON.parse(readFileSync(out, "utf8")) as { cells: Array<{ outputs: Output[] }> };
+  const outputs = executed.cells.flatMap((cell) => cell.outputs);
+  assert.ok(!outputs.some((o) => o.output_type === "error"), JSON.stringify(outputs));
+  const dags = outputs.filter((o) => o.data?.["application/vnd.valence.dag+json"]);
+  assert.ok(dags.length >= 2, "the drawn lattice and the dispatch");
+  for (const output of dags) {
+    validateDag(output.data!["application/vnd.valence.dag+json"]);
+    assert.match(String(output.data!["image/svg+xml"]), /^<svg[\s\S]*<\/svg>\s*$/);
+  }
+  // The Result's DAG: the dispatch completed in the dispatcher the kernel started for this user.
+  const final = dags.at(-1)!.data!["application/vnd.valence.dag+json"] as { dispatch?: { status: string } };
+  assert.equal(final.dispatch?.status, "COMPLETED");
+  const last = outputs.at(-1)!.data?.["text/plain"];
+  assert.equal(String(last), "[ 2, 3 ]");
+
+  writeFileSync(
+    join(project, "flow.ts"),
+    `import * as ct from "${manifest.name}";\n` +
+      "const double = ct.electron((n: number) => n * 2, { name: 'double' });\n" +
+      "const flow = ct.lattice(function flow(n: number) { return double(double(n)); });\n" +
+      "void ct.dispatchSync(flow)(5).then((r) => console.log('result', r.result));\n",
+  );
+  const ran = npx(["valence", "run", "flow.ts"]);
+  assert.equal(ran.status, 0, ran.stderr);
+  assert.match(ran.stdout, /^result 20$/m);
+
+  // What an install that skipped better-sqlite3's install script leaves: no binary. The dispatcher
+  // says what to run instead of only "Could not locate the bindings file".
+  const build = join(project, "node_modules", "better-sqlite3", "build");
+  renameSync(build, `${build}.away`);
+  try {
+    const start = npx(["valence", "start", "--foreground", "--data-dir", join(work, "no-binary")]);
+    assert.equal(start.status, 1, start.stdout);
+    assert.match(start.stderr, /^valence: better-sqlite3 .* npm rebuild better-sqlite3`\.$/m);
+  } finally {
+    renameSync(`${build}.away`, build);
+  }
+});

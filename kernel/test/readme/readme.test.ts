@@ -1,0 +1,125 @@
+// README.md's own code blocks, run as written (read from the README, so editing a block edits the
+// test): the "Ten lines" script through `valence run`, then with the "Dispatching" block after it,
+// and the dispatcher block's commands through `npx valence`. notebook.test.ts runs "In a notebook"
+// in the kernel, scale-out.test.ts the "Scale out" steps, kernel/test/package the install commands on
+// the packed package. Not run yet: Quick start (`npm start`, `npm test`: this suite's own host), the
+// fragments that name undefined functions (trainFn, loadFn…), `deps.npm` (is-number from the
+// registry), the config JSON and the fuzz campaigns.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { temporaryDir } from "../support/dispatcher.js";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const readme = readFileSync(join(root, "README.md"), "utf8");
+
+interface Block {
+  readonly lang: string;
+  readonly code: string;
+  /** The nearest heading above it. */
+  readonly section: string;
+}
+
+/** Every fenced block, indented ones (inside list items) included. */
+function blocks(): Block[] {
+  const found: Block[] = [];
+  let section = "";
+  const lines = readme.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const heading = /^#+ (.*)$/.exec(lines[i]!);
+    if (heading) section = heading[1]!;
+    const open = /^(\s*)```(\w+)\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const indent = open[1]!.length;
+    const code: string[] = [];
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) code.push(lines[i]!.slice(indent));
+    found.push({ lang: open[2]!, code: code.join("\n"), section });
+  }
+  return found;
+}
+
+/** Runs `valence …` as the README's `npx valence …` does, with the dispatcher's data in `dataDir`. */
+function npx(command: string, dataDir: string, cwd = root) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VALENCE_")));
+  return spawnSync("sh", ["-c", command], {
+    cwd,
+    encoding: "utf8",
+    env: { ...clean, VALENCE_DATA_DIR: dataDir },
+    timeout: 120_000,
+  });
+}
+
+test('README "Ten lines": the block runs with `npx valence run`, drawing 20 tasks and printing 10 numbers', () => {
+  const tenLines = blocks().filter((b) => b.section === "Ten lines" && b.lang === "ts");
+  assert.equal(tenLines.length, 1);
+  // Inside the repository, where "valence-workflows" resolves as in a user's project.
+  const dir = join(root, ".valence", "readme-test");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "flow.ts"), tenLines[0]!.code);
+  try {
+    const ran = npx("npx valence run flow.ts", temporaryDir("valence-readme-"), dir);
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.match(ran.stdout, /^Lattice "dataProcessing": 20 tasks/m);
+    const printed = /^\[([\s\d,]*)\]$/m.exec(ran.stdout);
+    assert.ok(printed, ran.stdout);
+    const numbers = printed[1]!.split(",").map((n) => Number(n.trim()));
+    assert.equal(numbers.length, 10);
+    assert.ok(
+      numbers.every((n) => Number.isInteger(n) && n >= 1 && n <= 101),
+      printed[0],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('README "Dispatching": its block, after "Ten lines", runs as one script on a dispatcher it starts', () => {
+  const code = (section: string) => {
+    const found = blocks().filter((b) => b.section === section && b.lang === "ts");
+    assert.ok(found.length >= 1, section);
+    return found[0]!.code;
+  };
+  const dir = join(root, ".valence", "readme-dispatch-test");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "flow.ts"), `${code("Ten lines")}\n${code("Dispatching")}\n`);
+  const dataDir = temporaryDir("valence-readme-");
+  try {
+    const ran = npx("npx valence run flow.ts", dataDir, dir);
+    assert.equal(ran.status, 0, ran.stderr);
+    // `console.log(result.result, await result.getNodeResult(1))`: the 10 values, then node 1's result.
+    assert.match(ran.stdout, /^\[(\s*\d+,){9}\s*\d+\s*\] \{/m);
+  } finally {
+    npx("npx valence stop", dataDir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("README dispatcher block: `npx valence start`, `status`, `stop` as written (optional flags left out)", () => {
+  const block = blocks().find((b) => b.lang === "sh" && /npx valence start/.test(b.code));
+  assert.ok(block, "the README has the dispatcher block");
+  const commands = block.code
+    .split("\n")
+    .map((line) =>
+      line
+        .replace(/#.*$/, "")
+        .replace(/\s*\[[^\]]*\]/g, "")
+        .trim(),
+    )
+    .filter(Boolean);
+  assert.deepEqual(commands, ["npx valence start", "npx valence status", "npx valence stop"]);
+  const dataDir = temporaryDir("valence-readme-");
+  try {
+    const start = npx(commands[0]!, dataDir);
+    assert.equal(start.status, 0, start.stderr);
+    const status = npx(commands[1]!, dataDir);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /^Valence dispatcher at http:\/\/127\.0\.0\.1:\d+$/m);
+    const stop = npx(commands[2]!, dataDir);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.notEqual(npx(commands[1]!, dataDir).status, 0, "status fails once it is stopped");
+  } finally {
+    npx("npx valence stop", dataDir);
+  }
+});
