@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { testJob } from "../support/pooled-job.ts";
 import { taskSpecFor, type TaskOutcome } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 
 const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { connect, resetConnection } from "../../dist/dispatcher/client/connection.js";
 import { writeRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
 import { forgetDispatcher, temporaryDir } from "../support/dispatcher.ts";

@@ -2,7 +2,7 @@
 // with a 30-day timeout once failed after ~1 ms as "timed out".
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { setLongTimeout } from "../../dist/dispatcher/long-timeout.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 

@@ -6,7 +6,7 @@ import { connect, type Socket } from "node:net";
 import { request } from "node:http";
 import { rmSync } from "node:fs";
 import WebSocket from "ws";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { eventually, temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher } from "../support/requests.ts";

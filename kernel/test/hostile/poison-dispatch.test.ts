@@ -2,7 +2,7 @@
 // nothing of it is stored, and the dispatcher goes on running everyone's work.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { jsonDepth } from "../../dist/dispatcher/json-depth.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody, type DispatchBody } from "../support/requests.ts";

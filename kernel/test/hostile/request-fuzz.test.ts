@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { encodeValue } from "../../dist/workflow/transport.js";
 import { temporaryDir } from "../support/dispatcher.ts";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { CrashCounts, CRASH_LIMIT } from "../../dist/dispatcher/quarantine.js";
 import { GraphIndex } from "../../dist/dispatcher/graph-index.js";

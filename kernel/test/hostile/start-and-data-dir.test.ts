@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ct from "valence";
+import * as ct from "valence-workflows";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
 
