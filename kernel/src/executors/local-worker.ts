@@ -95,7 +95,6 @@ async function runBatch(message: BatchMessage): Promise<void> {
       ? undefined
       : electrons.get(key, () => {
           const spec = specs.get(key);
-          specs.delete(key);
           // Before the first electron that imports the user's modules (they may be TypeScript).
           if (spec && setup.loader) registerLoaderFor(spec.functions, setup.loader);
           return spec;
@@ -108,6 +107,9 @@ async function runBatch(message: BatchMessage): Promise<void> {
           () => true,
         )
       : false;
+    // Kept until a rebuild succeeds: tasks of the electron sent before the pool heard of a failed one
+    // (an npm install that failed) come without the spec, and rebuild it again.
+    if (rebuilt && !specFailed) specs.delete(key);
     // The rebuild (module loading, an npm install) is not the task's run: its start, and so its
     // timeout, counts from here. The pool waits for this message for an electron's first task.
     const startedAt = Date.now();
