@@ -54,6 +54,8 @@ interface Running<J extends Job> {
   startedAt: number | undefined;
   /** Set when the pool terminates the worker for this task: the submit rejects with it. */
   stopReason?: { reason: unknown };
+  /** Aborted after it ran, its outcome on its way: if the worker dies first, it rejects with this. */
+  lateAbort?: { reason: unknown };
 }
 
 export class PooledWorker<J extends Job = Job> {
@@ -183,16 +185,18 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   /**
-   * Aborts the task in `slot` (of the running or the queued batch): at once if it has not started; if
-   * it is running, by terminating the worker — the tasks that have not started, the queued batch's
-   * too, go back to the pool. One the worker already ran is not aborted: its outcome is on its way,
-   * and the step after it in a chain may be running on it.
+   * Aborts the task in `slot`: at once if it has not started; if running, by terminating the worker (the
+   * tasks not started go back to the pool). One already run is not: its outcome is on its way, and the
+   * step after it in a chain may be running.
    */
   abort(slot: number, reason: unknown): void {
     const running = this.at(slot);
     if (!running || running.settled) return;
     const state = Atomics.compareExchange(this.control, slot, QUEUED, CANCELLED);
-    if (state === DONE) return;
+    if (state === DONE) {
+      running.lateAbort ??= { reason };
+      return;
+    }
     if (state === QUEUED || state === CANCELLED) {
       this.settle(running).reject(reason);
       return;
@@ -350,6 +354,8 @@ export class PooledWorker<J extends Job = Job> {
       const state = Atomics.load(this.control, running.slot);
       if (this.stopAll) this.settle(running).reject(this.stopAll.reason);
       else if (running.stopReason) this.settle(running).reject(running.stopReason.reason);
+      // It ran, and was aborted since: not run again elsewhere.
+      else if (running.lateAbort && state === DONE) this.settle(running).reject(running.lateAbort.reason);
       else if (
         state === QUEUED ||
         state === HELD ||

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { testJob } from "../support/pooled-job.ts";
+import { testJob, type TestJob } from "../support/pooled-job.ts";
 import { taskSpecFor, type TaskOutcome } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import { DONE } from "../../dist/executors/local-protocol.js";
@@ -48,4 +48,36 @@ test("a task cancelled after it ran, its outcome not sent yet, completes, and so
   } finally {
     await worker.stop(new Error("test over"));
   }
+});
+
+test("a task aborted after it ran is not given back to run again when its worker is then terminated", async () => {
+  let gaveBack!: (back: TestJob[]) => void;
+  const exit = new Promise<TestJob[]>((resolve) => (gaveBack = resolve));
+  const worker = new PooledWorker<TestJob>(
+    256,
+    () => undefined,
+    (_dead, back) => gaveBack(back),
+  );
+  const warm = testJob(taskSpecFor(act, ["warm"]));
+  worker.run([warm]);
+  assert.equal(valueOf(await warm.outcome), "warm");
+  const ran = testJob(taskSpecFor(act, ["ran"]));
+  const busy = testJob(taskSpecFor(act, ["busy"]));
+  const base = worker.run([ran, busy]);
+  const control = (worker as unknown as { control: Int32Array }).control;
+  const deadline = Date.now() + 5000;
+  while (Atomics.load(control, base) !== DONE && Date.now() < deadline);
+  // The whole dispatch is cancelled: the task that ran (outcome held), then the one running.
+  worker.abort(base, new Error("cancelled"));
+  worker.abort(base + 1, new Error("cancelled"));
+  await assert.rejects(busy.outcome, /cancelled/);
+  const outcome = await Promise.race([
+    ran.outcome.then(
+      () => "settled",
+      () => "rejected",
+    ),
+    exit.then(() => "exited"),
+  ]);
+  assert.notEqual(outcome, "exited", "settled before the worker's end gave anything back");
+  assert.deepEqual(await exit, [], "nothing is given back to run again");
 });
