@@ -40,7 +40,7 @@ test(
     // A task thread that exits is started again cold (seconds on a busy machine): long campaigns only.
     const exits = Boolean(process.env.VALENCE_FUZZ_RUNS);
     const shape: PlanShape = { ...DEFAULT_SHAPE, deps: true, hooks: true, greedy: true, wide: true, exits };
-    const stats = await campaign("bullmq", { runs: 100, parallel: 2, shape });
+    const stats = await campaign("bullmq", { runs: 70, parallel: 2, shape });
     t.diagnostic(`bullmq: ${JSON.stringify(stats)}`);
   },
 );

@@ -124,7 +124,7 @@ test(
       };
       await crashCampaign(
         "kill -9 of the dispatcher",
-        20,
+        12,
         crashPlanArbitrary(),
         killPointArbitrary,
         async (plan, point) => {
@@ -162,7 +162,7 @@ test(
     try {
       await warmUp("bullmq", 8);
       const plans = crashPlanArbitrary(CRASH_SHAPE, { timeouts: false });
-      await crashCampaign("kill -9 of a worker", 8, plans, kills, async (plan, { point, worker }) => {
+      await crashCampaign("kill -9 of a worker", 5, plans, kills, async (plan, { point, worker }) => {
         const problems = await runWithKill(plan, "bullmq", point, "worker", () => replace(worker), stats);
         await warmUp("bullmq", 8); // the replacement too
         return problems;

@@ -86,7 +86,7 @@ test(
   { timeout: campaignTimeout(15 * 60_000) },
   async (t) => {
     const shape: PlanShape = { ...DEFAULT_SHAPE, deps: true, hooks: true, greedy: true };
-    const stats = await campaign("inline", { runs: 200, parallel: 2, shape });
+    const stats = await campaign("inline", { runs: 120, parallel: 2, shape });
     t.diagnostic(`inline: ${JSON.stringify(stats)}`);
   },
 );
@@ -96,7 +96,7 @@ test(
   { timeout: campaignTimeout(15 * 60_000) },
   async (t) => {
     const shape: PlanShape = { ...DEFAULT_SHAPE, deps: true, hooks: true, greedy: true, wide: true, exits: true };
-    const stats = await campaign("local", { runs: 200, parallel: 2, shape });
+    const stats = await campaign("local", { runs: 110, parallel: 2, shape });
     t.diagnostic(
       `local: ${JSON.stringify(stats)}; ${local.chains} chains, ${local.followUps} follow-ups, longest ${local.longest}`,
     );

@@ -88,7 +88,7 @@ for (const executor of ["inline", "local"]) {
     `reuse on the ${executor} executor: a redispatch with reusePreviousResults and a second dispatch with cache: true run only what the model says`,
     { timeout: campaignTimeout(5 * 60_000) },
     async (t) => {
-      const stats = await reuseCampaign(executor, 60);
+      const stats = await reuseCampaign(executor, 40);
       t.diagnostic(`${executor}: ${JSON.stringify(stats)}`);
     },
   );

@@ -9,6 +9,6 @@ import { campaign, campaignTimeout } from "./campaign.ts";
 import { runLocalAndCompare } from "./run-local.ts";
 
 test("random lattices through runLocal agree with the model", { timeout: campaignTimeout(5 * 60_000) }, async (t) => {
-  const stats = await campaign("runLocal", { runs: 100, parallel: 2, runner: runLocalAndCompare });
+  const stats = await campaign("runLocal", { runs: 70, parallel: 2, runner: runLocalAndCompare });
   t.diagnostic(`runLocal: ${JSON.stringify(stats)}`);
 });
