@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { testJob, type TestJob } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack } from "../support/pooled-job.ts";
 import { taskSpecFor, type TaskOutcome } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import { DONE } from "../../dist/executors/local-protocol.js";
@@ -51,13 +51,7 @@ test("a task cancelled after it ran, its outcome not sent yet, completes, and so
 });
 
 test("a task aborted after it ran is not given back to run again when its worker is then terminated", async () => {
-  let gaveBack!: (back: TestJob[]) => void;
-  const exit = new Promise<TestJob[]>((resolve) => (gaveBack = resolve));
-  const worker = new PooledWorker<TestJob>(
-    256,
-    () => undefined,
-    (_dead, back) => gaveBack(back),
-  );
+  const { worker, givenBack: exit } = workerGivingBack();
   const warm = testJob(taskSpecFor(act, ["warm"]));
   worker.run([warm]);
   assert.equal(valueOf(await warm.outcome), "warm");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import * as ct from "valence-workflows";
-import { testJob, type TestJob } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
 import { taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
@@ -134,13 +134,7 @@ test("the outcomes of a batch's short tasks come packed, and each submit still g
 });
 
 test("a task that calls process.exit() fails, and the tasks its batch ran before it are reported done, not given back", async () => {
-  let gaveBack!: (back: TestJob[]) => void;
-  const unstarted = new Promise<TestJob[]>((resolve) => (gaveBack = resolve));
-  const worker = new PooledWorker<TestJob>(
-    256,
-    () => undefined,
-    (_dead, back) => gaveBack(back),
-  );
+  const { worker, givenBack: unstarted } = workerGivingBack();
   const warm = job("ok");
   worker.run([warm]);
   assert.equal(valueOf(await warm.outcome), "ok");

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { testJob, type TestJob } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
 import { LocalExecutor, taskSpecFor } from "../../dist/executors/index.js";
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
@@ -87,13 +87,7 @@ test("a task of a queued batch can be aborted before it starts: the worker skips
 });
 
 test("a worker that dies gives back the tasks of its queued batch unstarted", async () => {
-  let exited!: (unstarted: TestJob[]) => void;
-  const exit = new Promise<TestJob[]>((resolve) => (exited = resolve));
-  const worker = new PooledWorker<TestJob>(
-    256,
-    () => undefined,
-    (_dead, unstarted) => exited(unstarted),
-  );
+  const { worker, givenBack: exit } = workerGivingBack();
   const dying = job(taskSpecFor(quit, []));
   worker.run([dying]);
   const queued = [1, 2].map(() => job(taskSpecFor(stamp, [1])));

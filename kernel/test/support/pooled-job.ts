@@ -1,7 +1,7 @@
 // Test support: a job for a PooledWorker that records what the pool reports about it — its outcome
 // (a promise) and each start it was told of.
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
-import type { Job } from "../../dist/executors/pooled-worker.js";
+import { PooledWorker, type Job } from "../../dist/executors/pooled-worker.js";
 import { specKey } from "../../dist/executors/task-runtime.js";
 import type { ElectronSpec } from "../../dist/workflow/serialize/index.js";
 
@@ -31,4 +31,16 @@ export function testJob(task: TaskSpec, inputAt?: number[]): TestJob {
     outcome,
     startedAt,
   };
+}
+
+/** A worker (256 MB) and what it gives back to run elsewhere once its thread has ended. */
+export function workerGivingBack(): { worker: PooledWorker<TestJob>; givenBack: Promise<TestJob[]> } {
+  let gaveBack!: (back: TestJob[]) => void;
+  const givenBack = new Promise<TestJob[]>((resolve) => (gaveBack = resolve));
+  const worker = new PooledWorker<TestJob>(
+    256,
+    () => undefined,
+    (_dead, back) => gaveBack(back),
+  );
+  return { worker, givenBack };
 }
