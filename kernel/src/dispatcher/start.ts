@@ -51,7 +51,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
   privateDataDir(dataDir);
   const publish = options.publish ?? true;
   const existing = publish ? readRuntimeFile(runtimeFile(dataDir)) : undefined;
-  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+  if (existing && existing.pid !== process.pid && processAlive(existing.pid, existing.startedAt)) {
     throw new Error(`a dispatcher is already running for ${dataDir}: ${existing.url} (pid ${existing.pid})`);
   }
   const set = await executorSet(options, dataDir);

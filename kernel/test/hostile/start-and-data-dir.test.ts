@@ -3,11 +3,12 @@
 // Valence made readable to everyone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
+import { processAlive, readRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
 
@@ -95,4 +96,36 @@ test("a new data directory's store and WAL are created 0600", async () => {
     await dispatcher.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test("valence start right after the dispatcher was killed with kill -9 starts a new one (its runtime file is stale)", async () => {
+  const dataDir = temporaryDir();
+  const start = (): Promise<{ code: number | null; output: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [cli, "start", "--data-dir", dataDir], { timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+  const first = await start();
+  assert.equal(first.code, 0, first.output);
+  const killed = readRuntimeFile(join(dataDir, "dispatcher.json"));
+  assert.ok(killed, "the first dispatcher published its runtime file");
+  process.kill(killed.pid, "SIGKILL");
+  // At once: the killed process may still be a zombie that init has not reaped.
+  const second = await start();
+  const running = readRuntimeFile(join(dataDir, "dispatcher.json"));
+  try {
+    assert.equal(second.code, 0, second.output);
+    assert.ok(running && running.pid !== killed.pid, "a new dispatcher published its runtime file");
+  } finally {
+    if (running && running.pid !== killed.pid) process.kill(running.pid, "SIGTERM");
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("a runtime file whose pid now belongs to a process started after it was written is not trusted", () => {
+  assert.equal(processAlive(process.pid), true);
+  assert.equal(processAlive(process.pid, Date.now()), true, "this process started before now");
+  if (existsSync("/proc/self/stat"))
+    assert.equal(processAlive(process.pid, Date.now() - 3_600_000), false, "this process started after that file");
 });

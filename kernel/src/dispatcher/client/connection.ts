@@ -172,7 +172,7 @@ export async function published(dataDir: string): Promise<Connection | undefined
   if (!info) return undefined;
   const connection = { url: info.url, token: info.token };
   // A runtime file whose process is gone is stale: whatever holds its port now is not asked.
-  if (typeof info.pid === "number" && !processAlive(info.pid)) return undefined;
+  if (typeof info.pid === "number" && !processAlive(info.pid, info.startedAt)) return undefined;
   const identity = await identify(connection);
   if (identity === "impostor") throw impostor(connection, `named by ${runtimeFile(dataDir)}`);
   return identity === "ok" ? connection : undefined;
