@@ -11,13 +11,17 @@ import { temporaryDir } from "./dispatcher.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** `count` distinct free loopback ports: each is held until all are picked, so none comes twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
+
+/** Starts of a kernel tried when another process took one of its ports between picking and binding. */
+const START_TRIES = 3;
 
 export interface Execution {
   readonly reply: Record<string, unknown>;
@@ -45,15 +49,26 @@ export class KernelClient {
   }
 
   static async start(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KernelClient> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await KernelClient.startOnce(options);
+      } catch (error) {
+        if (tries >= START_TRIES || !/Address already in use/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<KernelClient> {
     const dir = temporaryDir("valence-kernel-");
     const key = randomBytes(16).toString("hex");
-    const ports = {
-      shell_port: await freePort(),
-      control_port: await freePort(),
-      iopub_port: await freePort(),
-      stdin_port: await freePort(),
-      hb_port: await freePort(),
-    };
+    const [shell_port, control_port, iopub_port, stdin_port, hb_port] = (await freePorts(5)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ports = { shell_port, control_port, iopub_port, stdin_port, hb_port };
     const file = join(dir, "connection.json");
     writeFileSync(
       file,
@@ -81,7 +96,11 @@ export class KernelClient {
         new Promise<undefined>((resolve) => setTimeout(resolve, 500)),
       ]);
       if (info && client.published.length) break;
-      if (Date.now() > deadline) throw new Error(`kernel did not start: ${client.stderr}`);
+      const exited = child.exitCode !== null || child.signalCode !== null;
+      if (exited || Date.now() > deadline) {
+        await client.close();
+        throw new Error(`kernel did not start${exited ? " (it exited)" : ""}: ${client.stderr}`);
+      }
     }
     return client;
   }
