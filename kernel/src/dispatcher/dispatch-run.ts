@@ -78,8 +78,12 @@ export class DispatchRun implements TaskHost {
       this.restored = [];
       let firstFailure = Infinity;
       for (const record of meta.restored) {
+        if (!index.has(record.nodeId)) continue;
         const status = SETTLED[record.status];
-        if (status === undefined || !index.has(record.nodeId)) continue;
+        if (status === undefined) {
+          this.restoreUnsettled(record);
+          continue;
+        }
         const i = record.nodeId;
         if (status === COMPLETED) this.restored.push(i);
         else this.restoredEnded.push(i);
@@ -95,6 +99,37 @@ export class DispatchRun implements TaskHost {
         if (record.worker || record.queuedMs !== undefined) this.table.setPlace(i, record.worker, record.queuedMs);
       }
     }
+  }
+
+  /**
+   * A node that had not ended when the dispatcher stopped goes on where it was: the attempts before
+   * its last recorded one had failed and stay counted (its retries are not given back); that last
+   * one — in flight, waiting for a worker, or failed just before — runs again under its own number,
+   * as a task whose worker died does. The logs of one that was running say that it ran before, so a
+   * record of one attempt never hides a second run. (A start not yet committed when the process
+   * died is not known: that attempt runs again unannounced.)
+   */
+  private restoreUnsettled(record: NodeRecord): void {
+    const i = record.nodeId;
+    if (record.attempts <= 0 || !this.index.isTask(i)) return;
+    // A PENDING node's last attempt may have failed, or be one waiting for a worker that may have
+    // started it since (waiting reasons are recorded with the attempt's number): both run it again.
+    this.table.attempts[i] = record.attempts - 1;
+    if (record.status !== "RUNNING") return;
+    // A sublattice's child dispatch resumes on its own; its own nodes say what ran again.
+    if (this.index.kind(i) !== "electron") return;
+    this.env.queue.addLogs({
+      dispatchId: this.id,
+      nodeId: i,
+      attempt: record.attempts,
+      lines: [
+        {
+          stream: "stderr",
+          text: `[valence] attempt ${record.attempts} was running when the dispatcher stopped; it runs again\n`,
+          at: Date.now(),
+        },
+      ],
+    });
   }
 
   get suspended(): boolean {

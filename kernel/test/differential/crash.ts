@@ -4,19 +4,19 @@
 //
 // What a crash may change, and so what is checked instead of check.ts's exact log:
 //   - Statuses, attempts, outputs, the dispatch's status, result and error: exactly the model's. A
-//     task that had not ended (completed, or failed for good) when the dispatcher died starts over at
-//     attempt 1 when the dispatch resumes: the attempts it made before (failed ones, the one in
-//     flight) are forgotten. A task whose worker died runs the attempt it was in again elsewhere, with
-//     the same number. Either way attempt k behaves as planned, so planned failures by attempt give
-//     the model's outcome wherever the kill lands. Stalls are left out (each costs a timeout, again
-//     after a restart).
+//     task that had not ended (completed, or failed for good) when the dispatcher died goes on where
+//     the store has it: attempts that failed before its last recorded one stay failed, and that last
+//     one (in flight, waiting, or just failed) runs again under its own number. A task whose worker died
+//     runs the attempt it was in again elsewhere, with the same number. Either way attempt k behaves
+//     as planned, so planned failures by attempt give the model's outcome wherever the kill lands.
+//     Stalls are left out (each costs a timeout, again after a restart).
 //   - The log: a task that had ended before the kill (in the snapshot taken just before it) never
 //     starts again: its starts are 1…attempts once each, and it succeeded once if it completed. Any
 //     other task the model runs started each of its attempts 1…attempts at least once and at most
-//     twice; after a dispatcher crash the repeats are a prefix (the attempts it made before the kill),
-//     after a worker crash one attempt at most (the one in flight). One the model completes succeeded
-//     in its last attempt, once, or twice when its success came too late to be recorded; one the
-//     model fails never succeeded; one the model never runs never started.
+//     twice; the repeats are consecutive attempts (those whose outcomes the kill lost), never one
+//     the snapshot shows ended; after a worker crash one attempt at most (the one in flight). One the
+//     model completes succeeded in its last attempt, once, or twice when its success came too late to
+//     be recorded; one the model fails never succeeded; one the model never runs never started.
 import fc from "fast-check";
 import * as ct from "valence-workflows";
 import { campaignRuns, campaignSeed } from "./campaign.ts";
@@ -106,6 +106,8 @@ export async function reachKillPoint(dispatchId: string, nodes: readonly number[
 export interface Snapshot {
   /** Task ids (the ids in the log) of the electron calls that had ended: COMPLETED or FAILED. */
   readonly ended: ReadonlySet<number>;
+  /** Per task id of a top-level call still going: how many of its attempts had surely ended (failed). */
+  readonly attemptsEnded: ReadonlyMap<number, number>;
   /** How many of them COMPLETED. */
   readonly completed: number;
   /** Task nodes RUNNING (top level and in child dispatches). */
@@ -119,10 +121,14 @@ export async function snapshot(dispatchId: string, plan: Plan, nodes: readonly n
   const result = await ct.getResult(dispatchId);
   const states = new Map(result.nodes.map((n) => [n.id, n.status]));
   const ended = new Set<number>();
+  const attemptsEnded = new Map<number, number>();
   let completed = 0;
   let running = 0;
+  const byId = new Map(result.nodes.map((n) => [n.id, n]));
   plan.tasks.forEach((task, i) => {
     const status = states.get(nodes[i]!);
+    const attempts = byId.get(nodes[i]!)?.attempts ?? 0;
+    if ((status === "PENDING" || status === "RUNNING") && !task.sub && attempts > 0) attemptsEnded.set(i, attempts - 1); // the last one may be in flight, or waiting for a worker
     if (status === "RUNNING") running++;
     if (status === "COMPLETED") completed++;
     // A sublattice logs nothing itself: its child dispatch's tasks are read below.
@@ -147,7 +153,7 @@ export async function snapshot(dispatchId: string, plan: Plan, nodes: readonly n
       }
     }
   }
-  return { ended, completed, running, finished: FINAL_STATUSES.includes(result.status) };
+  return { ended, attemptsEnded, completed, running, finished: FINAL_STATUSES.includes(result.status) };
 }
 
 /** One electron call of a plan as the model has it: its task id, whether it runs, its attempts. */
@@ -206,8 +212,14 @@ export function crashEffectProblems(
     const repeated = counts.filter((c) => c === 2).length;
     if (starts.some((s) => s < 1 || s > call.attempts) || counts.some((c) => c < 1 || c > 2)) {
       problems.push(`${at}: ${shown}; the model has attempts ${JSON.stringify(attempts)}, each once or twice`);
-    } else if (crashed === "dispatcher" && counts.some((c, k) => k > 0 && c > counts[k - 1]!)) {
-      problems.push(`${at}: ${shown}; after a dispatcher crash only the attempts before it repeat`);
+    } else if (crashed === "dispatcher" && counts.slice(0, before.attemptsEnded.get(call.id) ?? 0).includes(2)) {
+      problems.push(
+        `${at}: ${shown}; ${before.attemptsEnded.get(call.id)} attempts had ended before the kill, and one ran again`,
+      );
+    } else if (crashed === "dispatcher" && !consecutive(counts)) {
+      problems.push(
+        `${at}: ${shown}; after a dispatcher crash only consecutive attempts (whose outcomes it lost) repeat`,
+      );
     } else if (crashed === "worker" && repeated > 1) {
       problems.push(`${at}: ${shown}; after a worker crash only the attempt in flight repeats`);
     }
@@ -218,6 +230,12 @@ export function crashEffectProblems(
     if (!doneOk) problems.push(`${at}: ${shown}; the model says it succeeds in attempts ${JSON.stringify(succeeded)}`);
   }
   return problems;
+}
+
+/** Whether the attempts that ran twice (count 2) are consecutive ones. */
+function consecutive(counts: readonly number[]): boolean {
+  const first = counts.indexOf(2);
+  return first < 0 || counts.slice(first, counts.lastIndexOf(2) + 1).every((c) => c === 2);
 }
 
 /** How the kills landed, for the test's diagnostic. */
