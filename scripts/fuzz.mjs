@@ -1,4 +1,4 @@
-// `npm run fuzz -- [--executor inline|local|bullmq|crash|reuse|runLocal] [--runs N] [--seed S] [--parallel K]`: a long
+// `npm run fuzz -- [--executor inline|local|bullmq|plugin|crash|reuse|runLocal] [--runs N] [--seed S] [--parallel K]`: a long
 // differential campaign (kernel/test/differential): N random lattices per executor (default 1,000)
 // compared with the reference model, with progress (K plans dispatched at once; default: the test's);
 // a failure prints its seed and the smallest plans.
