@@ -47,6 +47,8 @@ export interface CampaignStats {
   observed: number;
   version1: number;
   statuses: Record<string, number>;
+  /** Runs that disagreed with the model (the first, and those tried while shrinking it). */
+  disagreed: number;
 }
 
 /** The seed of a campaign: VALENCE_FUZZ_SEED if set, else a new one (printed, to replay a failure). */
@@ -66,8 +68,9 @@ export function campaignTimeout(ms: number): number {
 }
 
 /** In a long campaign, a progress line every 30 s (`npm test` stays quiet). */
-function progress(executor: string, runs: number): (stats: CampaignStats) => void {
+function progress(executor: string, runs: number, seed: number): (stats: CampaignStats) => void {
   if (!process.env.VALENCE_FUZZ_RUNS) return () => undefined;
+  process.stderr.write(`fuzz ${executor}: ${runs} plans, seed ${seed}\n`);
   const started = Date.now();
   let last = started;
   return (stats) => {
@@ -75,8 +78,9 @@ function progress(executor: string, runs: number): (stats: CampaignStats) => voi
     if (now - last < 30_000 && stats.runs !== runs) return;
     last = now;
     const rate = (stats.runs / ((now - started) / 1000)).toFixed(1);
+    const disagreed = stats.disagreed ? `, ${stats.disagreed} disagree (shrinking)` : " agree";
     process.stderr.write(
-      `fuzz ${executor}: ${stats.runs}/${runs} agree (${rate}/s) ${JSON.stringify(stats.statuses)}\n`,
+      `fuzz ${executor}: ${stats.runs}/${runs}${disagreed} (${rate}/s) ${JSON.stringify(stats.statuses)}\n`,
     );
   };
 }
@@ -152,10 +156,11 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
     observed: 0,
     version1: 0,
     statuses: {},
+    disagreed: 0,
   };
   const cancelShare = options.cancelShare ?? 0.1;
   const nodeCancelShare = options.nodeCancelShare ?? 0.1;
-  const progressed = progress(executor, runs);
+  const progressed = progress(executor, runs, seed);
   // Shrinking reruns the property many times; a disagreement that needs the state earlier runs left
   // (a warm worker) may not come back. After this many tries the smallest plans found so far are shown.
   let shrinkBudget = SHRINK_RUNS;
@@ -198,6 +203,12 @@ export async function campaign(executor: string, options: CampaignOptions): Prom
       stats.statuses[report.status] = (stats.statuses[report.status] ?? 0) + 1;
       progressed(stats);
       if (!report.problems.length) return undefined;
+      // A long campaign shows its first disagreement at once: shrinking it can take a long while.
+      if (!stats.disagreed++ && process.env.VALENCE_FUZZ_RUNS) {
+        process.stderr.write(
+          `fuzz ${executor}: disagreement (seed ${seed}): ${report.problems.join("; ")}\n  plan: ${JSON.stringify(plan)}\n`,
+        );
+      }
       return (
         `dispatch ${report.dispatchId} on ${executor} (${describePlan(plan)}` +
         `${cancel === undefined ? "" : `, ${describeCancel(cancel)}`}` +
