@@ -1,4 +1,4 @@
-// The BullMQ executor's targets (DESIGN.md): the latency each dependent step adds (a chain of no-op
+// The BullMQ executor's targets (README, Development): the latency each dependent step adds (a chain of no-op
 // tasks) and the wall time of a 1k fan-out + fan-in, on two real `valence worker` processes against
 // a real redis-server on a free loopback port, through a dispatcher in this process (SQLite in a temp
 // dir; lattices dispatched over its HTTP API like a user's). Warm-up first, then the median of a few

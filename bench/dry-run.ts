@@ -1,5 +1,5 @@
 // Dry-run cost: time to build the graph of a lattice with N electrons (the seed's prepare → process
-// pairs), the figure behind DESIGN.md's "10,000-electron lattice ≤ 100 ms".
+// pairs), the figure behind the target "10,000-electron lattice ≤ 100 ms" (README, Development).
 import * as ct from "valence-workflows";
 
 const prepare = ct.electron(function prepareData(): number {

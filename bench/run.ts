@@ -1,4 +1,4 @@
-// `npm run bench`: the figures DESIGN.md sets targets for, measured on this machine now, with the
+// `npm run bench`: the figures Valence sets targets for (README, Development), measured on this machine now, with the
 // peers (Dask distributed) run beside us in the same invocation so ratios compare like with like.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,7 @@ rows.push([
 
 const FAN = 10_000;
 const CHAIN = 1_000;
-/** The BullMQ executor's shapes (DESIGN.md targets), run on Dask too. */
+/** The BullMQ executor's shapes (targets in the README), run on Dask too. */
 const BULLMQ_FAN = 1_000;
 const BULLMQ_CHAIN = 200;
 const BULLMQ_RUNS = 5;
