@@ -1,6 +1,7 @@
 // Lint rules for the whole workspace. Beyond typescript-eslint's recommended set, the import
-// restrictions below hold the architecture: workflow/ is pure and imports no other
-// layer; executors/ see only workflow/; nothing imports the CLI.
+// restrictions below hold the architecture (ARCHITECTURE.md, "Which way imports point"): workflow/
+// is pure and imports no other layer; executors/ see only workflow/; nothing imports the CLI; the
+// extension is browser code. Import cycles are refused by dependency-cruiser (.dependency-cruiser.cjs).
 import tseslint from "typescript-eslint";
 
 const layer = (patterns, message) => ({
@@ -22,22 +23,35 @@ export default tseslint.config(
     files: ["kernel/src/workflow/**/*.ts"],
     rules: layer(
       ["**/dispatcher/**", "**/executors/**", "**/cli/**", "**/notebook/**", "**/loader/**"],
-      "workflow/ is the pure model: it imports no other layer.",
+      "workflow/ is the pure model: it imports no other layer (ARCHITECTURE.md).",
     ),
   },
   {
     files: ["kernel/src/dispatcher/**/*.ts"],
-    rules: layer(["**/cli/**", "**/notebook/**"], "Only the CLI and the notebook sit on top; nothing imports them."),
+    rules: layer(
+      ["**/cli/**", "**/notebook/**"],
+      "Only the CLI and the notebook sit on top; nothing imports them (ARCHITECTURE.md).",
+    ),
   },
   {
     files: ["kernel/src/executors/**/*.ts"],
-    rules: layer(["**/dispatcher/**", "**/cli/**", "**/notebook/**"], "Executors see only workflow/."),
+    rules: layer(
+      ["**/dispatcher/**", "**/cli/**", "**/notebook/**"],
+      "Executors see only workflow/ (ARCHITECTURE.md).",
+    ),
   },
   {
     files: ["kernel/src/instrument/**/*.ts"],
     rules: layer(
       ["**/workflow/**", "**/dispatcher/**", "**/executors/**", "**/cli/**", "**/notebook/**"],
-      "instrument/ is a compile-time leaf: it depends only on the parser.",
+      "instrument/ is a compile-time leaf: it depends only on the parser (ARCHITECTURE.md).",
+    ),
+  },
+  {
+    files: ["extension/src/**/*.ts"],
+    rules: layer(
+      ["**/kernel/**", "valence-workflows", "valence-workflows/**", "node:*"],
+      "extension/ is browser code: it imports neither the kernel nor Node's modules; shared shapes come from schema/ (ARCHITECTURE.md).",
     ),
   },
   {

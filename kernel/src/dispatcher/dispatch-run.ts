@@ -348,7 +348,7 @@ export class DispatchRun implements TaskHost {
     }
     this.outputs.clear();
     this.tasks.clear();
-    this.env.queue.onCommitted(() => this.env.finished(this));
+    this.env.queue.onCommitted(() => this.env.finished(this.id));
   }
 
   private resolve(output: TransportOutput): unknown {

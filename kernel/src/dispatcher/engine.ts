@@ -22,7 +22,7 @@ import { nodeState, previewsById, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
 import { encode, toBase64 } from "./values";
 import { WriteQueue } from "./write-queue";
-import { graphText, newNodeRows } from "./new-dispatch";
+import { graphText, newNodeRows, type NewDispatchRequest } from "./new-dispatch";
 import { asColumns, type TransportGraphV1 } from "./transport-v1";
 import { DispatchRejected, validateGraph } from "./validate-dispatch";
 
@@ -34,20 +34,6 @@ export class UnknownDispatch extends Error {
   constructor(readonly dispatchId: string) {
     super(`no dispatch with id "${dispatchId}"`);
   }
-}
-
-export interface NewDispatchRequest {
-  readonly graph: TransportGraph | TransportGraphV1;
-  readonly lattice: unknown;
-  readonly inputs: Uint8Array;
-  readonly parentId?: string;
-  readonly parentNode?: number;
-  /** Take stored outputs from this dispatch for nodes whose code and inputs are unchanged. */
-  readonly reuseFrom?: string;
-  /** Volume name: every task sees `<data dir>/volumes/<name>` as `taskContext().volume.path`. */
-  readonly volume?: string;
-  /** The request's JSON text as received, `graph` one of its members: stored instead of serializing the graph again. */
-  readonly text?: string;
 }
 
 type Subscriber = (message: ServerMessage) => void;
@@ -274,11 +260,11 @@ export class Engine {
         contentKeys: (dispatchId) => this.store.contentKeys(dispatchId),
         runSublattice: (parentNode, electron, args, signal) =>
           this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal, meta.reuseFrom),
-        finished: (finished) => {
-          this.runs.delete(finished.id);
-          this.subscribers.delete(finished.id);
-          for (const resolve of this.finishedWaiters.get(finished.id) ?? []) resolve();
-          this.finishedWaiters.delete(finished.id);
+        finished: (dispatchId) => {
+          this.runs.delete(dispatchId);
+          this.subscribers.delete(dispatchId);
+          for (const resolve of this.finishedWaiters.get(dispatchId) ?? []) resolve();
+          this.finishedWaiters.delete(dispatchId);
         },
       },
       meta,

@@ -1,8 +1,24 @@
 // How a new dispatch is stored (Engine.submit): its graph as text — the request's own text when the
 // graph is nearly all of it — and its nodes as created, for the store's node list.
 import type { NodeKind } from "@valence/schema";
-import type { NewDispatchRequest } from "./engine";
+import type { TransportGraph } from "../workflow/transport";
 import type { GraphIndex } from "./graph-index";
+import type { TransportGraphV1 } from "./transport-v1";
+
+/** A dispatch as Engine.submit takes it (from the HTTP API, a redispatch, or a sublattice). */
+export interface NewDispatchRequest {
+  readonly graph: TransportGraph | TransportGraphV1;
+  readonly lattice: unknown;
+  readonly inputs: Uint8Array;
+  readonly parentId?: string;
+  readonly parentNode?: number;
+  /** Take stored outputs from this dispatch for nodes whose code and inputs are unchanged. */
+  readonly reuseFrom?: string;
+  /** Volume name: every task sees `<data dir>/volumes/<name>` as `taskContext().volume.path`. */
+  readonly volume?: string;
+  /** The request's JSON text as received, `graph` one of its members: stored instead of serializing the graph again. */
+  readonly text?: string;
+}
 
 /**
  * How the graph is stored: the request's text as received when the graph is nearly all of it (a

@@ -1,7 +1,17 @@
 // Runs announce themselves here so a front end that did not start them can still show them: the
 // `valence run` CLI draws a progress bar for every run a user's script starts.
-import type { NodeKind } from "@valence/schema";
-import type { NodeUpdate } from "./run-local";
+import type { NodeKind, Status } from "@valence/schema";
+
+/** One node's change in a run (runLocal's onNodeUpdate, and run events). */
+export interface NodeUpdate {
+  readonly node: number;
+  readonly name: string;
+  readonly status: Status;
+  readonly attempt?: number;
+  readonly error?: unknown;
+  /** Why it has not started yet, while its executor holds it (no worker can take it). */
+  readonly waiting?: string;
+}
 
 /** What a run event says about the graph: a built Graph, or the transport graph of a dispatch. */
 export interface RunGraph {

@@ -10,17 +10,9 @@ import { runInTaskContext } from "../workflow/task-context";
 import type { Status } from "@valence/schema";
 import { Scheduler } from "./scheduler";
 import { attemptElectron, callArguments, resolveHelperNode } from "./node-runner";
-import { emitRunEvent } from "./run-events";
+import { emitRunEvent, type NodeUpdate } from "./run-events";
 
-export interface NodeUpdate {
-  readonly node: number;
-  readonly name: string;
-  readonly status: Status;
-  readonly attempt?: number;
-  readonly error?: unknown;
-  /** Why it has not started yet, while its executor holds it (no worker can take it). */
-  readonly waiting?: string;
-}
+export type { NodeUpdate };
 
 export interface RunLocalOptions {
   /** Called as each node starts, retries, completes, fails or is cancelled. */

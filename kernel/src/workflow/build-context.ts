@@ -1,10 +1,10 @@
 // The dry run in progress: electron calls made while a lattice body runs record nodes into the
 // innermost build on this stack. Builds are synchronous, so a stack is all the state there is.
-import type { Graph } from "./graph";
+import type { GraphBuilder } from "./graph-parts";
 
 export class BuildContext {
   private open = true;
-  constructor(readonly graph: Graph) {}
+  constructor(readonly graph: GraphBuilder) {}
 
   get isOpen(): boolean {
     return this.open;

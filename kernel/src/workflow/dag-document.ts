@@ -1,11 +1,11 @@
 // Graph → the JSON document of schema/dag.schema.json: what the kernel shows and the extension draws.
 // Values appear only as previews; hooks only by name.
 import type { DagDocument, DagNode, ElectronOptionsDocument } from "@valence/schema";
-import type { Graph, GraphNode } from "./graph";
+import type { GraphFacts, GraphNode } from "./graph-parts";
 import { hookList, type ElectronOptions } from "./options";
 import { previewValue } from "./preview";
 
-export function toDagDocument(graph: Graph): DagDocument {
+export function toDagDocument(graph: GraphFacts): DagDocument {
   return {
     version: 1,
     lattice: { name: graph.latticeName, inputs: graph.inputs.map(previewValue) },

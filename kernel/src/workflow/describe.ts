@@ -1,7 +1,7 @@
 // The text/plain face of a graph: one readable paragraph, for terminals, logs and plain notebooks.
-import type { Graph } from "./graph";
+import type { GraphFacts } from "./graph-parts";
 
-export function describeGraph(graph: Graph): string {
+export function describeGraph(graph: GraphFacts): string {
   const electrons = new Map<string, number>();
   let helpers = 0;
   for (const node of graph.nodes) {

@@ -1,51 +1,22 @@
 // The transport graph a lattice's dry run produces, in memory: nodes hold live values (parameters)
 // and definitions (electrons), so the graph can be run in process or serialized for a dispatcher.
 // Ids are dense integers in creation order, so the same lattice and inputs give the same graph.
-import { DAG_MIME_TYPE, type DagDocument, type NodeKind, type OutputStructure } from "@valence/schema";
-import type { ElectronDefinition, LatticeDefinition } from "./definition";
-import type { ElectronOptions } from "./options";
+import { DAG_MIME_TYPE, type DagDocument, type OutputStructure } from "@valence/schema";
+import type { LatticeDefinition } from "./definition";
 import { WorkflowError } from "./errors";
 import { toDagDocument } from "./dag-document";
 import { describeGraph } from "./describe";
 import { outputStructure } from "./output";
+import type { GraphBuilder, GraphEdge, GraphFacts, GraphNode, NodeInputs } from "./graph-parts";
 import type { Resolved } from "./types";
 
-export interface GraphNode {
-  readonly id: number;
-  readonly kind: NodeKind;
-  readonly name: string;
-  /** electron and sublattice nodes: what runs. */
-  readonly electron?: ElectronDefinition;
-  /** electron and sublattice nodes: the electron's options with the lattice's defaults applied. */
-  readonly options?: ElectronOptions;
-  /** parameter nodes: the literal value. */
-  readonly value?: unknown;
-  /** getitem / getattr nodes: the index or property name. */
-  readonly key?: string | number;
-}
-
-export interface GraphEdge {
-  readonly source: number;
-  readonly target: number;
-  /** data: the source's output feeds the target; wait: ordering only. */
-  readonly kind: "data" | "wait";
-  /** Argument position (electrons) or element index (list nodes). */
-  readonly position?: number;
-  /** Property name (dict nodes). */
-  readonly key?: string;
-}
-
-/** Where a node's inputs come from, in the order execution passes them. */
-export interface NodeInputs {
-  readonly data: GraphEdge[];
-  readonly waitFor: number[];
-}
+export type { GraphEdge, GraphNode, NodeInputs };
 
 /**
  * A lattice's dry-run graph. `R` is the type of the lattice's result (the return structure with its
  * futures replaced by outputs).
  */
-export class Graph<R = unknown> {
+export class Graph<R = unknown> implements GraphBuilder, GraphFacts {
   readonly nodes: GraphNode[] = [];
   readonly edges: GraphEdge[] = [];
   /** What the lattice body returned: plain values, arrays and objects with futures inside. */

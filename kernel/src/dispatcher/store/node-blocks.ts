@@ -6,9 +6,8 @@
 // newer than an earlier one.
 import type { NodeKind, ValuePreview, WorkerInfo } from "@valence/schema";
 import { Interner } from "../../workflow/interner";
-import type { NodeList } from "./node-list";
 import type { NodeRecord } from "./records";
-import type { NodeRowUpdate } from "./store-writer";
+import type { BlockRow, NodeRowUpdate } from "./rows";
 
 /** Numbers per node in `numbers`: attempts, started and ended at, queued ms (NaN: none), reused (0/1),
  * preview and worker (indexes into the texts' tables, -1: none), and where its output ends in `outputs`. */
@@ -20,14 +19,6 @@ interface Texts {
   readonly previews: readonly string[];
   readonly workers: readonly string[];
   readonly keys: ReadonlyArray<string | null>;
-}
-
-/** A stored block's columns, as `node_blocks` holds them. */
-export interface BlockRow {
-  readonly node_ids: Uint8Array;
-  readonly numbers: Uint8Array;
-  readonly outputs: Uint8Array;
-  readonly texts: string;
 }
 
 /**
@@ -263,15 +254,21 @@ interface BlockStatements {
   readonly getNodeBlock: { get(blockId: number): BlockRow | undefined };
 }
 
+/** What keeps a dispatch's block index (a NodeList): its node count, and the index once made. */
+export interface BlockHolder {
+  readonly size: number;
+  blocks: BlockIndex | undefined;
+}
+
 /** The dispatch's block index, read from the store on first use (`list` is the dispatch's node list). */
-export function blockIndexOf(list: NodeList, dispatchId: string, st: BlockStatements): BlockIndex {
+export function blockIndexOf(list: BlockHolder, dispatchId: string, st: BlockStatements): BlockIndex {
   return (list.blocks ??= new BlockIndex(list.size, st.nodeBlockIds.iterate(dispatchId), (id) =>
     st.getNodeBlock.get(id),
   ));
 }
 
 /** A new dispatch's index: it has no blocks yet. */
-export function emptyBlockIndex(list: NodeList, st: BlockStatements): BlockIndex {
+export function emptyBlockIndex(list: BlockHolder, st: BlockStatements): BlockIndex {
   return (list.blocks = new BlockIndex(list.size, [], (id) => st.getNodeBlock.get(id)));
 }
 

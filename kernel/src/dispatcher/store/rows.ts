@@ -93,3 +93,34 @@ export function nodeRecord(row: NodeRow): NodeRecord {
 export function logLine(row: LogRow): StoredLogLine {
   return { nodeId: row.node_id, attempt: row.attempt, stream: row.stream, text: row.text, at: row.at };
 }
+
+/** What a commit writes of one node (StoreWriter): its whole state, or what changed. */
+export interface NodeRowUpdate {
+  status: Status;
+  attempts: number;
+  /** NaN when unset: keeps the stored value. */
+  startedAt: number;
+  endedAt: number;
+  /** Absent clears a stored error. */
+  error: TaskError | undefined;
+  /** A new output replaces the stored one; undefined keeps it. */
+  output: Uint8Array | undefined;
+  /** The output's preview as JSON text, or undefined to keep the stored one. */
+  outputPreview: string | undefined;
+  reused: boolean | undefined;
+  cacheKey: string | undefined;
+  /** The electron has `cache: true`: its key is indexed for lookups from any dispatch. */
+  sharedKey: boolean;
+  /** The worker of the last attempt as JSON text ({host, pid, id}); like `error`, absent clears it. */
+  worker: string | undefined;
+  /** Like `error`, absent clears it. */
+  queuedMs: number | undefined;
+}
+
+/** A stored block's columns, as `node_blocks` holds them. */
+export interface BlockRow {
+  readonly node_ids: Uint8Array;
+  readonly numbers: Uint8Array;
+  readonly outputs: Uint8Array;
+  readonly texts: string;
+}

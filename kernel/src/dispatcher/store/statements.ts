@@ -1,8 +1,7 @@
 // The SQL the store runs, in one place: every statement prepared once at open, typed by the row it
 // returns. Column lists and row conversions are in rows.ts.
 import type { Database as DB, Statement } from "better-sqlite3";
-import type { BlockRow } from "./node-blocks";
-import { DISPATCH_COLUMNS, NODE_COLUMNS, type DispatchRow, type LogRow, type NodeRow } from "./rows";
+import { DISPATCH_COLUMNS, NODE_COLUMNS, type BlockRow, type DispatchRow, type LogRow, type NodeRow } from "./rows";
 
 export type Statements = ReturnType<typeof prepareStatements>;
 /** A prepared statement taking positional parameters and returning `Row`s. */

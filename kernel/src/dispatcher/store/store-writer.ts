@@ -1,35 +1,15 @@
 // The store's write side, used only inside one of its transactions (Store.apply, Store.transaction):
 // new dispatches with their nodes, dispatch and node updates, event blocks and log lines.
-import type { Status } from "@valence/schema";
-import type { TaskError } from "../../executors/executor";
 import { BlockBuilder, blockable, blockIndexOf, emptyBlockIndex } from "./node-blocks";
 import { NodeList, type NodeLists } from "./node-list";
 import { writeOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch } from "./records";
+import type { NodeRowUpdate } from "./rows";
 import type { Statements } from "./statements";
 
+export type { NodeRowUpdate };
+
 /** A node's whole state as one row update (see `StoreWriter.node`). */
-export interface NodeRowUpdate {
-  status: Status;
-  attempts: number;
-  /** NaN when unset: keeps the stored value. */
-  startedAt: number;
-  endedAt: number;
-  /** Absent clears a stored error. */
-  error: TaskError | undefined;
-  /** A new output replaces the stored one; undefined keeps it. */
-  output: Uint8Array | undefined;
-  /** The output's preview as JSON text, or undefined to keep the stored one. */
-  outputPreview: string | undefined;
-  reused: boolean | undefined;
-  cacheKey: string | undefined;
-  /** The electron has `cache: true`: its key is indexed for lookups from any dispatch. */
-  sharedKey: boolean;
-  /** The worker of the last attempt as JSON text ({host, pid, id}); like `error`, absent clears it. */
-  worker: string | undefined;
-  /** Like `error`, absent clears it. */
-  queuedMs: number | undefined;
-}
 
 export class StoreWriter {
   /** Last sequence number written per dispatch in the current transaction (saves a query per block). */

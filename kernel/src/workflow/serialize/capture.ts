@@ -2,17 +2,9 @@
 // variables at run time, so Valence's loader (and the notebook kernel) rewrite each function that
 // has any into `__valence_capture__(fn, { name: () => name, … }, imports)`; the serializer reads
 // the record back. The registry lives on globalThis so every loaded copy of valence shares it.
-import { installModuleGlobals } from "./modules";
+import { installModuleGlobals, type ImportReference } from "./modules";
 
-/** How an imported binding travels: by module specifier and export name, never by value. */
-export interface ImportReference {
-  readonly specifier: string;
-  /**
-   * "default", "*" (namespace), a named export, "=" for `const x = require(specifier)`, or "=*" and
-   * "=default" for TypeScript's CommonJS interop (`__importStar(require(s))`, `__importDefault(…)`).
-   */
-  readonly export: string;
-}
+export type { ImportReference };
 
 export interface Capture {
   /** One thunk per free variable, so a variable still in its temporal dead zone fails alone. */

@@ -7,7 +7,16 @@ import { builtinModules, createRequire } from "node:module";
 import { join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { types } from "node:util";
-import type { ImportReference } from "./capture";
+
+/** How an imported binding travels: by module specifier and export name, never by value. */
+export interface ImportReference {
+  readonly specifier: string;
+  /**
+   * "default", "*" (namespace), a named export, "=" for `const x = require(specifier)`, or "=*" and
+   * "=default" for TypeScript's CommonJS interop (`__importStar(require(s))`, `__importDefault(…)`).
+   */
+  readonly export: string;
+}
 
 type Thunks = Readonly<Record<string, () => unknown>>;
 type References = Readonly<Record<string, ImportReference>>;
