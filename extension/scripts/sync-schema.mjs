@@ -1,6 +1,6 @@
 // Copies what the extension shares with the repository into the package, where the builder reaches
 // it: the DAG and protocol contracts from schema/ (generated types, the JSON Schema whose enums the renderer
-// checks) into src/schema/, and the CSS from style/ into style/. Copies are build artefacts
+// checks, the display rules the kernel's drawing shares) into src/schema/, and the CSS from style/ into style/. Copies are build artefacts
 // (gitignored); run before tsc.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +13,7 @@ const FILES = [
   ["src/dag.generated.ts", "dag.generated.ts"],
   ["src/protocol.generated.ts", "protocol.generated.ts"],
   ["dag.schema.json", "dag.schema.json"],
+  ["src/display.ts", "display.ts"],
 ];
 
 const styleSource = join(extension, "..", "style");

@@ -1,34 +1,10 @@
-// What each node shows: a short label and a tooltip, by node kind (see NodeKind in the schema).
+// What each node shows: a short label (the rules the kernel's drawing shares, schema/src/display.ts)
+// and a tooltip, by node kind (see NodeKind in the schema).
 import type { DagNode } from "./schema/dag.generated";
+import { fullLabel, nodeLabel } from "./schema/display";
 import type { GroupCounts } from "./shape";
 
-/** Longest label drawn in full; longer ones end in an ellipsis (the tooltip has the whole text). */
-export const MAX_LABEL_CHARS = 28;
-
-const truncate = (text: string): string =>
-  text.length <= MAX_LABEL_CHARS ? text : `${text.slice(0, MAX_LABEL_CHARS - 1)}…`;
-
-function fullLabel(node: DagNode): string {
-  switch (node.kind) {
-    case "parameter":
-      return node.value?.preview ?? node.name;
-    case "getitem":
-      return `[${node.key ?? "?"}]`;
-    case "getattr":
-      return `.${node.key ?? "?"}`;
-    case "list":
-      return "[ … ]";
-    case "dict":
-      return "{ … }";
-    case "electron":
-    case "sublattice":
-      return node.name;
-  }
-}
-
-export function nodeLabel(node: DagNode): string {
-  return truncate(fullLabel(node));
-}
+export { nodeLabel };
 
 /** "1.24 s", "320 ms", "2 min 5 s". */
 export function formatDuration(ms: number): string {

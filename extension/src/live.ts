@@ -3,6 +3,7 @@
 // resubscribes after the last sequence number seen, so nothing is missed or applied twice.
 import type { DispatchSummary, NodeState, ServerMessage, UpdateMessage } from "./schema/protocol.generated";
 import type { DispatcherLink } from "./link";
+import { isFinal } from "./schema/display";
 
 /**
  * waiting: no kernel has said where the dispatcher is yet; live: subscribed; reconnecting: the
@@ -18,8 +19,7 @@ export interface LiveListener {
   state(state: LiveState, detail?: string): void;
 }
 
-const FINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
-export const isFinal = (status: string): boolean => FINAL.has(status);
+export { isFinal };
 
 /** Backoff between reconnects: 250 ms doubling to 10 s, with jitter so tabs do not stampede. */
 const backoffMs = (attempt: number): number => Math.min(250 * 2 ** attempt, 10_000) * (0.8 + Math.random() * 0.4);

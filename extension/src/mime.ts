@@ -1,2 +1,2 @@
-/** The MIME type of a lattice's DAG in notebook outputs (see schema/dag.schema.json). */
-export const DAG_MIME_TYPE = "application/vnd.valence.dag+json";
+// The MIME type of a lattice's DAG in notebook outputs: one definition, in schema/src/display.ts.
+export { DAG_MIME_TYPE } from "./schema/display";

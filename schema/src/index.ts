@@ -1,5 +1,5 @@
 // Valence's contracts, shared by the kernel (Node) and the extension (browser): the JSON Schemas and
-// the TypeScript types generated from them. Nothing here does I/O.
+// the TypeScript types generated from them, and the display rules (display.ts). Nothing here does I/O.
 import dagSchema from "../dag.schema.json";
 import protocolSchema from "../protocol.schema.json";
 import configSchema from "../config.schema.json";
@@ -42,7 +42,6 @@ export type {
 } from "./protocol.generated";
 export type { ValenceConfig, ExecutorEntry, LocalExecutorConfig, InlineExecutorConfig } from "./config.generated";
 
-/** The MIME type of a lattice's DAG in a notebook output. */
-export const DAG_MIME_TYPE = "application/vnd.valence.dag+json";
+export { DAG_MIME_TYPE, FINAL_STATUSES, MAX_LABEL_CHARS, fullLabel, isFinal, nodeLabel } from "./display";
 
 export { dagSchema, protocolSchema, configSchema };

@@ -2,7 +2,7 @@
 // the JupyterLab extension is absent. Self-contained: presentation attributes only (no <style>, which
 // would leak into the page when a notebook inlines the SVG), ids prefixed per drawing, fonts generic,
 // drawn on its own light card so it reads on white and dark pages alike.
-import type { DagDocument, DagNode, NodeKind, Status } from "@valence/schema";
+import { nodeLabel, type DagDocument, type DagNode, type NodeKind, type Status } from "@valence/schema";
 import { estimateTextWidth, layoutDag, type Direction, type Point, type PositionedNode } from "./dag-layout";
 
 export interface DagSvgOptions {
@@ -145,24 +145,6 @@ type Family = "task" | "parameter" | "helper";
 function family(kind: NodeKind): Family {
   if (kind === "parameter") return "parameter";
   return kind === "list" || kind === "dict" || kind === "getitem" || kind === "getattr" ? "helper" : "task";
-}
-
-/** The text inside a node: electron names, a parameter's value, or code-like helper labels. */
-function nodeLabel(node: DagNode): string {
-  switch (node.kind) {
-    case "parameter":
-      return truncate(oneLine(node.value?.preview ?? node.name), 24);
-    case "list":
-      return "[ ]";
-    case "dict":
-      return "{ }";
-    case "getitem":
-      return truncate(`[${oneLine(String(node.key ?? "?"))}]`, 20);
-    case "getattr":
-      return truncate(`.${oneLine(String(node.key ?? "?"))}`, 20);
-    default:
-      return truncate(oneLine(node.name), 32);
-  }
 }
 
 const TASK_FONT = 13;

@@ -3,6 +3,7 @@
 import { inspect } from "node:util";
 import {
   DAG_MIME_TYPE,
+  isFinal,
   type ColumnarDispatchDetail,
   type DagDocument,
   type DispatchDetail,
@@ -35,11 +36,7 @@ export interface NodeResult {
   readonly waiting?: string;
 }
 
-const FINAL: ReadonlySet<Status> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
-
-export function isFinal(status: Status): boolean {
-  return FINAL.has(status);
-}
+export { isFinal };
 
 export class Result<R = unknown> {
   readonly dispatchId: string;
