@@ -14,6 +14,12 @@ export class CommTargets {
 
   constructor(private readonly publish: (message: JupyterMessage<unknown>) => Promise<void>) {}
 
+  /** Whether a JupyterLab extension is attached: it follows dispatches live by itself. */
+  get attached(): boolean {
+    for (const target of this.open.values()) if (target === DISPATCHER_TARGET) return true;
+    return false;
+  }
+
   info(targetName: unknown): Record<string, { target_name: string }> {
     const comms: Record<string, { target_name: string }> = {};
     for (const [id, target] of this.open)

@@ -50,14 +50,16 @@ export class Kernel {
     this.runner = new CellRunner(rootDir);
     this.output = new OutputRouter((message) => this.channels.publish(message));
     this.comms = new CommTargets((message) => this.channels.publish(message));
-    this.live = new LiveDisplays((bundle, displayId) =>
-      this.channels.publish(
-        replyTo(this.output.current, "update_display_data", {
-          data: bundle,
-          metadata: {},
-          transient: { display_id: displayId },
-        }),
-      ),
+    this.live = new LiveDisplays(
+      (bundle, displayId) =>
+        this.channels.publish(
+          replyTo(this.output.current, "update_display_data", {
+            data: bundle,
+            metadata: {},
+            transient: { display_id: displayId },
+          }),
+        ),
+      () => this.comms.attached,
     );
   }
 

@@ -1,6 +1,8 @@
-// Keeps a dispatch's output in the notebook current: while it runs, the kernel redraws the cell's
-// DAG (update_display_data, at most a few times a second) and, when the dispatch is final, sends the
-// final statuses — so a saved notebook shows the outcome even where the extension is not installed.
+// Keeps a dispatch's output in the notebook current. One live route at a time: where the JupyterLab
+// extension is attached (it opened the "valence.dispatcher" comm) it follows the dispatch over the
+// websocket itself and the kernel only sends the final statuses; elsewhere (VS Code, nbclient) the
+// kernel also redraws the cell's DAG while it runs (update_display_data, at most twice a second).
+// Either way the final redraw goes into the notebook, so a saved file shows the outcome.
 import type { ServerMessage } from "@valence/schema";
 import { connect } from "../dispatcher/client/connection";
 import { Dispatch } from "../dispatcher/client/dispatch-handle";
@@ -18,7 +20,11 @@ export class LiveDisplays {
   /** Per dispatch id: the final redraw of its displays, once the dispatch is final. */
   private readonly finals = new Map<string, Array<Promise<void>>>();
 
-  constructor(private readonly update: Update) {}
+  constructor(
+    private readonly update: Update,
+    /** Whether the extension is attached (it draws live updates itself). */
+    private readonly extensionAttached: () => boolean = () => false,
+  ) {}
 
   /** A value whose display should follow a running dispatch. */
   wants(value: unknown): value is Dispatch | Result {
@@ -52,6 +58,7 @@ export class LiveDisplays {
     };
     const schedule = (message: ServerMessage): void => {
       if (message.type === "update" && message.dispatch && isFinal(message.dispatch.status)) return;
+      if (this.extensionAttached()) return;
       timer ??= setTimeout(redraw, REDRAW_EVERY_MS);
     };
     let watch: Watch | undefined;

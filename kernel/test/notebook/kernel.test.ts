@@ -120,6 +120,38 @@ test("dispatch from cells: functions from earlier cells travel by value, and the
   assert.equal(outputData(again, "execute_result"), "[ -2, -3 ]");
 });
 
+test("one live route: with the extension attached the kernel sends only the final redraw, without it it also redraws while the dispatch runs", async () => {
+  await kernel.execute(
+    'import * as ct from "valence-workflows";\n' +
+      "const nap = ct.electron(async function nap(x: number) { await new Promise((r) => setTimeout(r, 400)); return x + 1; });\n" +
+      "const naps = ct.lattice(function naps(x: number) { return nap(nap(nap(x))); });",
+  );
+  /** Dispatches `naps` and returns the statuses of the kernel's redraws of its output, the final one last. */
+  const redraws = async (): Promise<string[]> => {
+    const shown = (await kernel.execute("await ct.dispatch(naps)(1)")).outputs.find(
+      (m) => m.header.msg_type === "display_data",
+    );
+    const displayId = (shown!.content.transient as { display_id: string }).display_id;
+    const mine = (m: (typeof kernel.published)[number]): boolean =>
+      m.header.msg_type === "update_display_data" &&
+      (m.content.transient as { display_id?: string }).display_id === displayId;
+    const statusOf = (m: (typeof kernel.published)[number]): string | undefined =>
+      (m.content.data as Record<string, { dispatch?: { status: string } }>)["application/vnd.valence.dag+json"]
+        ?.dispatch?.status;
+    await kernel.waitFor((m) => mine(m) && statusOf(m) === "COMPLETED");
+    return kernel.published.filter(mine).map((m) => statusOf(m) ?? "?");
+  };
+  const alone = await redraws();
+  assert.ok(alone.length >= 2 && alone.at(-1) === "COMPLETED", `without the extension: ${alone}`);
+  const commId = "live-route";
+  await kernel.send("comm_open", { comm_id: commId, target_name: "valence.dispatcher", data: {} });
+  try {
+    assert.deepEqual(await redraws(), ["COMPLETED"], "with the extension attached: the final redraw only");
+  } finally {
+    await kernel.send("comm_close", { comm_id: commId, data: {} });
+  }
+});
+
 test('cells holding the package (`const ct2 = await import("valence-workflows")`) and electrons in an array dispatch', async () => {
   await kernel.execute('const ct2 = await import("valence-workflows");\nconst fs = require("node:fs");');
   await kernel.execute(
