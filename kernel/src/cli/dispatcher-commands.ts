@@ -21,7 +21,7 @@ export async function start(options: StartOptions): Promise<void> {
   const dataDir = options.dataDir ?? defaultDataDir();
   if (options.foreground) {
     // This process is the dispatcher, a long-lived daemon: V8 collects old garbage once the heap has
-    // grown by half (not the default 2-4x what is live), ~80 MB less RSS over a 100,000-node dispatch.
+    // grown by half (not the default 2-4x what is live): less RSS over a large dispatch.
     setFlagsFromString("--heap-growing-percent=50");
     const config = findConfigFile(options.config ? { flag: options.config } : {})?.path;
     // Valence's loader is registered here only when a lattice rebuilt for a redispatch or a

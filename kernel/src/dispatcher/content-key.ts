@@ -8,7 +8,7 @@ import { serialize } from "node:v8";
 import { V8_HEADER, writeVarint } from "../workflow/v8-ints";
 import { joinArguments } from "./argument-bytes";
 
-/** sha256 of the electron's hash and the arguments' bytes, one shot (a Hash object each cost ~1 µs). */
+/** sha256 of the electron's hash and the arguments' bytes, one shot (no Hash object each). */
 export function contentKey(electronHash: string, args: Uint8Array): string {
   const length = Buffer.byteLength(electronHash);
   const data = Buffer.allocUnsafe(length + args.byteLength);

@@ -108,7 +108,7 @@ export class ExecutorPool {
   }
 
   /**
-   * An AbortController for one submit. A signal costs ~2 KB and a listener registration; one per
+   * An AbortController for one submit. A signal costs an allocation and a listener registration; one per
    * task was a third of a no-op task's garbage, so a submit that settles unaborted gives its back.
    */
   controller(): AbortController {

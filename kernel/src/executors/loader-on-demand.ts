@@ -1,6 +1,6 @@
 // Valence's module loader (dist/register.js: TypeScript, free-variable capture) is registered in a
 // worker or a dispatcher only once a function about to be rebuilt imports a module that is not built
-// in: the loader runs on a thread of its own, ~10 MB a process or worker that may never need it.
+// in: the loader runs on a thread of its own, memory that a process or worker may never need.
 import { isBuiltin } from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 // A batch of tasks as one compact message to a local worker: what tasks share (dispatch id, name,
 // spec key, resources, volume) is sent once and referred to by index, per-task numbers travel in one
-// Int32Array and every task's arguments in one buffer. Cloning 64 task objects with a buffer each
-// cost ~6 µs a task; this costs a fraction of that, on both threads.
+// Int32Array and every task's arguments in one buffer. Cloning a task object with a buffer each was
+// most of a short task's cost; this is a fraction of it, on both threads (npm run bench).
 import { Interner } from "../workflow/interner";
 import type { ElectronSpec } from "../workflow/serialize";
 import type { TaskSpec } from "./executor";

@@ -1,6 +1,6 @@
 // How the local executor paces its workers, from each electron's measured run time: how many short
 // tasks go to a worker in one message, and when it waits a moment for a busy worker rather than start
-// another. A worker costs ~15 MB and ~50 ms to start; for short tasks the dispatcher, not the worker,
+// another. A worker costs memory and tens of milliseconds to start; for short tasks the dispatcher, not the worker,
 // is the bottleneck, and a second worker would only compete with it for the machine's cores.
 import { MAX_BATCH } from "./local-protocol";
 

@@ -27,7 +27,7 @@ export interface WorkerSetup {
   readonly clock: SharedArrayBuffer;
   /**
    * Valence's module loader (dist/register.js), registered by the worker only when an electron
-   * imports a module that is not built in: the loader's own thread costs ~10 MB per worker.
+   * imports a module that is not built in: the loader's own thread costs memory in every worker.
    */
   readonly loader: string | undefined;
 }

@@ -1,7 +1,7 @@
 // One worker thread of the local executor, seen from the pool: spawns it with the task memory limit
 // it enforces, hands it a batch of tasks at a time (they run one after another) and, while it runs
 // one, may queue the next (so the worker goes on without sleeping: waking a sleeping thread cost the
-// dispatcher ~0.1 ms a message), and turns how it died (out of memory, process.exit, an uncaught
+// dispatcher CPU on every message), and turns how it died (out of memory, process.exit, an uncaught
 // exception, termination on abort) into the outcome or rejection of the task that was running. Tasks
 // that had not started go back to the pool. The worker reports the outcomes of several tasks in one
 // message (local-outcomes.ts): each is handled as if it had come alone.

@@ -2,7 +2,7 @@
 // after every job it hands over ("there may be more"), which wakes every other idle worker of the
 // queue for a fetch that finds nothing: with tasks coming one at a time (a chain of dependent tasks),
 // each job cost another worker a wake-up, a script and a new blocking read, on the same cores as the
-// job itself (a chain step took ~0.4 ms longer with a second idle worker). This variant re-adds the
+// job itself (a chain step took longer with a second idle worker). This variant re-adds the
 // marker only when jobs are left waiting, so a backlog still wakes every worker. It is defined on the
 // worker's connection before BullMQ's Worker loads its scripts (BullMQ keeps a command already
 // defined); a BullMQ whose script is not the one expected keeps its own.

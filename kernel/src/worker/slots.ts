@@ -9,7 +9,7 @@
 //
 // While a backlog lasts and its tasks are short (each ran under SHORT_MS), a consumer of 1-CPU tasks
 // takes PREFETCH times its slots: the local executor then hands each task thread several tasks in
-// one message, rather than a message (and a thread wake-up, ~0.1 ms of CPU on a busy machine) each
+// one message, rather than a message (and a thread wake-up, which costs CPU on a busy machine) each
 // way per task. A task that ran longer ends that (back to its slots). And while it holds more jobs
 // than slots, no task finishing for LONG_MS means a long one holds the others up: those whose task
 // has not started go back to the queue (`makeWay`), for workers that are free.

@@ -1,6 +1,6 @@
 // The options users give to electron() and lattice(): declared and documented here, validated once
 // when the electron or lattice is defined, so a typo fails at the definition, not at dispatch.
-// zod (~5 MB of heap) loads only for options that are not plainly valid: rebuilding an electron in a
+// zod (megabytes of heap) loads only for options that are not plainly valid: rebuilding an electron in a
 // worker or the dispatcher checks options that were valid when written, and needs no zod.
 import type { z as Zod } from "zod";
 import { WorkflowError } from "./errors";

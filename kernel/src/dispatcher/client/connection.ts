@@ -181,7 +181,7 @@ export async function published(dataDir: string): Promise<Connection | undefined
 /**
  * Node flags of the dispatcher process. A young generation of 1 MB semi-spaces instead of 16: the
  * dispatcher's garbage is short-lived (request bodies, messages), so scavenges stay cheap, and its
- * peak RSS over a 100,000-node dispatch is ~25 MB lower. Only a process flag can set it.
+ * peak RSS over a large dispatch is lower. Only a process flag can set it.
  */
 export const DISPATCHER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 

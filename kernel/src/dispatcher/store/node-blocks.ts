@@ -1,7 +1,7 @@
 // Completed nodes stored a commit at a time (migration 009): every node of a dispatch that one
 // transaction completes goes into one row of `node_blocks` — ids, numbers and outputs as binary
 // columns, previews, workers and content keys as one JSON text — instead of a row each in `nodes`,
-// which cost ~3 µs a node, most of what storing a short task cost. Reads merge them with the rows
+// which was most of what storing a short task cost (npm run bench). Reads merge them with the rows
 // and the node list: a node's row, if it has one, is newer than its block entry, and a later block
 // newer than an earlier one.
 import type { NodeKind, ValuePreview, WorkerInfo } from "@valence/schema";

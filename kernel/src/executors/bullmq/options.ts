@@ -95,7 +95,7 @@ export function resolveOptions(options: Record<string, unknown>, executorName = 
   };
 }
 
-/** Options the schema certainly accepts, checked without loading zod (~5 MB of heap): a dispatcher creates a bullmq executor by default. */
+/** Options the schema certainly accepts, checked without loading zod (megabytes of heap): a dispatcher creates a bullmq executor by default. */
 function plainlyValid(options: Record<string, unknown>): boolean {
   return Object.entries(options).every(([key, value]) => {
     if (value === undefined) return true;
