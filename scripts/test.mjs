@@ -1,4 +1,4 @@
-// `npm test` after setup: every node test file (kernel/test/**, through Valence's own loader, so test
+// `npm test` after setup: every node test file (kernel/test/**, extension/test/**, through Valence's own loader, so test
 // files are transpiled and instrumented exactly as a user's script is), then the UI suite (Playwright
 // in Debian's Chromium against the real JupyterLab host). Ends with one line: "N passed, N failed".
 // `node scripts/test.mjs --no-ui` runs only the node tests; other arguments go to node's runner.
@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const testDirs = ["kernel/test"];
+const testDirs = ["kernel/test", "extension/test"];
 const args = process.argv.slice(2);
 const ui = !args.includes("--no-ui");
 const nodeArgs = args.filter((a) => a !== "--no-ui");
