@@ -40,12 +40,13 @@ export function nodeLabel(node: Pick<DagNode, "kind" | "name" | "key" | "value">
   return truncate(fullLabel(node), MAX_LABEL_CHARS);
 }
 
-function oneLine(text: string): string {
+/** Whitespace runs (newlines included) as one space. */
+export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-/** Cuts by code point, so an emoji is never split into invalid halves. */
-function truncate(text: string, max: number): string {
+/** `text` cut to `max` characters, the last an ellipsis; by code point, so no emoji is split in half. */
+export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;

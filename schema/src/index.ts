@@ -42,6 +42,15 @@ export type {
 } from "./protocol.generated";
 export type { ValenceConfig, ExecutorEntry, LocalExecutorConfig, InlineExecutorConfig } from "./config.generated";
 
-export { DAG_MIME_TYPE, FINAL_STATUSES, MAX_LABEL_CHARS, fullLabel, isFinal, nodeLabel } from "./display";
+export {
+  DAG_MIME_TYPE,
+  FINAL_STATUSES,
+  MAX_LABEL_CHARS,
+  fullLabel,
+  isFinal,
+  nodeLabel,
+  oneLine,
+  truncate,
+} from "./display";
 
 export { dagSchema, protocolSchema, configSchema };

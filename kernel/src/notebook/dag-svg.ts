@@ -2,7 +2,15 @@
 // the JupyterLab extension is absent. Self-contained: presentation attributes only (no <style>, which
 // would leak into the page when a notebook inlines the SVG), ids prefixed per drawing, fonts generic,
 // drawn on its own light card so it reads on white and dark pages alike.
-import { nodeLabel, type DagDocument, type DagNode, type NodeKind, type Status } from "@valence/schema";
+import {
+  nodeLabel,
+  oneLine,
+  truncate,
+  type DagDocument,
+  type DagNode,
+  type NodeKind,
+  type Status,
+} from "@valence/schema";
 import { estimateTextWidth, layoutDag, type Direction, type Point, type PositionedNode } from "./dag-layout";
 
 export interface DagSvgOptions {
@@ -297,17 +305,6 @@ const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;
 /** Safe as element text and as a quoted attribute value. */
 function xml(text: string): string {
   return text.replace(NOT_XML, "\ufffd").replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-/** Cuts by code point, so an emoji is never split into invalid halves. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
 function n1(v: number): string {
