@@ -145,6 +145,7 @@ const FAILURES: Record<Failure, { readonly name?: string; readonly message: RegE
   planned: { message: /planned failure of task/ },
   timeout: { message: /timed out/ },
   exit: { name: "WorkerExitError", message: /its worker exited with code 3/ },
+  crash: { name: "Error", message: /an uncaught Error crashed its worker .*: planned crash of task \d+, attempt \d+$/ },
   npm: { name: "NpmInstallError", message: /could not install the electron's npm dependencies \(deps\.npm: file:/ },
   "no-worker": { name: "NoWorkerError", message: /1000 CPU/ },
   refused: {

@@ -20,6 +20,8 @@ export interface How {
   readonly pad?: number;
   /** Attempts that end the worker (`process.exit(3)`) as soon as they start. */
   readonly exits?: readonly number[];
+  /** Attempts that crash the worker: an error thrown in a timer, which no promise of the task catches. */
+  readonly crashes?: readonly number[];
   /** The package (deps.npm) whose `tag` the output carries. */
   readonly dep?: string;
 }
@@ -28,6 +30,12 @@ function work(how: How, ...args: unknown[]): unknown {
   const { attempt } = ct.taskContext();
   appendFileSync(how.log, `start ${how.id} ${attempt}\n`);
   if (how.exits?.includes(attempt)) process.exit(3);
+  if (how.crashes?.includes(attempt)) {
+    setTimeout(() => {
+      throw new Error(`planned crash of task ${how.id}, attempt ${attempt}`);
+    });
+    return new Promise(() => undefined); // the worker dies first
+  }
   const finish = (): unknown => {
     if (how.fails.includes(attempt)) throw new Error(`planned failure of task ${how.id}, attempt ${attempt}`);
     const v = digest(args);
@@ -117,6 +125,7 @@ function howOf(task: PlanTask, id: number, log: string): How {
     ms: task.ms,
     ...(task.pad ? { pad: task.pad } : {}),
     ...(task.exits?.length ? { exits: task.exits } : {}),
+    ...(task.crashes?.length ? { crashes: task.crashes } : {}),
     ...(task.variant === DEPS ? { dep: DEP_NAME } : {}),
   };
 }

@@ -18,8 +18,9 @@
 //     task runs). On bullmq there is no such machine: a task goes only to a worker that offers what it
 //     asks for, and fails (NoWorkerError) after the executor's `waitTimeoutMs` when none does, each
 //     attempt, without starting.
-//   - A task whose attempt ends its worker (`process.exit`) fails that attempt (WorkerExitError); its
-//     retries run on another worker, as any failed attempt's.
+//   - A task whose attempt ends its worker (`process.exit`) fails that attempt (WorkerExitError), and so
+//     does one that crashes it (an error thrown where no promise of the task catches it: the error
+//     says so and names it); its retries run on another worker, as any failed attempt's.
 //   - `ct.cancel(id, [nodeIds])`: a chosen node that had not ended is CANCELLED and its dependants never
 //     start; the rest runs on. The README does not say how such a dispatch ends: the engine and what
 //     a user expects agree that it is not COMPLETED (its result lacks what was cancelled) but
@@ -52,7 +53,7 @@ export interface Output {
 export const DEP_TAG = "valence-differential-dep@1.0.0";
 
 /** What ended a failed task's last attempt (when it failed). */
-export type Failure = "planned" | "timeout" | "exit" | "npm" | "no-worker" | "refused";
+export type Failure = "planned" | "timeout" | "exit" | "crash" | "npm" | "no-worker" | "refused";
 
 export type NodeStatus = "COMPLETED" | "FAILED" | "CANCELLED";
 
@@ -174,6 +175,7 @@ function taskOutcome(task: PlanTask, id: number, args: readonly unknown[], execu
   const tries = 1 + ("retries" in variant ? variant.retries : 0);
   const hooks = task.variant === HOOKED ? { hooks: true } : {};
   const exits = task.exits ?? [];
+  const crashes = task.crashes ?? [];
   if ("deps" in variant && variant.deps === "missing") {
     return { id, status: "FAILED", attempts: tries, timedOut: false, failure: "npm", started: [] };
   }
@@ -183,15 +185,17 @@ function taskOutcome(task: PlanTask, id: number, args: readonly unknown[], execu
   let attempt = 1;
   for (; attempt <= tries; attempt++) {
     const stalls = task.variant === TIMED && task.stalls.includes(attempt);
-    if (!stalls && !task.fails.includes(attempt) && !exits.includes(attempt)) break;
+    if (!stalls && !task.fails.includes(attempt) && !exits.includes(attempt) && !crashes.includes(attempt)) break;
   }
   if (attempt > tries) {
     // An exit comes first (at the start), then a stall outlives the timeout (a planned throw would come after it).
     const failure: Failure = exits.includes(tries)
       ? "exit"
-      : task.variant === TIMED && task.stalls.includes(tries)
-        ? "timeout"
-        : "planned";
+      : crashes.includes(tries)
+        ? "crash"
+        : task.variant === TIMED && task.stalls.includes(tries)
+          ? "timeout"
+          : "planned";
     return { id, status: "FAILED", attempts: tries, timedOut: failure === "timeout", failure, ...hooks };
   }
   const output = outputOf(id, args, task.pad, task.variant === DEPS ? DEP_TAG : undefined);

@@ -71,6 +71,8 @@ export interface PlanTask {
   readonly stalls: readonly number[];
   /** Attempts that end their worker with `process.exit(3)` once started (local and bullmq only). */
   readonly exits?: readonly number[];
+  /** Attempts that crash their worker: an error thrown in a timer, outside the task's promise (local and bullmq only). */
+  readonly crashes?: readonly number[];
   /** 0: returns at once (no promise); -1: a promise with no delay; > 0: sleeps that many ms. */
   readonly ms: number;
   /** The length of a filler string in its output (0: none): outputs over 1 KiB, 32 KiB, 1 MiB take other paths. */
@@ -107,7 +109,7 @@ export interface PlanShape {
   readonly greedy?: boolean;
   /** Allow the WIDE variant (an executor of 2 CPUs or more). */
   readonly wide?: boolean;
-  /** Allow planned worker exits, rarely (executors whose tasks run in worker threads). */
+  /** Allow planned worker exits and crashes, rarely (executors whose tasks run in worker threads). */
   readonly exits?: boolean;
 }
 
@@ -164,13 +166,12 @@ function variantArbitrary(shape: PlanShape): fc.Arbitrary<number> {
 }
 
 function rawTask(shape: PlanShape, depth: number): fc.Arbitrary<RawTask> {
-  const exits: { exits?: fc.Arbitrary<readonly number[]> } = shape.exits
-    ? {
-        exits: fc.oneof(
-          { weight: 60, arbitrary: fc.constant([]) },
-          { weight: 1, arbitrary: fc.subarray([1, 2], { minLength: 1 }) },
-        ),
-      }
+  const rarely = fc.oneof(
+    { weight: 60, arbitrary: fc.constant<readonly number[]>([]) },
+    { weight: 1, arbitrary: fc.subarray([1, 2], { minLength: 1 }) },
+  );
+  const exits: { exits?: fc.Arbitrary<readonly number[]>; crashes?: fc.Arbitrary<readonly number[]> } = shape.exits
+    ? { exits: rarely, crashes: rarely }
     : {};
   return fc.record({
     ...exits,
@@ -218,6 +219,7 @@ interface RawTask {
   readonly fails: readonly number[];
   readonly stalls: readonly number[];
   readonly exits?: readonly number[];
+  readonly crashes?: readonly number[];
   readonly ms: number;
   readonly pad: number;
 }
@@ -258,6 +260,7 @@ function normalize(raw: RawPlan, inputs: number): Plan {
       fails: sub ? [] : task.fails,
       stalls: sub ? [] : stalls,
       ...(!sub && task.exits?.length ? { exits: task.exits } : {}),
+      ...(!sub && task.crashes?.length ? { crashes: task.crashes } : {}),
       ms: sub ? 0 : task.ms,
       pad: sub ? 0 : task.pad,
       ...(sub ? { sub } : {}),
@@ -302,7 +305,7 @@ export function describePlan(plan: Plan): string {
   const fails = plan.tasks.filter((t) => t.fails.length).length;
   const stalls = plan.tasks.filter((t) => t.stalls.length).length;
   const more = [
-    [plan.tasks.filter((t) => t.exits?.length).length, "ending their worker"],
+    [plan.tasks.filter((t) => t.exits?.length || t.crashes?.length).length, "ending their worker"],
     [plan.tasks.filter((t) => t.variant === DEPS || t.variant === DEPS_MISSING).length, "with deps.npm"],
     [plan.tasks.filter((t) => t.variant === HOOKED).length, "with hooks"],
     [plan.tasks.filter((t) => t.variant === GREEDY || t.variant === WIDE).length, "asking for CPUs"],
