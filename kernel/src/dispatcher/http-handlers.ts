@@ -25,7 +25,11 @@ export interface HttpResponse {
 
 export interface HandlerContext {
   readonly engine: Engine;
-  readonly status: () => Record<string, unknown>;
+  /**
+   * The dispatcher's status. `collectGarbage` (`?gc=1`) asks for a full GC before memory is measured,
+   * so a long fuzz run sees what is really kept; only honoured when node runs with --expose-gc.
+   */
+  readonly status: (options?: { readonly collectGarbage?: boolean }) => Record<string, unknown>;
   readonly shutdown: () => void;
   /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
   readonly redispatch: (dispatchId: string, inputs: Uint8Array | undefined, reuse: boolean) => Promise<string>;
@@ -48,7 +52,11 @@ function nodesForm(req: HttpRequest): HttpResponse | undefined {
 type Route = (ctx: HandlerContext, req: HttpRequest, params: string[]) => HttpResponse | Promise<HttpResponse>;
 
 const routes: Array<[string, RegExp, Route]> = [
-  ["GET", /^\/api\/v1\/status$/, (ctx) => ({ status: 200, body: ctx.status() })],
+  [
+    "GET",
+    /^\/api\/v1\/status$/,
+    (ctx, req) => ({ status: 200, body: ctx.status({ collectGarbage: req.query.get("gc") === "1" }) }),
+  ],
   [
     "POST",
     /^\/api\/v1\/dispatches$/,
