@@ -151,21 +151,43 @@ export class Engine {
     else this.record(id);
   }
 
-  /** Resolves when the dispatch has reached a final status and it is stored. */
-  whenFinished(id: string): Promise<void> {
+  /**
+   * Resolves when the dispatch has reached a final status and it is stored, or when `signal` aborts
+   * (the caller gave up: its waiter is dropped then, not kept until the dispatch ends).
+   */
+  whenFinished(id: string, signal?: AbortSignal): Promise<void> {
     if (!this.runs.has(id)) {
       this.record(id);
       return Promise.resolve();
     }
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const list = this.finishedWaiters.get(id) ?? [];
-      list.push(resolve);
+      const gaveUp = (): void => {
+        const at = list.indexOf(finished);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0 && this.finishedWaiters.get(id) === list) this.finishedWaiters.delete(id);
+        resolve();
+      };
+      const finished = (): void => {
+        signal?.removeEventListener("abort", gaveUp);
+        resolve();
+      };
+      list.push(finished);
       this.finishedWaiters.set(id, list);
+      signal?.addEventListener("abort", gaveUp, { once: true });
     });
   }
 
   get running(): number {
     return this.runs.size;
+  }
+
+  /** Callers of `whenFinished` still waiting (bounded by the requests in flight). */
+  get waiting(): number {
+    let n = 0;
+    for (const list of this.finishedWaiters.values()) n += list.length;
+    return n;
   }
 
   list(options: { limit?: number; parentId?: string } = {}): ReturnType<Store["listDispatches"]> {

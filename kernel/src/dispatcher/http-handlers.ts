@@ -102,11 +102,10 @@ const routes: Array<[string, RegExp, Route]> = [
       const refused = nodesForm(req);
       if (refused) return refused;
       const timeoutMs = Math.min(Number(req.query.get("timeoutMs") ?? 30_000) || 30_000, 300_000);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        ctx.engine.whenFinished(id!),
-        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
+      // The timeout aborts the wait: the engine then drops this waiter (a poll loop kept one each).
+      const gaveUp = new AbortController();
+      const timer = setTimeout(() => gaveUp.abort(), timeoutMs);
+      await ctx.engine.whenFinished(id!, gaveUp.signal);
       clearTimeout(timer);
       return { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) };
     },
