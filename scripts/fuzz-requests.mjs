@@ -2,8 +2,8 @@
 // hostile-input fuzzer (kernel/test/hostile/request-fuzz.test.ts; npm test runs a short one): N mutated
 // requests per route (default 10,000) and M websocket messages (default 10,000) against a real
 // dispatcher process, with progress, judged on the dispatcher's heap after a forced GC (flat: the last
-// quarter's within 4 MB + 5% of the first quarter's, after warm-up). --snapshots DIR writes a heap
-// snapshot after warm-up and one at the end, to compare in DevTools' Memory tab.
+// quarter's within 4 MB + 5% of the first quarter's, after warm-up). --snapshots DIR writes heap
+// snapshots after warm-up, halfway and at the end, to compare (DevTools' Memory tab, Comparison view).
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";

@@ -8,7 +8,7 @@
 // messages (default: N), VALENCE_HOSTILE_FUZZ_SEED replays a seed. The long run (`npm run
 // fuzz:requests`, 10,000 of each) also sets VALENCE_HOSTILE_FUZZ_PROGRESS=1 and is judged on the
 // dispatcher's heap after a forced GC (it runs with --expose-gc); VALENCE_HOSTILE_FUZZ_SNAPSHOTS=dir
-// writes a heap snapshot there after warm-up and one at the end, to compare.
+// writes heap snapshots there after warm-up, halfway and at the end, to compare.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -323,6 +323,8 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
     for (let i = 0; i < RUNS; i++) {
       if (i % sampleEvery === 0) samples.push(await memory(dispatcher, i));
       if (SNAPSHOTS && i === warmedUp) await heapSnapshot(dispatcher, SNAPSHOTS, "after warm-up");
+      // Halfway too: caches that fill during the first half then show as growth against warm-up only.
+      if (SNAPSHOTS && i === Math.floor(RUNS / 2)) await heapSnapshot(dispatcher, SNAPSHOTS, "halfway");
       if (PROGRESS && i > 0 && i % progressEvery === 0) {
         const last = samples.at(-1)!;
         process.stderr.write(
