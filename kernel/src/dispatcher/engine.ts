@@ -183,6 +183,11 @@ export class Engine {
     return this.runs.size;
   }
 
+  /** Dispatches holding a set of subscribers (each is dropped when its run ends). */
+  get followed(): number {
+    return this.subscribers.size;
+  }
+
   /** Callers of `whenFinished` still waiting (bounded by the requests in flight). */
   get waiting(): number {
     let n = 0;
@@ -250,7 +255,6 @@ export class Engine {
    * Returns the unsubscribe function.
    */
   subscribe(id: string, send: Subscriber, afterSeq?: number): () => void {
-    const run = this.runs.get(id);
     let sent: number;
     if (afterSeq === undefined) {
       const detail = this.detail(id);
@@ -264,7 +268,9 @@ export class Engine {
         sent = event.seq;
       }
     }
-    if (!run) return () => undefined;
+    // Looked up after the snapshot: the commit detail() makes may be the one that finished the run,
+    // and a subscriber set added for it then would never be dropped.
+    if (!this.runs.has(id)) return () => undefined;
     // Updates the run made but has not committed yet arrive through publish(); skip what was sent.
     const subscriber: Subscriber = (message) => {
       if (message.type === "update" && message.seq <= sent) return;

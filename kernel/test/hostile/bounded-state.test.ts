@@ -38,3 +38,28 @@ test("waits that time out on a running dispatch leave no waiter behind (a poll l
     await ct.cancel(id).catch(() => undefined);
   }
 });
+
+const add = ct.electron(function add(a: number, b: number) {
+  return a + b;
+});
+
+test("a subscription made as the dispatch's last commit is written leaves nothing behind once it ends", async () => {
+  // subscribe() commits what is queued before its snapshot; that commit can be the one that finishes
+  // the run, which then dropped the dispatch's subscribers just before the new one was added for good.
+  const engine = dispatcher.current().engine;
+  for (let round = 0; round < 20; round++) {
+    const wf = ct.lattice(function quick(x: number) {
+      return add(add(x, 1), 2);
+    });
+    const id = `${await ct.dispatch(wf)(round)}`;
+    // Subscribe at every turn of the event loop until the dispatch has finished (`running`: it is
+    // the only one; asked without committing anything, unlike detail()).
+    while (engine.running > 0) {
+      const unsubscribe = engine.subscribe(id, () => undefined);
+      unsubscribe();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  assert.equal(engine.running, 0);
+  assert.equal(engine.followed, 0, "dispatches still holding subscriber sets after all of them ended");
+});
