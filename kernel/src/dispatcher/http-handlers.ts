@@ -104,8 +104,10 @@ const routes: Array<[string, RegExp, Route]> = [
       const timeoutMs = Math.min(Number(req.query.get("timeoutMs") ?? 30_000) || 30_000, 300_000);
       // The timeout aborts the wait: the engine then drops this waiter (a poll loop kept one each).
       const gaveUp = new AbortController();
+      // Asked before the timer is set: an unknown id throws here, and must leave no timer behind.
+      const finished = ctx.engine.whenFinished(id!, gaveUp.signal);
       const timer = setTimeout(() => gaveUp.abort(), timeoutMs);
-      await ctx.engine.whenFinished(id!, gaveUp.signal);
+      await finished;
       clearTimeout(timer);
       return { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) };
     },

@@ -39,6 +39,17 @@ test("waits that time out on a running dispatch leave no waiter behind (a poll l
   }
 });
 
+test("waits for an unknown dispatch leave no timer behind", async () => {
+  // Each 404 once left its timeout's timer (and an AbortController) pending for up to 5 minutes.
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const before = timers();
+  for (let i = 0; i < 100; i++) {
+    const res = await callDispatcher(dispatcher.current(), "GET", `/api/v1/dispatches/nope-${i}/wait?timeoutMs=60000`);
+    assert.equal(res.status, 404);
+  }
+  assert.ok(timers() - before < 10, `${timers() - before} more timers pending after 100 waits for unknown ids`);
+});
+
 const add = ct.electron(function add(a: number, b: number) {
   return a + b;
 });
