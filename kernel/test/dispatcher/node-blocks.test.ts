@@ -11,6 +11,7 @@ import { runInNewContext } from "node:vm";
 import Database from "better-sqlite3";
 import { nodeState as state, openStore as openTestStore } from "../support/store.ts";
 import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
+import { BlockCache } from "../../dist/dispatcher/store/node-blocks.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 
 const openStore = (t: TestContext) => openTestStore(t, "valence-node-blocks-");
@@ -192,4 +193,25 @@ test("blocks read from many finished dispatches are kept up to a bound in bytes,
   const kept = process.memoryUsage().arrayBuffers - before;
   assert.ok(kept < 48 * 2 ** 20, `${(kept / 2 ** 20).toFixed(0)} MB of outputs kept after reading 200 dispatches`);
   read(0); // read again from the file
+});
+
+test("small blocks are kept up to a number of blocks too: each costs ~1 KB of heap whatever its bytes", () => {
+  const reads: number[] = [];
+  const cache = new BlockCache((id) => {
+    reads.push(id);
+    const texts = JSON.stringify({ previews: [], workers: [], keys: [null] });
+    return {
+      node_ids: Buffer.from(Int32Array.of(0).buffer),
+      numbers: Buffer.alloc(64),
+      outputs: Buffer.alloc(8),
+      texts,
+    };
+  });
+  for (let id = 1; id <= 5_000; id++) assert.equal(cache.get(id)?.ids[0], 0);
+  assert.ok(cache.size <= 1024, `${cache.size} blocks kept`);
+  assert.ok(cache.bytes <= 8 * 2 ** 20);
+  cache.get(5_000);
+  assert.equal(reads.length, 5_000, "the last one read is kept");
+  cache.clear();
+  assert.deepEqual([cache.size, cache.bytes], [0, 0]);
 });
