@@ -57,6 +57,15 @@ const shapes = ct.lattice(function shapes(x: number) {
   ct.wait(c, [b]);
   return { b, s: sub(c) };
 });
+const maker = ct.lattice(function maker(x: number) {
+  const twice = ct.electron(function twice(y: number) {
+    return 2 * y;
+  });
+  return twice(x);
+});
+const outer = ct.lattice(function outer(x: number) {
+  return ct.electron(maker)(x);
+});
 const chain = ct.lattice(function chain(x: number) {
   return add(add(add(x, 1), 2), 3);
 });
@@ -170,15 +179,29 @@ interface MemorySample {
   /** Rounds done (one request per route each). */
   readonly round: number;
   readonly heapUsed: number;
+  /** Buffers and other memory outside the heap that JS objects hold. */
+  readonly external: number;
   readonly rss: number;
+  /** Dispatches running (between rounds: what is still running then is stuck or slow). */
+  readonly running: number;
 }
+
+/**
+ * A call that is not itself fuzzed, tried again once if the connection failed: fetch may reuse a
+ * keep-alive connection just as the server closes it (idle for 5 s, as during a slow setup).
+ */
+const steadily: typeof callDispatcher = (...args) =>
+  callDispatcher(...args).catch((error: unknown) => {
+    if (!(error instanceof TypeError)) throw error;
+    return callDispatcher(...args);
+  });
 
 /** The dispatcher's memory after a full GC (it runs with --expose-gc). */
 async function memory(d: Dispatcher, round: number): Promise<MemorySample> {
-  const status = await callDispatcher(d, "GET", "/api/v1/status?gc=1");
-  const m = status.body.memory as { heapUsed: number; rss: number; afterGc: boolean };
+  const status = await steadily(d, "GET", "/api/v1/status?gc=1");
+  const m = status.body.memory as { heapUsed: number; external: number; rss: number; afterGc: boolean };
   assert.ok(m.afterGc, "the dispatcher ran a GC before measuring (--expose-gc)");
-  return { round, heapUsed: m.heapUsed, rss: m.rss };
+  return { round, heapUsed: m.heapUsed, external: m.external, rss: m.rss, running: status.body.running as number };
 }
 
 const mb = (n: number): string => (n / 2 ** 20).toFixed(1);
@@ -187,7 +210,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 /**
  * Flat: after warm-up (the first tenth of the run), the median post-GC heap of the last quarter of
  * the samples is within 4 MB + 5% of the first quarter's. Medians: one sample taken while a burst of
- * dispatches is still running must not decide.
+ * dispatches is still running must not decide. The judge is the heap: RSS also holds the local
+ * executor's worker threads (started and stopped as tasks are cancelled or ask for other heap limits)
+ * and what malloc keeps of freed memory, so it is reported, and only held under a ceiling.
  */
 function memoryTrend(samples: readonly MemorySample[], rounds: number) {
   const settled = samples.filter((s) => s.round >= rounds / 10);
@@ -200,6 +225,8 @@ function memoryTrend(samples: readonly MemorySample[], rounds: number) {
   return {
     heapFirst,
     heapLast,
+    externalFirst: median(first.map((s) => s.external)),
+    externalLast: median(last.map((s) => s.external)),
     rssFirst: median(first.map((s) => s.rss)),
     rssLast: median(last.map((s) => s.rss)),
     bound,
@@ -280,13 +307,21 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
       assert.equal(res.status, 201, JSON.stringify(res.body));
       finished.push(res.body.dispatchId as string);
       accepted.add(res.body.dispatchId as string);
-      const done = await callDispatcher(
-        dispatcher,
-        "GET",
-        `/api/v1/dispatches/${finished.at(-1)}/wait?timeoutMs=20000`,
-      );
+      const done = await steadily(dispatcher, "GET", `/api/v1/dispatches/${finished.at(-1)}/wait?timeoutMs=20000`);
       assert.equal((done.body.dispatch as { status: string }).status, "COMPLETED", JSON.stringify(done.body));
     }
+    // A sublattice whose body makes an electron: the dispatcher serializes a function nobody
+    // instrumented, and loads the parser for its free-variable check (~27 MB of heap, once;
+    // serialize.ts). Done here, not by whichever mutated request first does it, where it read as growth.
+    const warm = await callDispatcher(dispatcher, "POST", "/api/v1/dispatches", dispatchBody(outer as never, 2));
+    assert.equal(warm.status, 201, JSON.stringify(warm.body));
+    accepted.add(warm.body.dispatchId as string);
+    const warmed = await steadily(
+      dispatcher,
+      "GET",
+      `/api/v1/dispatches/${warm.body.dispatchId as string}/wait?timeoutMs=20000`,
+    );
+    assert.equal((warmed.body.dispatch as { status: string }).status, "COMPLETED", JSON.stringify(warmed.body));
     const ids = [...finished];
     const recent: string[] = [];
     const all = routes(ids, random);
@@ -329,8 +364,17 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
         const last = samples.at(-1)!;
         process.stderr.write(
           `fuzz: ${i}/${RUNS} per route, ${ws.sent}/${WS_RUNS} websocket messages, ${accepted.size} dispatches accepted, ` +
-            `${Math.round((Date.now() - startedAt) / 1000)} s; heap after GC ${mb(last.heapUsed)} MB, rss ${mb(last.rss)} MB\n`,
+            `${Math.round((Date.now() - startedAt) / 1000)} s; heap after GC ${mb(last.heapUsed)} MB, rss ${mb(last.rss)} MB, ${last.running} running\n`,
         );
+      }
+      // Connections come and go too: a quarter of the requests close theirs, and every eighth round
+      // one comes without the token, so per-connection state (connection-limits.ts) is churned.
+      if (i % 8 === 7) {
+        const refused = await steadily(dispatcher, "GET", "/api/v1/dispatches", undefined, {
+          authorization: "Bearer not-the-token",
+          connection: "close",
+        });
+        assert.equal(refused.status, 401);
       }
       for (const route of all) {
         const sent = route.make();
@@ -339,7 +383,7 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
           sent.method,
           sent.path,
           sent.body,
-          {},
+          random() < 0.25 ? { connection: "close" } : {},
           AbortSignal.timeout(ANSWER_WITHIN_MS),
         ).catch((error: Error) => ({
           status: 0,
@@ -369,7 +413,7 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
     while (ws.sent < WS_RUNS) await sendMessage();
     await rotate();
     // What was accepted last may still run: the end is measured once it has finished.
-    for (const id of recent) await callDispatcher(dispatcher, "GET", `/api/v1/dispatches/${id}/wait?timeoutMs=60000`);
+    for (const id of recent) await steadily(dispatcher, "GET", `/api/v1/dispatches/${id}/wait?timeoutMs=60000`);
     samples.push(await memory(dispatcher, RUNS));
     if (SNAPSHOTS) await heapSnapshot(dispatcher, SNAPSHOTS, "at the end");
     const trend = memoryTrend(samples, RUNS);
@@ -380,14 +424,17 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
         `${accepted.size} dispatches accepted; ${JSON.stringify(counts)}\n` +
         `memory after GC: heap ${mb(samples[0]!.heapUsed)} MB at the start, ${mb(trend.heapFirst)} MB in the first quarter ` +
         `after warm-up, ${mb(trend.heapLast)} MB in the last, ${mb(samples.at(-1)!.heapUsed)} MB at the end; ` +
+        `external ${mb(samples[0]!.external)} → ${mb(trend.externalFirst)} → ${mb(trend.externalLast)} → ${mb(samples.at(-1)!.external)} MB; ` +
         `rss ${mb(samples[0]!.rss)} → ${mb(trend.rssFirst)} → ${mb(trend.rssLast)} → ${mb(samples.at(-1)!.rss)} MB; ` +
         `${trend.flat ? "flat" : "NOT flat"} (bound ${mb(trend.bound)} MB)\n` +
-        `heap after GC, every ${sampleEvery} rounds: ${samples.map((s) => mb(s.heapUsed)).join(" ")} MB\n`,
+        `heap after GC, every ${sampleEvery} rounds: ${samples.map((s) => mb(s.heapUsed)).join(" ")} MB\n` +
+        `rss, every ${sampleEvery} rounds: ${samples.map((s) => Math.round(s.rss / 2 ** 20)).join(" ")} MB\n`,
     );
     assert.equal(dispatcher.child.exitCode, null, "the dispatcher is still running");
+    // A ceiling, not flatness (see memoryTrend): from the first quarter after warm-up to the end.
     assert.ok(
-      samples.at(-1)!.rss - samples[Math.min(2, samples.length - 1)]!.rss < 150 * 2 ** 20,
-      `rss grew from ${mb(samples[0]!.rss)} to ${mb(samples.at(-1)!.rss)} MB`,
+      samples.at(-1)!.rss - trend.rssFirst < 150 * 2 ** 20,
+      `rss grew from ${mb(trend.rssFirst)} to ${mb(samples.at(-1)!.rss)} MB`,
     );
     if (JUDGE_FLAT) {
       assert.ok(
