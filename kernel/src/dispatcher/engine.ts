@@ -52,6 +52,12 @@ export interface NewDispatchRequest {
 
 type Subscriber = (message: ServerMessage) => void;
 
+/**
+ * Sublattices nest at most this deep (a dispatch and its sublattices' child dispatches): a sublattice
+ * that contains itself, without a base case, otherwise made child dispatches until memory ran out.
+ */
+export const MAX_SUBLATTICE_DEPTH = 64;
+
 export class Engine {
   private readonly runs = new Map<string, DispatchRun>();
   private readonly subscribers = new Map<string, Set<Subscriber>>();
@@ -333,6 +339,14 @@ export class Engine {
     let childId = earlier?.id;
     if (!childId) {
       if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
+      if (this.depth(parentId) >= MAX_SUBLATTICE_DEPTH) {
+        throw Object.assign(
+          new Error(
+            `sublattice "${spec.electron.name}" would be nested more than ${MAX_SUBLATTICE_DEPTH} deep: does it contain itself without a base case?`,
+          ),
+          { name: "SublatticeTooDeep" },
+        );
+      }
       const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
       registerLoaderFor(spec.functions);
       const definition = latticeDefinition(await rebuildLattice(lattice))!;
@@ -382,6 +396,15 @@ export class Engine {
         name: "SublatticeFailed",
       },
     );
+  }
+
+  /** The dispatches from `id` up to its top-level one (1 for a top-level dispatch), counted up to the limit. */
+  private depth(id: string): number {
+    let depth = 1;
+    for (let at = this.store.getDispatch(id)?.parentId; at !== undefined && depth <= MAX_SUBLATTICE_DEPTH; depth++) {
+      at = this.store.getDispatch(at)?.parentId;
+    }
+    return depth;
   }
 
   /** The directory of a volume, created on first use; the name cannot leave the volumes root. */
