@@ -38,6 +38,12 @@ export class UnknownDispatch extends Error {
 
 type Subscriber = (message: ServerMessage) => void;
 
+/**
+ * Sublattices nest at most this deep (a dispatch and its sublattices' child dispatches): a sublattice
+ * that contains itself, without a base case, otherwise made child dispatches until memory ran out.
+ */
+export const MAX_SUBLATTICE_DEPTH = 64;
+
 export class Engine {
   private readonly runs = new Map<string, DispatchRun>();
   private readonly subscribers = new Map<string, Set<Subscriber>>();
@@ -137,21 +143,48 @@ export class Engine {
     else this.record(id);
   }
 
-  /** Resolves when the dispatch has reached a final status and it is stored. */
-  whenFinished(id: string): Promise<void> {
+  /**
+   * Resolves when the dispatch has reached a final status and it is stored, or when `signal` aborts
+   * (the caller gave up: its waiter is dropped then, not kept until the dispatch ends).
+   */
+  whenFinished(id: string, signal?: AbortSignal): Promise<void> {
     if (!this.runs.has(id)) {
       this.record(id);
       return Promise.resolve();
     }
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const list = this.finishedWaiters.get(id) ?? [];
-      list.push(resolve);
+      const gaveUp = (): void => {
+        const at = list.indexOf(finished);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0 && this.finishedWaiters.get(id) === list) this.finishedWaiters.delete(id);
+        resolve();
+      };
+      const finished = (): void => {
+        signal?.removeEventListener("abort", gaveUp);
+        resolve();
+      };
+      list.push(finished);
       this.finishedWaiters.set(id, list);
+      signal?.addEventListener("abort", gaveUp, { once: true });
     });
   }
 
   get running(): number {
     return this.runs.size;
+  }
+
+  /** Dispatches holding a set of subscribers (each is dropped when its run ends). */
+  get followed(): number {
+    return this.subscribers.size;
+  }
+
+  /** Callers of `whenFinished` still waiting (bounded by the requests in flight). */
+  get waiting(): number {
+    let n = 0;
+    for (const list of this.finishedWaiters.values()) n += list.length;
+    return n;
   }
 
   list(options: { limit?: number; parentId?: string } = {}): ReturnType<Store["listDispatches"]> {
@@ -214,7 +247,6 @@ export class Engine {
    * Returns the unsubscribe function.
    */
   subscribe(id: string, send: Subscriber, afterSeq?: number): () => void {
-    const run = this.runs.get(id);
     let sent: number;
     if (afterSeq === undefined) {
       const detail = this.detail(id);
@@ -228,7 +260,9 @@ export class Engine {
         sent = event.seq;
       }
     }
-    if (!run) return () => undefined;
+    // Looked up after the snapshot: the commit detail() makes may be the one that finished the run,
+    // and a subscriber set added for it then would never be dropped.
+    if (!this.runs.has(id)) return () => undefined;
     // Updates the run made but has not committed yet arrive through publish(); skip what was sent.
     const subscriber: Subscriber = (message) => {
       if (message.type === "update" && message.seq <= sent) return;
@@ -291,6 +325,14 @@ export class Engine {
     let childId = earlier?.id;
     if (!childId) {
       if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
+      if (this.depth(parentId) >= MAX_SUBLATTICE_DEPTH) {
+        throw Object.assign(
+          new Error(
+            `sublattice "${spec.electron.name}" would be nested more than ${MAX_SUBLATTICE_DEPTH} deep: does it contain itself without a base case?`,
+          ),
+          { name: "SublatticeTooDeep" },
+        );
+      }
       const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
       registerLoaderFor(spec.functions);
       const definition = latticeDefinition(await rebuildLattice(lattice))!;
@@ -340,6 +382,15 @@ export class Engine {
         name: "SublatticeFailed",
       },
     );
+  }
+
+  /** The dispatches from `id` up to its top-level one (1 for a top-level dispatch), counted up to the limit. */
+  private depth(id: string): number {
+    let depth = 1;
+    for (let at = this.store.getDispatch(id)?.parentId; at !== undefined && depth <= MAX_SUBLATTICE_DEPTH; depth++) {
+      at = this.store.getDispatch(at)?.parentId;
+    }
+    return depth;
   }
 
   /** The directory of a volume, created on first use; the name cannot leave the volumes root. */

@@ -25,7 +25,11 @@ export interface HttpResponse {
 
 export interface HandlerContext {
   readonly engine: Engine;
-  readonly status: () => Record<string, unknown>;
+  /**
+   * The dispatcher's status. `collectGarbage` (`?gc=1`) asks for a full GC before memory is measured,
+   * so a long fuzz run sees what is really kept; only honoured when node runs with --expose-gc.
+   */
+  readonly status: (options?: { readonly collectGarbage?: boolean }) => Record<string, unknown>;
   readonly shutdown: () => void;
   /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
   readonly redispatch: (dispatchId: string, inputs: Uint8Array | undefined, reuse: boolean) => Promise<string>;
@@ -48,7 +52,11 @@ function nodesForm(req: HttpRequest): HttpResponse | undefined {
 type Route = (ctx: HandlerContext, req: HttpRequest, params: string[]) => HttpResponse | Promise<HttpResponse>;
 
 const routes: Array<[string, RegExp, Route]> = [
-  ["GET", /^\/api\/v1\/status$/, (ctx) => ({ status: 200, body: ctx.status() })],
+  [
+    "GET",
+    /^\/api\/v1\/status$/,
+    (ctx, req) => ({ status: 200, body: ctx.status({ collectGarbage: req.query.get("gc") === "1" }) }),
+  ],
   [
     "POST",
     /^\/api\/v1\/dispatches$/,
@@ -94,11 +102,12 @@ const routes: Array<[string, RegExp, Route]> = [
       const refused = nodesForm(req);
       if (refused) return refused;
       const timeoutMs = Math.min(Number(req.query.get("timeoutMs") ?? 30_000) || 30_000, 300_000);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        ctx.engine.whenFinished(id!),
-        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
+      // The timeout aborts the wait: the engine then drops this waiter (a poll loop kept one each).
+      const gaveUp = new AbortController();
+      // Asked before the timer is set: an unknown id throws here, and must leave no timer behind.
+      const finished = ctx.engine.whenFinished(id!, gaveUp.signal);
+      const timer = setTimeout(() => gaveUp.abort(), timeoutMs);
+      await finished;
       clearTimeout(timer);
       return { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) };
     },

@@ -5,22 +5,27 @@ const callbacks = new WeakMap<AbortSignal, Set<() => void>>();
 
 /** Calls `callback` once when `signal` aborts; returns a function that unregisters it. */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let set = callbacks.get(signal);
-  if (!set) {
-    const created = new Set<() => void>();
-    set = created;
-    callbacks.set(signal, created);
-    signal.addEventListener(
-      "abort",
-      () => {
-        callbacks.delete(signal);
-        for (const call of created) call();
-      },
-      { once: true },
-    );
-  }
-  const registered = set;
+  const registered = callbacks.get(signal) ?? listen(signal);
   // A callback registered twice for one signal would run once: each caller passes a closure of its own.
   registered.add(callback);
   return () => void registered.delete(callback);
+}
+
+/**
+ * The signal's one listener, made in a scope of its own: made inside `onAbort`, it shared that call's
+ * scope and kept its `callback` (a task, its dispatch's run and graph) for as long as the signal
+ * lived — and the dispatcher recycles the signals of tasks that ended unaborted (executor-pool.ts).
+ */
+function listen(signal: AbortSignal): Set<() => void> {
+  const created = new Set<() => void>();
+  callbacks.set(signal, created);
+  signal.addEventListener(
+    "abort",
+    () => {
+      callbacks.delete(signal);
+      for (const call of created) call();
+    },
+    { once: true },
+  );
+  return created;
 }

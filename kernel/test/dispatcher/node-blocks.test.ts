@@ -6,12 +6,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import Database from "better-sqlite3";
 import { nodeState as state, openStore as openTestStore } from "../support/store.ts";
 import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
+import { BlockCache } from "../../dist/dispatcher/store/node-blocks.js";
 import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
 
 const openStore = (t: TestContext) => openTestStore(t, "valence-node-blocks-");
+
+// A forced GC, for the test that measures what the store keeps (a new context then has `gc`).
+setFlagsFromString("--expose-gc");
 
 const dispatch = (id: string, tasks: number): NewDispatch => ({
   id,
@@ -161,4 +167,51 @@ test("what blocks cannot hold gets a row: errors, files, shared cache keys, part
   large.apply({ newDispatches: [dispatch("big", 1)] });
   large.transaction((w) => w.nodeState("big", 0, state({ output: new Uint8Array(64).fill(7) })));
   assert.equal(large.getNodeOutput("big", 0)?.length, 64);
+});
+
+test("blocks read from many finished dispatches are kept up to a bound in bytes, not a few per cached dispatch", (t) => {
+  // Each dispatch's index kept its last 8 blocks (outputs of up to 1 MiB each) for as long as its node
+  // list was cached: reading 200 dispatches' 512 KB outputs kept 100 MB.
+  const { store, dir } = openStore(t);
+  const output = (i: number) => new Uint8Array(512 * 1024).fill(i % 251);
+  for (let i = 0; i < 200; i++) {
+    store.apply({ newDispatches: [dispatch(`d${i}`, 1)] });
+    store.transaction((w) => w.nodeState(`d${i}`, 0, state({ output: output(i) })));
+  }
+  store.close();
+  const again = Store.open(dir); // nothing read yet
+  t.after(() => again.close());
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const read = (i: number): void => {
+    const out = again.getNodeOutput(`d${i}`, 0)!;
+    assert.deepEqual([out.byteLength, out[0], out.at(-1)], [512 * 1024, i % 251, i % 251]);
+  };
+  for (let i = 0; i < 200; i++) read(i);
+  gc();
+  const kept = process.memoryUsage().arrayBuffers - before;
+  assert.ok(kept < 48 * 2 ** 20, `${(kept / 2 ** 20).toFixed(0)} MB of outputs kept after reading 200 dispatches`);
+  read(0); // read again from the file
+});
+
+test("small blocks are kept up to a number of blocks too: each costs ~1 KB of heap whatever its bytes", () => {
+  const reads: number[] = [];
+  const cache = new BlockCache((id) => {
+    reads.push(id);
+    const texts = JSON.stringify({ previews: [], workers: [], keys: [null] });
+    return {
+      node_ids: Buffer.from(Int32Array.of(0).buffer),
+      numbers: Buffer.alloc(64),
+      outputs: Buffer.alloc(8),
+      texts,
+    };
+  });
+  for (let id = 1; id <= 5_000; id++) assert.equal(cache.get(id)?.ids[0], 0);
+  assert.ok(cache.size <= 1024, `${cache.size} blocks kept`);
+  assert.ok(cache.bytes <= 8 * 2 ** 20);
+  cache.get(5_000);
+  assert.equal(reads.length, 5_000, "the last one read is kept");
+  cache.clear();
+  assert.deepEqual([cache.size, cache.bytes], [0, 0]);
 });

@@ -196,6 +196,19 @@ test("lists are kept up to a number of nodes in all, least recently used dropped
   assert.equal(lists.get("d"), undefined);
 });
 
+test("lists of many small dispatches are kept by what they cost, not only their nodes: a few hundred, not all", () => {
+  // Each list has a fixed cost (typed arrays, tables, its block index: ~4 KB) whatever its size; counted
+  // by nodes alone, 125,000 one-node lists were kept and the long fuzz run's heap grew ~5 KB a dispatch.
+  const lists = new NodeLists(() => undefined);
+  for (let i = 0; i < 5_000; i++) {
+    lists.add(`d${i}`, NodeList.build([{ nodeId: 0, kind: "electron", name: "add" }]).list);
+    lists.settle(true);
+  }
+  assert.ok(lists.size <= 1_000, `${lists.size} lists kept`);
+  assert.ok(lists.size >= 100, `${lists.size} lists kept`); // still a cache
+  assert.equal(lists.get("d4999")?.name(0), "add");
+});
+
 test("node states of a big dispatch come in node id order across the chunks they are read in", (t) => {
   const { store } = openStore(t);
   const n = 5000;

@@ -35,11 +35,13 @@ export async function callDispatcher(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: { error?: string; details?: string[]; [key: string]: unknown } }> {
   const res = await fetch(`${dispatcher.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${dispatcher.token}`, "content-type": "application/json", ...headers },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    ...(signal ? { signal } : {}),
   });
   const text = await res.text();
   let parsed: { error?: string; details?: string[] };

@@ -107,12 +107,16 @@ export class NodeBlock {
   private readonly numbers: Float64Array;
   private readonly outputs: Uint8Array;
   private readonly texts: Texts;
+  /** About what it takes in memory: its columns, and ~1 KB of objects. */
+  readonly bytes: number;
 
   constructor(row: BlockRow) {
     this.ids = aligned(row.node_ids, Int32Array);
     this.numbers = aligned(row.numbers, Float64Array);
     this.outputs = row.outputs;
     this.texts = JSON.parse(row.texts) as Texts;
+    this.bytes =
+      1024 + row.node_ids.byteLength + row.numbers.byteLength + row.outputs.byteLength + 2 * row.texts.length;
   }
 
   output(at: number): Uint8Array {
@@ -197,20 +201,73 @@ export class NodeBlock {
 }
 
 /**
- * Where each node of one dispatch has its latest block entry, and the blocks read lately. Built on
- * first use from the dispatch's blocks' node ids; blocks this process writes are added as they are.
+ * Blocks read lately, of every dispatch, kept up to a number of bytes (their outputs mostly, up to 1 MiB
+ * each) and of blocks in all. Each dispatch's index once kept its own 8 for as long as its node list was cached:
+ * reading 200 finished dispatches' 512 KB outputs kept 100 MB. Block ids are never reused while a
+ * block exists (rows are only added), except after a rollback: then `clear`.
+ */
+export class BlockCache {
+  static readonly MAX_BYTES = 8 * 2 ** 20;
+  /** A block's objects take ~1 KB of heap: 32 MB of small ones were 27 MB of heap in the fuzz run. */
+  static readonly MAX_BLOCKS = 1024;
+  private readonly blocks = new Map<number, NodeBlock>();
+  private kept = 0;
+
+  constructor(private readonly read: (blockId: number) => BlockRow | undefined) {}
+
+  /** The block, read if it is not kept (undefined: no such block). */
+  get(blockId: number): NodeBlock | undefined {
+    let block = this.blocks.get(blockId);
+    if (block) {
+      this.blocks.delete(blockId); // most recently used last
+    } else {
+      const row = this.read(blockId);
+      if (!row) return undefined;
+      block = new NodeBlock(row);
+      this.kept += block.bytes;
+    }
+    this.blocks.set(blockId, block);
+    // The one just read is kept whatever its size: reads in node id order mostly go block by block.
+    for (const [id, old] of this.blocks) {
+      if ((this.kept <= BlockCache.MAX_BYTES && this.blocks.size <= BlockCache.MAX_BLOCKS) || id === blockId) break;
+      this.blocks.delete(id);
+      this.kept -= old.bytes;
+    }
+    return block;
+  }
+
+  /** Bytes of the blocks kept (for tests). */
+  get bytes(): number {
+    return this.kept;
+  }
+
+  /** Blocks kept (for tests). */
+  get size(): number {
+    return this.blocks.size;
+  }
+
+  /** A transaction was rolled back: the ids of the blocks it wrote will be given again. */
+  clear(): void {
+    this.blocks.clear();
+    this.kept = 0;
+  }
+}
+
+/**
+ * Where each node of one dispatch has its latest block entry. Built on first use from the dispatch's
+ * blocks' node ids; blocks this process writes are added as they are. The blocks themselves are
+ * read through the store's one BlockCache.
  */
 export class BlockIndex {
   /** Per node id: index into `blockIds` (-1: in no block) and position in that block. */
   private readonly blockOf: Int32Array;
   private readonly posOf: Int32Array;
   private readonly blockIds: number[] = [];
-  private readonly recent = new Map<number, NodeBlock>();
 
   constructor(
     size: number,
     stored: Iterable<{ id: number; node_ids: Uint8Array }>,
-    private readonly read: (blockId: number) => BlockRow | undefined,
+    private readonly blocks: BlockCache,
   ) {
     this.blockOf = new Int32Array(size).fill(-1);
     this.posOf = new Int32Array(size);
@@ -232,26 +289,14 @@ export class BlockIndex {
   entry(nodeId: number): { block: NodeBlock; at: number } | undefined {
     const b = this.blockOf[nodeId] ?? -1;
     if (b < 0) return undefined;
-    const blockId = this.blockIds[b]!;
-    let block = this.recent.get(blockId);
-    if (block) {
-      this.recent.delete(blockId); // most recently used last
-    } else {
-      const row = this.read(blockId);
-      if (!row) return undefined;
-      block = new NodeBlock(row);
-    }
-    this.recent.set(blockId, block);
-    // A few blocks kept: reads in node id order mostly go block by block.
-    if (this.recent.size > 8) this.recent.delete(this.recent.keys().next().value!);
-    return { block, at: this.posOf[nodeId]! };
+    const block = this.blocks.get(this.blockIds[b]!);
+    return block ? { block, at: this.posOf[nodeId]! } : undefined;
   }
 }
 
-/** The statements block reads need (statements.ts). */
+/** The statement an index is built with (statements.ts). */
 interface BlockStatements {
   readonly nodeBlockIds: { iterate(dispatchId: string): Iterable<{ id: number; node_ids: Uint8Array }> };
-  readonly getNodeBlock: { get(blockId: number): BlockRow | undefined };
 }
 
 /** What keeps a dispatch's block index (a NodeList): its node count, and the index once made. */
@@ -261,15 +306,18 @@ export interface BlockHolder {
 }
 
 /** The dispatch's block index, read from the store on first use (`list` is the dispatch's node list). */
-export function blockIndexOf(list: BlockHolder, dispatchId: string, st: BlockStatements): BlockIndex {
-  return (list.blocks ??= new BlockIndex(list.size, st.nodeBlockIds.iterate(dispatchId), (id) =>
-    st.getNodeBlock.get(id),
-  ));
+export function blockIndexOf(
+  list: BlockHolder,
+  dispatchId: string,
+  st: BlockStatements,
+  blocks: BlockCache,
+): BlockIndex {
+  return (list.blocks ??= new BlockIndex(list.size, st.nodeBlockIds.iterate(dispatchId), blocks));
 }
 
 /** A new dispatch's index: it has no blocks yet. */
-export function emptyBlockIndex(list: BlockHolder, st: BlockStatements): BlockIndex {
-  return (list.blocks = new BlockIndex(list.size, [], (id) => st.getNodeBlock.get(id)));
+export function emptyBlockIndex(list: BlockHolder, blocks: BlockCache): BlockIndex {
+  return (list.blocks = new BlockIndex(list.size, [], blocks));
 }
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);

@@ -1,6 +1,6 @@
 // The store's write side, used only inside one of its transactions (Store.apply, Store.transaction):
 // new dispatches with their nodes, dispatch and node updates, event blocks and log lines.
-import { BlockBuilder, blockable, blockIndexOf, emptyBlockIndex } from "./node-blocks";
+import { BlockBuilder, blockable, blockIndexOf, emptyBlockIndex, type BlockCache } from "./node-blocks";
 import { NodeList, type NodeLists } from "./node-list";
 import { writeOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchPatch, LogBatch, NewDispatch, NodePatch } from "./records";
@@ -22,6 +22,7 @@ export class StoreWriter {
     private readonly dataDir: string,
     private readonly largeOutputBytes: number,
     private readonly lists: NodeLists,
+    private readonly blockCache: BlockCache,
   ) {}
 
   /** Called as each transaction begins (a nested one too: the blocks so far are the outer one's). */
@@ -46,7 +47,7 @@ export class StoreWriter {
     this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume);
     // No node rows yet: each is written when its node first changes (node-list.ts).
     const { list, text } = NodeList.build(d.nodes);
-    emptyBlockIndex(list, this.st);
+    emptyBlockIndex(list, this.blockCache);
     this.st.insertSpec.run(id, d.graph, d.lattice, d.inputs, text, d.graphInRequest ? 1 : 0);
     this.lists.add(id, list);
   }
@@ -124,7 +125,7 @@ export class StoreWriter {
     file: string | null,
   ): boolean {
     // A node in a block keeps what its entry holds, for the fields the update leaves as they are.
-    const entry = blockIndexOf(list, dispatchId, this.st).entry(nodeId);
+    const entry = blockIndexOf(list, dispatchId, this.st, this.blockCache).entry(nodeId);
     const was = entry?.block.rowValues(entry.at);
     const changes = this.st.insertNode.run(
       dispatchId,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Status } from "@valence/schema";
 import { privateFile } from "../private-dir";
 import { migrate } from "./migrations";
-import { blockIndexOf, NodeBlock } from "./node-blocks";
+import { BlockCache, blockIndexOf, NodeBlock } from "./node-blocks";
 import { NodeLists, type NodeList } from "./node-list";
 import { readOutputFile } from "./output-files";
 import type { DispatchEvent, DispatchRecord, NodeRecord, WriteBatch } from "./records";
@@ -65,6 +65,8 @@ export class Store {
   private readonly inTransaction: <T>(body: (writer: StoreWriter) => T) => T;
   /** Nodes as created, for nodes not written since (node-list.ts). */
   private readonly lists: NodeLists;
+  /** Completed nodes' blocks read lately, of every dispatch (node-blocks.ts). */
+  private readonly blocks: BlockCache;
 
   private constructor(
     private readonly db: DB,
@@ -74,7 +76,8 @@ export class Store {
   ) {
     this.st = prepareStatements(db);
     this.lists = new NodeLists((id) => this.st.getNodeList.get(id));
-    this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes, this.lists);
+    this.blocks = new BlockCache((id) => this.st.getNodeBlock.get(id));
+    this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes, this.lists, this.blocks);
     const transaction = db.transaction((body: (writer: StoreWriter) => unknown) => {
       this.writer.begin();
       const result = body(this.writer);
@@ -91,7 +94,10 @@ export class Store {
         committed = true;
         return result;
       } finally {
-        if (!committed) this.writer.discard();
+        if (!committed) {
+          this.writer.discard();
+          this.blocks.clear();
+        }
         if (--depth === 0 || !committed) this.lists.settle(committed && depth === 0);
       }
     };
@@ -207,7 +213,7 @@ export class Store {
 
   /** A node without a row: its latest block entry, else as created. */
   private unwritten(dispatchId: string, list: NodeList, nodeId: number): NodeRecord {
-    const entry = blockIndexOf(list, dispatchId, this.st).entry(nodeId);
+    const entry = blockIndexOf(list, dispatchId, this.st, this.blocks).entry(nodeId);
     return entry
       ? entry.block.record(dispatchId, entry.at, list.kind(nodeId), list.name(nodeId))
       : list.record(dispatchId, nodeId);
@@ -218,7 +224,7 @@ export class Store {
     const row = this.st.getOutput.get(dispatchId, nodeId);
     if (!row) {
       const list = this.lists.get(dispatchId);
-      const entry = list?.has(nodeId) ? blockIndexOf(list, dispatchId, this.st).entry(nodeId) : undefined;
+      const entry = list?.has(nodeId) ? blockIndexOf(list, dispatchId, this.st, this.blocks).entry(nodeId) : undefined;
       return entry?.block.output(entry.at);
     }
     if (row.output) return row.output;
@@ -280,7 +286,7 @@ export class Store {
     const list = this.lists.get(dispatchId);
     const rows = chunks(this.st.nodeStates, dispatchId);
     if (!list) return rows;
-    const blocks = blockIndexOf(list, dispatchId, this.st);
+    const blocks = blockIndexOf(list, dispatchId, this.st, this.blocks);
     return withListed(
       rows,
       list,
