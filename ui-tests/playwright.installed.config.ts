@@ -8,7 +8,8 @@ import suite from "./playwright.config";
 export default defineConfig({
   ...suite,
   testDir: "installed",
-  outputDir: "test-results/installed",
+  // Not under test-results/: the suite, which runs after the install test in `npm test`, empties that.
+  outputDir: "installed/test-results",
   globalSetup: undefined,
   reporter: [["list"]],
 });

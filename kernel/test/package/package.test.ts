@@ -30,6 +30,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Ajv } from "ajv";
 import { temporaryDir } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
 
@@ -391,6 +392,48 @@ test("in JupyterLab with only what `valence install` put into the data dir, a di
     await lab.stop();
   }
   t.diagnostic(`JupyterLab and the browser scenario: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test("README's valence.config.json in the installed project: its $schema accepts it, and the dispatcher starts with it", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/^```json\n([\s\S]*?)^```$/gm)];
+  assert.equal(blocks.length, 1, "the README has one JSON block: the config file");
+  const text = blocks[0]![1]!;
+  writeFileSync(join(project, "valence.config.json"), text);
+  const config = JSON.parse(text) as { $schema: string; executors: Record<string, { type: string }> };
+
+  // The "$schema" path, from the config file's folder, is the package's copy of the schema.
+  const schema = JSON.parse(readFileSync(join(project, config.$schema), "utf8")) as object;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  assert.ok(validate(config), JSON.stringify(validate.errors, null, 2));
+
+  // "mine" names an executor package, installed where the config file is: a real one, made with the
+  // package's public API (the inline executor), stands in for "my-executor-package".
+  const plugin = join(project, "node_modules", config.executors.mine!.type);
+  mkdirSync(plugin, { recursive: true });
+  writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: config.executors.mine!.type, main: "index.js" }));
+  writeFileSync(
+    join(plugin, "index.js"),
+    `const { InlineExecutor } = require("${manifest.name}");\n` +
+      "exports.createExecutor = () => new InlineExecutor({});\n",
+  );
+
+  // A dispatcher of its own (not the one the notebook started), found from the project folder.
+  const env = { ...userEnv(), VALENCE_DATA_DIR: join(work, "configured") };
+  const valence = (command: string) =>
+    spawnSync("npx", ["--offline", "valence", command], { cwd: project, encoding: "utf8", env, timeout: 120_000 });
+  const start = valence("start");
+  try {
+    assert.equal(start.status, 0, start.stderr);
+    const status = valence("status");
+    assert.equal(status.status, 0, status.stderr);
+    assert.ok(status.stdout.includes(join(project, "valence.config.json")), status.stdout);
+    assert.match(status.stdout, /^ {4}gpu-queue → bullmq$/m);
+    assert.match(status.stdout, /^ {4}mine → my-executor-package$/m);
+  } finally {
+    valence("stop");
+  }
 });
 
 test(`installed from the tarball offline with npm ${otherMajor}: better-sqlite3 and zeromq load`, async (t) => {
