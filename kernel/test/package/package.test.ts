@@ -279,6 +279,27 @@ test("installed from the tarball offline with this npm: `valence install`, a not
   };
   assert.ok(kernelJson.argv[1]!.startsWith(join(project, "node_modules", manifest.name)), kernelJson.argv.join(" "));
 
+  // The README's "Install from npm" lines: the first is what this test did from the tarball (the
+  // package is not fetched from the registry), the second runs as written, into $JUPYTER_DATA_DIR.
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const installBlock = /\n## Install from npm\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
+  assert.ok(installBlock, "README's Install from npm block");
+  const lines = installBlock[1]!
+    .split("\n")
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter(Boolean);
+  assert.deepEqual(lines, [`npm install ${manifest.name}`, "npx valence install"]);
+  const defaultData = join(work, "jupyter-default");
+  const asWritten = spawnSync("sh", ["-c", lines[1]!], {
+    cwd: project,
+    encoding: "utf8",
+    env: { ...userEnv(), JUPYTER_DATA_DIR: defaultData },
+    timeout: 120_000,
+  });
+  assert.equal(asWritten.status, 0, asWritten.stderr);
+  assert.ok(existsSync(join(defaultData, "kernels", "valence", "kernel.json")), asWritten.stdout);
+  assert.ok(existsSync(join(defaultData, "labextensions", "@valence", "jupyterlab-extension", "package.json")));
+
   // A notebook in the user's folder, as the README's "Ten lines" write it.
   const notebook = {
     nbformat: 4,
