@@ -3,8 +3,8 @@
 // in Debian's Chromium against the real JupyterLab host). Ends with one line: "N passed, N failed".
 // `node scripts/test.mjs --no-ui` runs only the node tests; other arguments go to node's runner.
 // What the tests use is installed first, here, so that no test needs the network: Debian packages,
-// the browser tests' npm packages and builds (the install test runs ui-tests/installed/ too), and the
-// pinned npm majors of kernel/test/package/npm-majors.
+// the browser tests' npm packages and builds (the install test runs ui-tests/installed/ too), the
+// pinned npm majors of kernel/test/package/npm-majors, and a package in npm's cache.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +36,9 @@ const apt = spawnSync(
 if (apt.status !== 0) process.exit(apt.status ?? 1);
 await prepareUiTests();
 ensureInstalled(join(root, "kernel", "test", "package", "npm-majors"), "npm-majors");
+// The README's deps.npm example installs is-number@7.0.0 from npm's cache alone
+// (kernel/test/readme/fragments.test.ts runs it offline): put it there while the registry is reachable.
+spawnSync("npm", ["cache", "add", "is-number@7.0.0", "--loglevel=error"], { stdio: "inherit" });
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
