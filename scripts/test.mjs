@@ -2,11 +2,17 @@
 // files are transpiled and instrumented exactly as a user's script is), then the UI suite (Playwright
 // in Debian's Chromium against the real JupyterLab host). Ends with one line: "N passed, N failed".
 // `node scripts/test.mjs --no-ui` runs only the node tests; other arguments go to node's runner.
+// What the tests use is installed first, here, so that no test needs the network: Debian packages,
+// the browser tests' npm packages and builds (the install test runs ui-tests/installed/ too), the
+// pinned npm majors of kernel/test/package/npm-majors, and a package in npm's cache.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { ensureInstalled } from "../lab/scripts/stamps.mjs";
+import { prepareUiTests } from "../ui-tests/prepare.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const testDirs = ["kernel/test", "extension/test"];
@@ -28,11 +34,16 @@ const apt = spawnSync(
   { stdio: "inherit" },
 );
 if (apt.status !== 0) process.exit(apt.status ?? 1);
+await prepareUiTests();
+ensureInstalled(join(root, "kernel", "test", "package", "npm-majors"), "npm-majors");
+// The README's deps.npm example installs is-number@7.0.0 from npm's cache alone
+// (kernel/test/readme/fragments.test.ts runs it offline): put it there while the registry is reachable.
+spawnSync("npm", ["cache", "add", "is-number@7.0.0", "--loglevel=error"], { stdio: "inherit" });
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "fixtures" || entry.name === "typing" ? [] : find(path);
+    if (entry.isDirectory()) return ["fixtures", "typing", "node_modules"].includes(entry.name) ? [] : find(path);
     return entry.name.endsWith(".test.ts") ? [path] : [];
   });
 }

@@ -58,6 +58,7 @@ async function waitUntilAnswering(url, child, deadlineMs) {
  * @param {string} [options.token] - default: random
  * @param {string} [options.defaultKernel] - the kernel spec name new notebooks get; default: Jupyter's (python3)
  * @param {boolean} [options.exposeApp] - set window.jupyterapp in the page
+ * @param {NodeJS.ProcessEnv} [options.env] - the server's environment, so its kernels'; default: this process's
  * @param {string} [options.log] - where the server's log goes: "inherit" (default), "ignore" or a file path
  * @param {number} [options.startTimeoutMs] - default 60 000
  * @returns {Promise<{url: string, baseUrl: string, token: string, port: number, stop: () => Promise<void>}>}
@@ -69,7 +70,7 @@ export async function startLab(options = {}) {
   const port = options.port ?? (await freePort());
   const token = options.token ?? randomBytes(24).toString("hex");
   const labextensions = (options.labextensions ?? [REPO_LABEXTENSIONS]).map((path) => resolve(path));
-  const env = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  const env = { ...(options.env ?? process.env), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
   if (options.dataDir) env.JUPYTER_DATA_DIR = resolve(options.dataDir);
   if (options.configDir) env.JUPYTER_CONFIG_DIR = resolve(options.configDir);
   const args = [

@@ -1,7 +1,19 @@
 // The package as users get it, with no repository: `npm pack` of kernel/ (its prepack builds the
 // JupyterLab extension and bundles @valence/schema), what the tarball holds, then an install of the
 // tarball into an empty folder with npm alone and offline, and the README's commands run from there:
-// `npx valence install --data-dir …`, a notebook through nbclient with that kernel, `npx valence run`.
+// `npx valence install --data-dir …`, a notebook through nbclient with that kernel, `npx valence run`,
+// and the browser scenario of ui-tests/installed/ (Playwright, Debian's Chromium) against a JupyterLab
+// whose only extension and kernel are the ones `valence install` put into that data dir.
+//
+// npm 10 and npm 11: this machine's npm installs the folder the notebook and the browser use; the other
+// major (pinned in npm-majors/, installed by scripts/test.mjs) installs the same tarball into a second
+// folder, and better-sqlite3 and zeromq must load from both. Only that: a second notebook and browser
+// run would add a minute for code that npm does not change. Each install spends most of its time
+// compiling better-sqlite3 (offline, prebuild-install cannot get its binary, so node-gyp builds it) on
+// one core, so the second one runs meanwhile, niced: on an otherwise idle second core it costs little
+// wall time, and on a busy machine it leaves most of the CPU to the main install's compile.
+// (Run side by side at the same priority on a loaded 2-core machine, the two took longer together
+// than one after the other.)
 //
 // Offline: a folder with no lockfile would make npm fetch registry metadata, which npm's cache here
 // does not hold (the workspace was installed from its lockfile). The folder gets a lockfile made from
@@ -9,8 +21,20 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Ajv } from "ajv";
 import { temporaryDir } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
 
@@ -23,10 +47,58 @@ const manifest = JSON.parse(readFileSync(join(kernel, "package.json"), "utf8")) 
   engines: { node: string };
 };
 
+/** This process's environment without the npm_* settings of an `npm test` that may have started us. */
+function withoutNpmSettings(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")));
+}
+
+/**
+ * For `npm ci --offline`: better-sqlite3's install script (`prebuild-install || node-gyp rebuild`)
+ * would first look its binary up on GitHub, which npm's --offline does not stop and a test must not
+ * reach; told to build from source, it goes straight to node-gyp, as it does anyway once that fails.
+ */
+const OFFLINE_INSTALL = { npm_config_build_from_source: "better-sqlite3" };
+
 /** npm with none of the npm_config_* settings of an `npm test` that may have started us. */
 function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")));
-  return spawnSync("npm", args, { cwd, encoding: "utf8", env: { ...clean, ...env }, timeout: 600_000 });
+  return spawnSync("npm", args, { cwd, encoding: "utf8", env: { ...withoutNpmSettings(), ...env }, timeout: 600_000 });
+}
+
+/** This machine's npm major, and the CLI of the other one (npm-majors/, installed by scripts/test.mjs). */
+const npmMajor = Number(npm(["--version"], root).stdout.split(".")[0]);
+const otherMajor = npmMajor === 10 ? 11 : 10; // npm 12 or later here: that and npm 10, not 11
+const otherNpm = join(import.meta.dirname, "npm-majors", "node_modules", `npm${otherMajor}`, "bin", "npm-cli.js");
+
+/**
+ * Runs `node <script> …args` in the background at a lower priority (nice 10, which its children
+ * inherit), its output into `log`; `done` gives its exit status and when it ended.
+ */
+function runInBackground(script: string, args: string[], cwd: string, log: string, env: NodeJS.ProcessEnv) {
+  const output = openSync(log, "w");
+  const child = spawn("nice", ["-n", "10", process.execPath, script, ...args], {
+    cwd,
+    env,
+    stdio: ["ignore", output, output],
+  });
+  closeSync(output);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+  const done = new Promise<{ status: number | null; ended: number }>((resolve) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, ended: Date.now() });
+    }),
+  );
+  return { child, done };
+}
+
+/** better-sqlite3 (built by its install script) and zeromq (its prebuilt binary) load in `folder`. */
+function assertNativesLoad(folder: string): void {
+  const natives = spawnSync(
+    process.execPath,
+    ["-e", 'new (require("better-sqlite3"))(":memory:").close(); require("zeromq"); console.log("ok")'],
+    { cwd: folder, encoding: "utf8" },
+  );
+  assert.equal(natives.stdout.trim(), "ok", natives.stderr);
 }
 
 interface PackReport {
@@ -42,8 +114,11 @@ const work = temporaryDir("valence-package-");
 const tarballs = join(work, "tarballs");
 const project = join(work, "project");
 const home = join(work, "home"); // the user's XDG directories: dispatcher data, config, caches
+const jupyterData = join(work, "jupyter");
+const otherProject = join(work, `project-npm${otherMajor}`);
 let report: PackReport;
 let tarball: string;
+let otherInstall: (ReturnType<typeof runInBackground> & { started: number; log: string }) | undefined;
 
 before(() => {
   // scripts/test.mjs packs before the test files run (VALENCE_TEST_PACK_REPORT, the tarball beside it).
@@ -60,9 +135,41 @@ before(() => {
   tarball = join(tarballs, report.filename);
 });
 
-after(() => {
+/** An empty folder that depends on the tarball, with the lockfile that lets npm install it offline. */
+function projectFor(folder: string): void {
+  const spec = `file:${tarball}`;
+  mkdirSync(folder);
+  writeFileSync(
+    join(folder, "package.json"),
+    JSON.stringify({ name: "try-valence", private: true, dependencies: { [manifest.name]: spec } }, null, 2),
+  );
+  writeFileSync(join(folder, "package-lock.json"), JSON.stringify(lockfileFor(spec), null, 2));
+}
+
+before(() => {
+  // The other npm major installs while this one does (see the header).
+  assert.ok(existsSync(otherNpm), `${otherNpm} is missing: scripts/test.mjs installs it (npm test)`);
+  projectFor(otherProject);
+  const log = join(work, `npm${otherMajor}-ci.log`);
+  const started = Date.now();
+  otherInstall = {
+    ...runInBackground(otherNpm, ["ci", "--offline", "--no-audit", "--no-fund"], otherProject, log, {
+      ...withoutNpmSettings(),
+      ...OFFLINE_INSTALL,
+    }),
+    started,
+    log,
+  };
+});
+
+after(async () => {
   // The dispatcher `npx valence run` and the notebook started for this user.
   spawnSync(join(project, "node_modules", ".bin", "valence"), ["stop"], { env: userEnv(), timeout: 30_000 });
+  if (otherInstall) {
+    if (otherInstall.child.exitCode === null && otherInstall.child.signalCode === null) otherInstall.child.kill();
+    await otherInstall.done;
+  }
+  rmSync(work, { recursive: true, force: true });
 });
 
 test("npm pack: the built CLI, types, the prebuilt extension and the bundled schema; no tests, no source maps", (t) => {
@@ -145,35 +252,22 @@ function lockfileFor(spec: string): object {
   return { name: "try-valence", lockfileVersion: 3, requires: true, packages: { "": { dependencies }, ...packages } };
 }
 
-test("installed from the tarball offline: `valence install`, a notebook through nbclient, `valence run`", async (t) => {
-  mkdirSync(project);
+test("installed from the tarball offline with this npm: `valence install`, a notebook through nbclient, `valence run`", async (t) => {
+  projectFor(project);
   mkdirSync(home);
-  const spec = `file:${tarball}`;
-  writeFileSync(
-    join(project, "package.json"),
-    JSON.stringify({ name: "try-valence", private: true, dependencies: { [manifest.name]: spec } }, null, 2),
-  );
-  writeFileSync(join(project, "package-lock.json"), JSON.stringify(lockfileFor(spec), null, 2));
   let started = Date.now();
-  const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project);
+  const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project, OFFLINE_INSTALL);
   assert.equal(installed.status, 0, installed.stderr);
-  t.diagnostic(`npm ci --offline of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  t.diagnostic(`npm ${npmMajor} ci --offline of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   // The README's "$schema" of valence.config.json points here.
   const configSchema = join("node_modules", manifest.name, "node_modules", "@valence", "schema", "config.schema.json");
   assert.ok(existsSync(join(project, configSchema)), configSchema);
 
-  // The native modules load (better-sqlite3 built by its install script, zeromq's prebuilt binary).
-  const natives = spawnSync(
-    process.execPath,
-    ["-e", 'new (require("better-sqlite3"))(":memory:").close(); require("zeromq"); console.log("ok")'],
-    { cwd: project, encoding: "utf8" },
-  );
-  assert.equal(natives.stdout.trim(), "ok", natives.stderr);
+  assertNativesLoad(project);
 
   const npx = (args: string[]) =>
     spawnSync("npx", ["--offline", ...args], { cwd: project, encoding: "utf8", env: userEnv(), timeout: 120_000 });
-  const jupyterData = join(work, "jupyter");
   const install = npx(["valence", "install", "--data-dir", jupyterData]);
   assert.equal(install.status, 0, install.stderr);
   assert.equal(install.stderr, "", "no warning: the extension is in the package");
@@ -184,6 +278,27 @@ test("installed from the tarball offline: `valence install`, a notebook through 
     argv: string[];
   };
   assert.ok(kernelJson.argv[1]!.startsWith(join(project, "node_modules", manifest.name)), kernelJson.argv.join(" "));
+
+  // The README's "Install from npm" lines: the first is what this test did from the tarball (the
+  // package is not fetched from the registry), the second runs as written, into $JUPYTER_DATA_DIR.
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const installBlock = /\n## Install from npm\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme);
+  assert.ok(installBlock, "README's Install from npm block");
+  const lines = installBlock[1]!
+    .split("\n")
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter(Boolean);
+  assert.deepEqual(lines, [`npm install ${manifest.name}`, "npx valence install"]);
+  const defaultData = join(work, "jupyter-default");
+  const asWritten = spawnSync("sh", ["-c", lines[1]!], {
+    cwd: project,
+    encoding: "utf8",
+    env: { ...userEnv(), JUPYTER_DATA_DIR: defaultData },
+    timeout: 120_000,
+  });
+  assert.equal(asWritten.status, 0, asWritten.stderr);
+  assert.ok(existsSync(join(defaultData, "kernels", "valence", "kernel.json")), asWritten.stdout);
+  assert.ok(existsSync(join(defaultData, "labextensions", "@valence", "jupyterlab-extension", "package.json")));
 
   // A notebook in the user's folder, as the README's "Ten lines" write it.
   const notebook = {
@@ -257,4 +372,123 @@ test("installed from the tarball offline: `valence install`, a notebook through 
   } finally {
     renameSync(`${build}.away`, build);
   }
+});
+
+/** The part of lab/scripts/serve.mjs used here (plain JavaScript, typed by its JSDoc). */
+interface LabServer {
+  baseUrl: string;
+  token: string;
+  stop(): Promise<void>;
+}
+type StartLab = (options: {
+  rootDir: string;
+  dataDir: string;
+  configDir: string;
+  labextensions: string[];
+  defaultKernel: string;
+  log: string;
+  env: NodeJS.ProcessEnv;
+}) => Promise<LabServer>;
+
+test("in JupyterLab with only what `valence install` put into the data dir, a dispatch's DAG is drawn live until it completes", async (t) => {
+  const extension = join(jupyterData, "labextensions", "@valence", "jupyterlab-extension", "package.json");
+  assert.ok(existsSync(extension), "the test before installed the package and its extension");
+  const playwright = join(root, "ui-tests", "node_modules", "@playwright", "test", "cli.js");
+  assert.ok(
+    existsSync(playwright) && existsSync(join(root, "lab", "dist", "static", "index.html")),
+    "the browser tests are not set up: run `node ui-tests/prepare.mjs` (npm test does)",
+  );
+  const serve = pathToFileURL(join(root, "lab", "scripts", "serve.mjs")).href;
+  const { startLab } = (await import(serve)) as { startLab: StartLab };
+  const started = Date.now();
+  const lab = await startLab({
+    rootDir: project,
+    dataDir: jupyterData,
+    configDir: join(work, "jupyter-config"),
+    labextensions: [], // not the repository's extension/dist: the data dir's alone
+    defaultKernel: "valence",
+    log: join(work, "jupyterlab.log"),
+    env: userEnv(),
+  });
+  try {
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("VALENCE_") && !name.startsWith("PLAYWRIGHT_")),
+    );
+    const run = spawn(process.execPath, [playwright, "test", "--config", "playwright.installed.config.ts"], {
+      cwd: join(root, "ui-tests"),
+      env: {
+        ...clean,
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: "1",
+        VALENCE_LAB_BASE_URL: lab.baseUrl,
+        VALENCE_LAB_TOKEN: lab.token,
+        VALENCE_INSTALLED_GATE: join(work, "gate"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    run.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    run.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const status = await new Promise((resolve) => run.on("close", resolve));
+    const log = readFileSync(join(work, "jupyterlab.log"), "utf8");
+    assert.equal(status, 0, `${output}\nJupyterLab's log:\n${log}`);
+  } finally {
+    await lab.stop();
+  }
+  t.diagnostic(`JupyterLab and the browser scenario: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test("README's valence.config.json in the installed project: its $schema accepts it, and the dispatcher starts with it", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const blocks = [...readme.matchAll(/^```json\n([\s\S]*?)^```$/gm)];
+  assert.equal(blocks.length, 1, "the README has one JSON block: the config file");
+  const text = blocks[0]![1]!;
+  writeFileSync(join(project, "valence.config.json"), text);
+  const config = JSON.parse(text) as { $schema: string; executors: Record<string, { type: string }> };
+
+  // The "$schema" path, from the config file's folder, is the package's copy of the schema.
+  const schema = JSON.parse(readFileSync(join(project, config.$schema), "utf8")) as object;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  assert.ok(validate(config), JSON.stringify(validate.errors, null, 2));
+
+  // "mine" names an executor package, installed where the config file is: a real one, made with the
+  // package's public API (the inline executor), stands in for "my-executor-package".
+  const plugin = join(project, "node_modules", config.executors.mine!.type);
+  mkdirSync(plugin, { recursive: true });
+  writeFileSync(join(plugin, "package.json"), JSON.stringify({ name: config.executors.mine!.type, main: "index.js" }));
+  writeFileSync(
+    join(plugin, "index.js"),
+    `const { InlineExecutor } = require("${manifest.name}");\n` +
+      "exports.createExecutor = () => new InlineExecutor({});\n",
+  );
+
+  // A dispatcher of its own (not the one the notebook started), found from the project folder.
+  const env = { ...userEnv(), VALENCE_DATA_DIR: join(work, "configured") };
+  const valence = (command: string) =>
+    spawnSync("npx", ["--offline", "valence", command], { cwd: project, encoding: "utf8", env, timeout: 120_000 });
+  const start = valence("start");
+  try {
+    assert.equal(start.status, 0, start.stderr);
+    const status = valence("status");
+    assert.equal(status.status, 0, status.stderr);
+    assert.ok(status.stdout.includes(join(project, "valence.config.json")), status.stdout);
+    assert.match(status.stdout, /^ {4}gpu-queue → bullmq$/m);
+    assert.match(status.stdout, /^ {4}mine → my-executor-package$/m);
+  } finally {
+    valence("stop");
+  }
+});
+
+test(`installed from the tarball offline with npm ${otherMajor}: better-sqlite3 and zeromq load`, async (t) => {
+  assert.ok(otherInstall, "the install started");
+  const { status, ended } = await otherInstall.done;
+  assert.equal(status, 0, readFileSync(otherInstall.log, "utf8"));
+  t.diagnostic(
+    `npm ${otherMajor} ci --offline of the tarball: ${((ended - otherInstall.started) / 1000).toFixed(1)} s ` +
+      "(beside the other install)",
+  );
+  const version = spawnSync(process.execPath, [otherNpm, "--version"], { encoding: "utf8" }).stdout.trim();
+  assert.equal(Number(version.split(".")[0]), otherMajor, version);
+  assert.ok(existsSync(join(otherProject, "node_modules", manifest.name, "labextension", "package.json")));
+  assertNativesLoad(otherProject);
 });

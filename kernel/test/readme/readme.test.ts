@@ -1,14 +1,25 @@
 // README.md's own code blocks, run as written (read from the README, so editing a block edits the
-// test): the "Ten lines" script through `valence run`, then with the "Dispatching" block after it,
-// and the dispatcher block's commands through `npx valence`. notebook.test.ts runs "In a notebook"
-// in the kernel, scale-out.test.ts the "Scale out" steps, kernel/test/package the install commands on
-// the packed package. Not run yet: Quick start (`npm start`, `npm test`: this suite's own host), the
-// fragments that name undefined functions (trainFn, loadFn…), `deps.npm` (is-number from the
-// registry), the config JSON and the fuzz campaigns.
+// test). Which test runs which block:
+// - here: Quick start's `npm start` (JupyterLab on 127.0.0.1 with the kernel, Ctrl-C stops it), "Ten
+//   lines" through `valence run`, then with the "Dispatching" block after it, and the dispatcher
+//   block's commands through `npx valence`, without and with its optional flags;
+// - notebook.test.ts: "In a notebook", in the kernel;
+// - fragments.test.ts: the fragments that use names they do not define (the deps.npm electron, the
+//   sublattice, redispatch/cache, volume and resources/hooks/wait ones), between a prelude and an
+//   epilogue;
+// - scale-out.test.ts: the "Scale out" steps and step 4's fragment, with a local Redis and two local
+//   workers standing in for the remote ones;
+// - kernel/test/package: "Install from npm" on the packed package (`npx valence install` as written),
+//   and the config JSON (its $schema path resolves in an installed project).
+// Not run: `npm test` (the command that runs this), `npm install valence-workflows` as written (the
+// install test installs the packed tarball offline instead: the registry is not reached), Scale out's
+// `sudo apt-get install -y redis-server` (scripts/test.mjs installs Debian's redis-server), and the
+// fuzz campaigns (hours long; `npm test` runs shorter ones of the same code).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.js";
 
@@ -121,5 +132,82 @@ test("README dispatcher block: `npx valence start`, `status`, `stop` as written 
     assert.notEqual(npx(commands[1]!, dataDir).status, 0, "status fails once it is stopped");
   } finally {
     npx("npx valence stop", dataDir);
+  }
+});
+
+test('README "Quick start": `npm start` serves JupyterLab with the Valence kernel on 127.0.0.1; Ctrl-C stops it and its dispatcher', async () => {
+  const block = blocks().find((b) => b.section === "Quick start" && b.lang === "sh");
+  assert.ok(block, "the README has the Quick start block");
+  const commands = block.code
+    .split("\n")
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter(Boolean);
+  // `npm test` is the command that runs this test.
+  assert.deepEqual(commands, ["npm start", "npm test"]);
+  const dataDir = temporaryDir("valence-readme-start-");
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("VALENCE_") && !name.startsWith("npm_")),
+  );
+  const env = { ...clean, VALENCE_DATA_DIR: dataDir };
+  // Its own process group, as in a terminal: Ctrl-C signals the whole group.
+  const child = spawn("sh", ["-c", `exec ${commands[0]}`], { cwd: root, env, detached: true, stdio: "pipe" });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => child.on("close", resolve));
+  const url = /^JupyterLab with the Valence kernel: (http:\/\/127\.0\.0\.1:\d+\/)lab\?token=(\w+)$/m;
+  try {
+    const deadline = Date.now() + 180_000;
+    while (!url.test(output) && child.exitCode === null && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const [, base, token] = url.exec(output) ?? assert.fail(`no JupyterLab URL:\n${output}`);
+    const specs = (await (await fetch(`${base}api/kernelspecs?token=${token}`)).json()) as {
+      kernelspecs: Record<string, { spec: { display_name: string } }>;
+    };
+    assert.equal(specs.kernelspecs.valence?.spec.display_name, "TypeScript (Valence)");
+    assert.equal(npx("npx valence status", dataDir).status, 0, "the dispatcher npm start started runs");
+
+    process.kill(-child.pid!, "SIGINT");
+    await exited;
+    await assert.rejects(fetch(`${base}api/status?token=${token}`), "JupyterLab stopped");
+    assert.notEqual(npx("npx valence status", dataDir).status, 0, "the dispatcher stopped");
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    npx("npx valence stop", dataDir);
+  }
+});
+
+test("README dispatcher block: `npx valence start` with its optional flags, on a free port instead of 8765", async () => {
+  const block = blocks().find((b) => b.lang === "sh" && /npx valence start/.test(b.code));
+  assert.ok(block, "the README has the dispatcher block");
+  const line = block.code.split("\n")[0]!.replace(/\s+#.*$/, "");
+  assert.equal(line, "npx valence start [--port 8765] [--data-dir DIR] [--foreground]");
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const dataDir = temporaryDir("valence-readme-flags-");
+  const command = line.replace(/[[\]]/g, "").replace("8765", String(port)).replace("DIR", dataDir);
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VALENCE_")));
+  const child = spawn("sh", ["-c", `exec ${command}`], { cwd: root, env: clean, detached: true, stdio: "ignore" });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  try {
+    const deadline = Date.now() + 60_000;
+    let status = npx("npx valence status", dataDir);
+    while (status.status !== 0 && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = npx("npx valence status", dataDir);
+    }
+    assert.match(
+      status.stdout,
+      new RegExp(`^Valence dispatcher at http://127\\.0\\.0\\.1:${port}$`, "m"),
+      status.stderr,
+    );
+    assert.equal(npx("npx valence stop", dataDir).status, 0);
+    assert.equal(await exited, 0, "the foreground dispatcher exits once stopped");
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
   }
 });

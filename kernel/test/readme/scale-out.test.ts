@@ -1,11 +1,13 @@
 // README.md's "Scale out" steps, run as written on one machine with real stand-ins for the remote
 // ones: `redis-host` is 127.0.0.1 and port 6379 a free port (Debian's redis-server, which
 // scripts/test.mjs installs, so the `sudo apt-get install` line is the one line not run); the two
-// `valence worker` lines run as two processes; then `npx valence run examples/scale-out.ts` (step 4).
+// `valence worker` lines run as two processes; then `npx valence run examples/scale-out.ts` (step 4),
+// and step 4's TypeScript fragment, with a `trainModel` and a `pipeline` defined around it, on the
+// worker that offers a GPU.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.js";
@@ -117,4 +119,34 @@ test('README "Scale out": Redis, the dispatcher pointed at it, two workers, then
   const lines = [...ran.stdout.matchAll(/^workers: (.+)$/gm)].map((match) => match[1]!);
   assert.equal(lines.length, 2, ran.stdout);
   for (const line of lines) assert.match(line, /^\S+ \(pid \d+\): \d+/);
+});
+
+test('README "Scale out" step 4: its fragment sends a GPU task to the worker with `--gpus 1`, the rest to any worker', () => {
+  const section = readme.slice(readme.indexOf("\n## Scale out\n"), readme.indexOf("\n## How the engine is tested\n"));
+  const blocks = [...section.matchAll(/^([ ]*)```ts\n([\s\S]*?)^\s*```$/gm)];
+  assert.equal(blocks.length, 1);
+  const indent = blocks[0]![1]!.length;
+  const fragment = blocks[0]![2]!
+    .split("\n")
+    .map((line) => line.slice(indent))
+    .join("\n");
+  // Inside the repository, where `npx valence` and "valence-workflows" resolve as in a user's project.
+  const dir = join(root, ".valence", "readme-scale-out-step4");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "flow.ts"),
+    `import * as ct from "valence-workflows";
+const trainModel = (rows: number[]) => rows.reduce((a, b) => a + b, 0);
+const prepare = ct.electron((n: number) => Array.from({ length: n }, (_, i) => i), { name: "prepare" });
+function pipeline(n: number) { return train(prepare(n)); }
+${fragment}
+const result = await ct.dispatchSync(flow)(5);
+console.log("result", result.result, "on workers", result.nodes.filter((node) => node.worker).length);
+`,
+  );
+  const ran = spawnSync("sh", ["-c", "npx valence run flow.ts"], { cwd: dir, env, encoding: "utf8", timeout: 120_000 });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(ran.status, 0, ran.stderr);
+  // prepare and train: the one task needing a GPU ran, on the only worker that declares one.
+  assert.match(ran.stdout, /^result 10 on workers 2$/m);
 });
