@@ -3,7 +3,9 @@
 // requests per route (default 10,000) and M websocket messages (default 10,000) against a real
 // dispatcher process, with progress, judged on the dispatcher's heap after a forced GC (flat: the last
 // quarter's within 4 MB + 5% of the first quarter's, after warm-up). --snapshots DIR writes heap
-// snapshots after warm-up, halfway and at the end, to compare (DevTools' Memory tab, Comparison view).
+// snapshots after warm-up, halfway and at the end, to compare (DevTools' Memory tab, Comparison view);
+// RSS is then no guide: a snapshot costs native memory that stays (from the first one V8's heap profiler
+// keeps an id for every object, and malloc keeps what it freed).
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";

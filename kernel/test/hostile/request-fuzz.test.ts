@@ -292,6 +292,7 @@ async function openEvents(d: Dispatcher, index: number) {
 
 test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: never a 500, nothing refused is stored, the dispatcher stays up${JUDGE_FLAT ? " with flat memory" : ""} (seed ${SEED})`, async () => {
   const random = seeded(SEED);
+  if (PROGRESS) process.stderr.write(`fuzz: seed ${SEED} (--seed ${SEED} replays it)\n`);
   const dataDir = temporaryDir();
   const startedAt = Date.now();
   const dispatcher = await startDispatcher(dataDir);
