@@ -15,6 +15,7 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 const dataDir = temporaryDir("valence-readme-fragments-");
 const cacheDir = temporaryDir("valence-readme-fragments-cache-");
 const scratch = join(root, ".valence", "readme-fragments-test");
+const markers: string[] = [];
 
 /** The ```ts block that holds `line`. */
 function fragment(line: string): string {
@@ -49,8 +50,7 @@ function run(name: string, prelude: string, block: string, epilogue: string): st
 
 after(() => {
   spawnSync("sh", ["-c", "npx valence stop"], { cwd: root, env, timeout: 30_000 });
-  rmSync(scratch, { recursive: true, force: true });
-  rmSync(cacheDir, { recursive: true, force: true });
+  for (const dir of [scratch, cacheDir, dataDir, ...markers]) rmSync(dir, { recursive: true, force: true });
 });
 
 test('README "The workflow model": the deps.npm electron installs is-number@7.0.0 (offline, from npm\'s cache) and uses it', () => {
@@ -113,7 +113,9 @@ console.log("note", readFileSync(note, "utf8"));`,
 
 test('README "Dispatching": the resources, hooks and ct.wait fragment runs, seed after clean', () => {
   // clean leaves a file as it ends; seed says whether it finds it.
-  const marker = join(temporaryDir("valence-readme-wait-"), "cleaned");
+  const markerDir = temporaryDir("valence-readme-wait-");
+  markers.push(markerDir);
+  const marker = join(markerDir, "cleaned");
   const out = run(
     "wait",
     `import * as ct from "valence-workflows";

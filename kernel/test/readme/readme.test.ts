@@ -174,6 +174,7 @@ test('README "Quick start": `npm start` serves JupyterLab with the Valence kerne
   } finally {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
     npx("npx valence stop", dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
@@ -209,5 +210,7 @@ test("README dispatcher block: `npx valence start` with its optional flags, on a
     assert.equal(await exited, 0, "the foreground dispatcher exits once stopped");
   } finally {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
