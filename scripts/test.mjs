@@ -36,9 +36,11 @@ const apt = spawnSync(
 if (apt.status !== 0) process.exit(apt.status ?? 1);
 await prepareUiTests();
 ensureInstalled(join(root, "kernel", "test", "package", "npm-majors"), "npm-majors");
-// The README's deps.npm example installs is-number@7.0.0 from npm's cache alone
-// (kernel/test/readme/fragments.test.ts runs it offline): put it there while the registry is reachable.
-spawnSync("npm", ["cache", "add", "is-number@7.0.0", "--loglevel=error"], { stdio: "inherit" });
+// Tests that install deps.npm packages (the README's example in kernel/test/readme/fragments.test.ts,
+// kernel/test/e2e/deps.test.ts) run npm offline, from its cache alone: put the packages there while
+// the registry is reachable, so no test sends traffic off the machine.
+for (const spec of ["is-number@7.0.0", "is-number@6.0.0", "is-odd@3.0.1"])
+  spawnSync("npm", ["cache", "add", spec, "--loglevel=error"], { stdio: "inherit" });
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,10 +1,12 @@
-// `deps: { npm: [...] }` through a real dispatcher and the machine's real npm (the registry is
-// reachable in CI): the task's code gets the packages on every executor, an environment is installed
-// once per set of specs and reused, and npm failing fails the task with a message a user can act on.
+// `deps: { npm: [...] }` through a real dispatcher and the machine's real npm, offline: the packages
+// come from npm's cache (scripts/test.mjs puts them there before the tests), and the registries that
+// fail are on 127.0.0.1. The task's code gets the packages on every executor, an environment is
+// installed once per set of specs and reused, and npm failing fails the task with a message a user can act on.
 /* eslint-disable @typescript-eslint/no-require-imports -- `require` inside electrons is what is tested */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
@@ -12,6 +14,7 @@ import { npmEnvironmentDir } from "../../dist/executors/npm-env.js";
 
 // Before the dispatcher starts: its worker threads take a copy of the environment.
 process.env.VALENCE_CACHE_DIR = temporaryDir("valence-cache-");
+process.env.npm_config_offline = "true";
 useDispatcher();
 
 const IS_NUMBER = "is-number@7.0.0";
@@ -87,12 +90,39 @@ test("tasks running at once on several workers install a new set once", async ()
   assert.equal(installs(await nodeLogs(result)), 1);
 });
 
+/** Runs `body` with npm pointed at `registry` and online (inline tasks run npm with this process's environment). */
+async function withRegistry<T>(registry: string, body: () => Promise<T>): Promise<T> {
+  const keys = ["npm_config_registry", "npm_config_fetch_retries", "npm_config_offline"] as const;
+  const saved = keys.map((key) => process.env[key]);
+  process.env.npm_config_registry = registry;
+  process.env.npm_config_fetch_retries = "0";
+  delete process.env.npm_config_offline;
+  try {
+    return await body();
+  } finally {
+    keys.forEach((key, i) => {
+      if (saved[i] === undefined) delete process.env[key];
+      else process.env[key] = saved[i];
+    });
+  }
+}
+
 test("a package that does not exist fails the task with npm's error and a hint; a retry tries again", async () => {
+  // A registry on loopback that knows no package, as the real one answers for a name nobody published.
+  const registry: Server = createServer((_req, res) => {
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "Not found" }));
+  });
+  await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", resolve));
+  const { port } = registry.address() as { port: number };
   const missing = ct.electron(function missing() {}, {
+    executor: "inline",
     deps: { npm: ["valence-no-such-package-7f3a2c"] },
     retries: 1,
   });
-  const result = await ct.dispatchSync(ct.lattice(() => missing(), { name: "missing-deps" }))();
+  const result = await withRegistry(`http://127.0.0.1:${port}/`, () =>
+    ct.dispatchSync(ct.lattice(() => missing(), { name: "missing-deps" }))(),
+  ).finally(() => registry.close());
   assert.equal(result.status, "FAILED");
   const node = await result.getNodeResult(0);
   assert.equal(node.attempts, 2);
@@ -104,27 +134,18 @@ test("a package that does not exist fails the task with npm's error and a hint; 
 });
 
 test("an unreachable registry fails the task with a hint that the machine may be offline", async () => {
-  const saved = { registry: process.env.npm_config_registry, retries: process.env.npm_config_fetch_retries };
-  process.env.npm_config_registry = "http://127.0.0.1:9/";
-  process.env.npm_config_fetch_retries = "0";
-  try {
-    // Inline: it runs npm with this process's environment as it is now.
-    const offline = ct.electron(function offline() {}, { executor: "inline", deps: { npm: ["is-number@6.0.0"] } });
-    const result = await ct.dispatchSync(ct.lattice(() => offline(), { name: "offline-deps" }))();
-    assert.equal(result.status, "FAILED");
-    const { error } = await result.getNodeResult(0);
-    assert.match(error!.message, /deps\.npm: is-number@6\.0\.0\): npm exited with code 1/);
-    assert.match(error!.message, /ECONNREFUSED/);
-    assert.match(error!.message, /Hint: the npm registry is not reachable .*\(offline\?/);
-  } finally {
-    for (const [key, value] of [
-      ["npm_config_registry", saved.registry],
-      ["npm_config_fetch_retries", saved.retries],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
+  const result = await withRegistry("http://127.0.0.1:9/", () => {
+    const offline = ct.electron(function offline() {}, {
+      executor: "inline",
+      deps: { npm: ["valence-unreachable-probe@1.0.0"] },
+    });
+    return ct.dispatchSync(ct.lattice(() => offline(), { name: "offline-deps" }))();
+  });
+  assert.equal(result.status, "FAILED");
+  const { error } = await result.getNodeResult(0);
+  assert.match(error!.message, /deps\.npm: valence-unreachable-probe@1\.0\.0\): npm exited with code 1/);
+  assert.match(error!.message, /ECONNREFUSED/);
+  assert.match(error!.message, /Hint: the npm registry is not reachable .*\(offline\?/);
 });
 
 test("a spec npm would read as an option is refused when the electron is defined", () => {

@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import { KernelClient, outputData } from "../support/kernel-client.js";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.js";
 
-// The tasks run in this process's dispatcher: its cache directory is the one that counts.
+// The tasks run in this process's dispatcher: its cache directory is the one that counts. npm installs
+// offline, from its cache (scripts/test.mjs puts is-number there before the tests).
 process.env.VALENCE_CACHE_DIR = temporaryDir("valence-cache-");
+process.env.npm_config_offline = "true";
 useDispatcher();
 let kernel: KernelClient;
 
