@@ -239,14 +239,15 @@ test("SIGTERM: a worker finishes its running task, unregisters and exits 0; with
     assert.equal(await client!.exists(`bull:shutdown:valence:worker:${finishing.id}`), 0);
 
     const leaving = await startWorker(redis!.url, [...workerArgs, "--grace", "0"]);
-    const second = run(taskSpecFor(slow, [where, 1000]), own);
+    // Long enough to outlast starting another worker process on a loaded machine (seconds).
+    const second = run(taskSpecFor(slow, [where, 4000]), own);
     await eventually(() => (existsSync(join(where, `started-${leaving.pid}`)) ? true : undefined));
     const staying = await startWorker(redis!.url, workerArgs);
     workers.push(staying);
     assert.equal(await leaving.stop(), 0);
     assert.ok(leaving.lines.some((l) => /handed back "slow"/.test(l)));
     const outcome2 = await second;
-    assert.equal(value(outcome2), "slept 1000 ms");
+    assert.equal(value(outcome2), "slept 4000 ms");
     assert.equal(outcome2.worker?.pid, staying.pid, "another worker ran the handed-back task");
   } finally {
     await own.close();
