@@ -8,9 +8,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.js";
+import { freePort } from "../support/ports.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -26,16 +27,6 @@ function steps(): string[][] {
       .map((line) => line.replace(/\s+#.*$/, "").trim())
       .filter(Boolean),
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function answers(port: number, deadlineMs = 10_000): Promise<void> {

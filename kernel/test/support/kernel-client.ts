@@ -3,22 +3,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import * as zmq from "zeromq";
 import { Signer, decode, encode, type JupyterMessage } from "../../dist/notebook/wire.js";
 import { temporaryDir } from "./dispatcher.js";
+import { freePorts } from "./ports.ts";
 
 const CLI = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
-
-/** `count` distinct free loopback ports: each is held until all are picked, so none comes twice. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 /** Starts of a kernel tried when another process took one of its ports between picking and binding. */
 const START_TRIES = 3;
