@@ -344,6 +344,9 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   private exited(code: number): void {
+    // Taken before the pool hears of the exit: the CPUs it frees may start another task at once, and
+    // a task that died with the thread must not seem to have run past that one's start.
+    const endedAt = Date.now();
     this.dead = true;
     const batch = [...(this.batch ?? []), ...(this.queued ?? [])];
     this.batch = this.queued = undefined;
@@ -377,7 +380,7 @@ export class PooledWorker<J extends Job = Job> {
       } else died ??= running;
     });
     this.onExit(this, unstarted);
-    if (died) this.died(died, code);
+    if (died) this.died(died, code, endedAt);
     else if (!batch.length && this.crash && this.lastElectron !== undefined && !this.stopAll) {
       process.emitWarning(
         `a local worker crashed between tasks (last electron: "${this.lastElectron}"): ${this.crash.message}`,
@@ -387,8 +390,7 @@ export class PooledWorker<J extends Job = Job> {
   }
 
   /** The task that was running when the thread ended fails: how it ended (worker-death.ts). */
-  private died(running: Running<J>, code: number): void {
-    const endedAt = Date.now();
+  private died(running: Running<J>, code: number, endedAt = Date.now()): void {
     const error = deathError(running.job.task.name, code, this.crash, this.limitMB);
     this.settle(running).resolve(
       { ok: false, error, logs: running.logs, startedAt: running.startedAt ?? endedAt, endedAt },

@@ -56,10 +56,13 @@ class CountingLocal extends LocalExecutor {
 
   /** The first moment more CPUs ran than the executor has, if any (a task's end frees its CPUs for one starting then). */
   overcommitted(): string | undefined {
-    const events = this.ran.flatMap((r) => [
-      { at: r.startedAt, cpus: r.cpus, r },
-      { at: r.endedAt, cpus: -r.cpus, r },
-    ]);
+    // A run that started and ended in the same millisecond held no CPU between two others' events.
+    const events = this.ran
+      .filter((r) => r.endedAt > r.startedAt)
+      .flatMap((r) => [
+        { at: r.startedAt, cpus: r.cpus, r },
+        { at: r.endedAt, cpus: -r.cpus, r },
+      ]);
     events.sort((a, b) => a.at - b.at || a.cpus - b.cpus);
     let busy = 0;
     const running = new Set<Ran>();
