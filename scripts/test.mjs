@@ -6,6 +6,7 @@
 // the browser tests' npm packages and builds (the install test runs ui-tests/installed/ too), the
 // pinned npm majors of kernel/test/package/npm-majors, and a package in npm's cache.
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -42,6 +43,29 @@ ensureInstalled(join(root, "kernel", "test", "package", "npm-majors"), "npm-majo
 for (const spec of ["is-number@7.0.0", "is-number@6.0.0", "is-odd@3.0.1"])
   spawnSync("npm", ["cache", "add", spec, "--loglevel=error"], { stdio: "inherit" });
 
+/**
+ * Compiles the tests' TypeScript once, here, into the loader's cache (kernel/src/loader/transform-cache.ts),
+ * as each test process would: those processes then never load TypeScript, which costs each a second.
+ */
+function warmLoaderCache() {
+  const require = createRequire(import.meta.url);
+  const dist = join(root, "kernel", "dist");
+  const { prepareFile } = require(join(dist, "loader", "transform.js"));
+  const sources = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sources(path);
+      return /\.m?ts$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
+    });
+  for (const path of testDirs.flatMap((dir) => sources(join(root, dir)))) {
+    try {
+      prepareFile(readFileSync(path, "utf8"), path, { typescript: true, format: "module", valenceDist: dist });
+    } catch {
+      // A fixture that does not compile on purpose: its test meets the error itself.
+    }
+  }
+}
+
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -65,6 +89,7 @@ if (pack.status !== 0) process.exit(pack.status ?? 1);
 const packReport = join(reports, "pack.json");
 writeFileSync(packReport, pack.stdout);
 const files = testDirs.flatMap((dir) => find(join(root, dir))).map((f) => relative(root, f));
+warmLoaderCache();
 const nodeRun = spawnSync(
   process.execPath,
   [

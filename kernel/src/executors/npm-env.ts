@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
+import { cacheDirectory } from "../cache-directory";
 import { normalizeNpmSpecs } from "../workflow/npm-specs";
 import type { ModuleScope } from "../workflow/serialize";
 import { acquireLock, type Lock } from "./npm-lock";
@@ -21,17 +21,6 @@ const HELPER_SOURCE =
   "// Written by Valence: code made by `new Function` here resolves `import()` from this environment.\n" +
   '"use strict";\nmodule.exports = (...parameters) => new Function(...parameters);\n';
 const POLL_MS = 100;
-
-/**
- * Valence's cache directory: `$VALENCE_CACHE_DIR`, else `$XDG_CACHE_HOME/valence`, else
- * `~/.cache/valence`. npm environments live in its `npm/` folder.
- */
-export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.VALENCE_CACHE_DIR) return resolve(env.VALENCE_CACHE_DIR);
-  // The XDG spec ignores a relative XDG_CACHE_HOME.
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, "valence");
-  return join(homedir(), ".cache", "valence");
-}
 
 /** The folder of a dependency set: keyed by a hash of its sorted specs, so order and repeats do not matter. */
 export function npmEnvironmentDir(specs: readonly string[], env: NodeJS.ProcessEnv = process.env): string {

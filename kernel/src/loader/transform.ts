@@ -6,6 +6,7 @@ import { dirname, join, sep } from "node:path";
 import type * as TypeScript from "typescript";
 import type { instrumentWithInserts as Instrument } from "../instrument";
 import { withInstrumentMap } from "./source-maps";
+import { cachedTransform } from "./transform-cache";
 
 export type ModuleFormat = "module" | "commonjs";
 
@@ -65,12 +66,19 @@ export function instrumentFile(code: string, fileName: string): string {
   return withInstrumentMap(code, instrumented, inserts, fileName);
 }
 
-/** The code Node should run for a file: transpiled when `typescript`, instrumented when the user's. */
+/**
+ * The code Node should run for a file: transpiled when `typescript`, instrumented when the user's;
+ * kept in the cache (transform-cache.ts) so another process or worker thread does not redo it.
+ */
 export function prepareFile(
   code: string,
   path: string,
   options: { typescript: boolean; format: ModuleFormat; valenceDist: string },
 ): string {
-  const javascript = options.typescript ? transpile(code, path, options.format) : code;
-  return isUserFile(path, options.valenceDist) ? instrumentFile(javascript, path) : javascript;
+  const user = isUserFile(path, options.valenceDist);
+  if (!options.typescript && !user) return code;
+  return cachedTransform([path, options.format, options.typescript, user], code, () => {
+    const javascript = options.typescript ? transpile(code, path, options.format) : code;
+    return user ? instrumentFile(javascript, path) : javascript;
+  });
 }

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { homedir, hostname } from "node:os";
 import { delimiter, join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.ts";
-import { cacheDirectory, npmEnvironment, npmEnvironmentDir, npmInstallCount } from "../../dist/executors/npm-env.js";
+import { cacheDirectory } from "../../dist/cache-directory.js";
+import { npmEnvironment, npmEnvironmentDir, npmInstallCount } from "../../dist/executors/npm-env.js";
 import { errorLines, hintFor } from "../../dist/executors/npm-install.js";
 
 const MODULE = join(import.meta.dirname, "..", "..", "dist", "executors", "npm-env.js");
