@@ -22,21 +22,44 @@ export default tseslint.config(
   {
     files: ["kernel/src/workflow/**/*.ts"],
     rules: layer(
-      ["**/dispatcher/**", "**/executors/**", "**/cli/**", "**/notebook/**", "**/loader/**"],
+      [
+        "**/dispatcher/**",
+        "**/client/**",
+        "**/shared/**",
+        "**/config/**",
+        "**/executors/**",
+        "**/cli/**",
+        "**/notebook/**",
+        "**/loader/**",
+      ],
       "workflow/ is the pure model: it imports no other layer (ARCHITECTURE.md).",
+    ),
+  },
+  {
+    files: ["kernel/src/shared/**/*.ts"],
+    rules: layer(
+      ["**/dispatcher/**", "**/client/**", "**/config/**", "**/executors/**", "**/cli/**", "**/notebook/**"],
+      "shared/ is what both processes use: it sees only workflow/ and schema/ (ARCHITECTURE.md).",
+    ),
+  },
+  {
+    files: ["kernel/src/client/**/*.ts"],
+    rules: layer(
+      ["**/dispatcher/**", "**/cli/**", "**/notebook/**"],
+      "client/ runs in the user's process: it reaches the dispatcher over HTTP and starts it through the package's dispatcher entry, never by importing it (ARCHITECTURE.md).",
     ),
   },
   {
     files: ["kernel/src/dispatcher/**/*.ts"],
     rules: layer(
-      ["**/cli/**", "**/notebook/**"],
-      "Only the CLI and the notebook sit on top; nothing imports them (ARCHITECTURE.md).",
+      ["**/client/**", "**/cli/**", "**/notebook/**"],
+      "The dispatcher is the server: it never imports the client side, and nothing below the CLI and the notebook imports them (ARCHITECTURE.md).",
     ),
   },
   {
     files: ["kernel/src/executors/**/*.ts"],
     rules: layer(
-      ["**/dispatcher/**", "**/cli/**", "**/notebook/**"],
+      ["**/dispatcher/**", "**/client/**", "**/cli/**", "**/notebook/**"],
       "Executors see only workflow/ (ARCHITECTURE.md).",
     ),
   },

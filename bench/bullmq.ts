@@ -17,7 +17,7 @@ import type { Redis } from "ioredis";
 import * as ct from "valence-workflows";
 import { InlineExecutor, LocalExecutor } from "../kernel/dist/executors/index.js";
 import { BullMQExecutor } from "../kernel/dist/executors/bullmq/index.js";
-import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
+import { resetConnection } from "../kernel/dist/client/connection.js";
 import { startRedis, type RunningRedis } from "../kernel/test/support/redis.ts";
 
 const CLI = fileURLToPath(new URL("../kernel/dist/cli/main.js", import.meta.url));

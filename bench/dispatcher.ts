@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { serialize } from "node:v8";
 import * as ct from "valence-workflows";
 import { toTransportGraph } from "../kernel/dist/workflow/transport.js";
-import { resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
+import { resetConnection } from "../kernel/dist/client/connection.js";
 
 const noop = ct.electron(function noop(_x: number): number {
   return 0;

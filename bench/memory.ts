@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { DISPATCHER_NODE_FLAGS, resetConnection } from "../kernel/dist/dispatcher/client/connection.js";
+import { DISPATCHER_NODE_FLAGS, resetConnection } from "../kernel/dist/client/connection.js";
 
 const noop = ct.electron(function noop(_x: number): number {
   return 0;

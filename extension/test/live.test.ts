@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
-import { readTokenFor } from "../../kernel/dist/dispatcher/runtime-file.js";
+import { readTokenFor } from "../../kernel/dist/shared/runtime-file.js";
 import { useDispatcher } from "../../kernel/test/support/dispatcher.ts";
 import { syncSchema } from "../scripts/sync-schema.mjs";
 

@@ -26,8 +26,8 @@ export {
   type Volume,
   type TaskContext,
 } from "./workflow";
-export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./dispatcher/run-local";
-export { onRunEvent, type RunEvent, type RunListener } from "./dispatcher/run-events";
+export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./client/run-local";
+export { onRunEvent, type RunEvent, type RunListener } from "./client/run-events";
 export {
   dispatch,
   dispatchSync,
@@ -38,11 +38,11 @@ export {
   type GetResultOptions,
   type DispatchOptions,
   type RedispatchOptions,
-} from "./dispatcher/client/api";
-export { Result, type NodeResult } from "./dispatcher/client/result";
-export { Dispatch, type DispatchRef } from "./dispatcher/client/dispatch-handle";
+} from "./client/api";
+export { Result, type NodeResult } from "./client/result";
+export { Dispatch, type DispatchRef } from "./client/dispatch-handle";
 export { display, clearOutput, type DisplayOptions, type MimeBundle } from "./display";
-export { DispatcherError } from "./dispatcher/client/connection";
+export { DispatcherError } from "./client/connection";
 export { startDispatcher, type DispatcherOptions, type RunningDispatcher } from "./dispatcher/start";
 export type {
   Executor,

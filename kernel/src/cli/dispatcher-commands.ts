@@ -1,12 +1,11 @@
 // `valence start | stop | status`: the user's long-lived dispatcher. `start` runs it in the
 // background (or in this terminal with --foreground) with the config file found from here; `stop`
 // asks it to shut down cleanly; `status` shows it, its config file and its executors.
-import { setFlagsFromString } from "node:v8";
-import { configStartArgs, findConfigFile } from "../config";
-import { defaultDataDir, runtimeFile } from "../dispatcher/paths";
-import { processAlive, readRuntimeFile } from "../dispatcher/runtime-file";
-import { startDispatcher } from "../dispatcher/start";
-import { published, request, startInBackground } from "../dispatcher/client/connection";
+import { configStartArgs } from "../config";
+import { defaultDataDir, runtimeFile } from "../shared/paths";
+import { processAlive, readRuntimeFile } from "../shared/runtime-file";
+import { runDispatcherProcess } from "../dispatcher/process";
+import { published, request, startInBackground } from "../client/connection";
 
 export interface StartOptions {
   readonly port?: string;
@@ -20,34 +19,13 @@ export interface StartOptions {
 export async function start(options: StartOptions): Promise<void> {
   const dataDir = options.dataDir ?? defaultDataDir();
   if (options.foreground) {
-    // This process is the dispatcher, a long-lived daemon: V8 collects old garbage once the heap has
-    // grown by half (not the default 2-4x what is live): less RSS over a large dispatch.
-    setFlagsFromString("--heap-growing-percent=50");
-    const config = findConfigFile(options.config ? { flag: options.config } : {})?.path;
-    // Valence's loader is registered here only when a lattice rebuilt for a redispatch or a
-    // sublattice imports the user's modules (executors/loader-on-demand.ts).
-    containFaults();
-    const dispatcher = await startDispatcher({
+    return runDispatcherProcess({
       dataDir,
-      ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
-      ...(options.allowOrigin ? { allowedOrigins: options.allowOrigin } : {}),
-      ...(config ? { config } : {}),
-    }).catch((error: unknown) => {
-      // A start that failed exits: startDispatcher closed what it opened, and nothing may keep it up.
-      console.error(`valence: ${(error as Error).message ?? String(error)}`);
-      process.exit(1);
+      ...(options.allowOrigin ? { allowOrigin: options.allowOrigin } : {}),
+      ...(options.config !== undefined ? { config: options.config } : {}),
     });
-    console.log(`Valence dispatcher listening on ${dispatcher.url} (data: ${dataDir}, pid ${process.pid})`);
-    console.log(`config: ${config ?? "none (built-in executors)"}`);
-    if (dispatcher.resumed.length) console.log(`resumed ${dispatcher.resumed.length} unfinished dispatch(es)`);
-    for (const q of dispatcher.engine.quarantined) console.log(`dispatch ${q.id} failed at start: ${q.reason}`);
-    const stop = (): void => {
-      void dispatcher.close().then(() => process.exit(0));
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    return;
   }
   const configArgs = configStartArgs(options.config ? { flag: options.config } : {});
   const running = await published(dataDir);
@@ -119,17 +97,4 @@ export async function status(options: { dataDir?: string }): Promise<void> {
     console.log(`  failed at start instead of resumed:`);
     for (const q of s.quarantined) console.log(`    ${q.id}: ${q.reason}`);
   }
-}
-
-/**
- * The dispatcher serves every user's dispatches: an error that escapes one of them is logged and the
- * process goes on (what it belonged to fails or times out), instead of taking all of them down.
- */
-function containFaults(): void {
-  process.on("unhandledRejection", (reason) => {
-    console.error(`valence: contained an unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
-  });
-  process.on("uncaughtException", (error) => {
-    console.error(`valence: contained an uncaught exception: ${error.stack ?? error.message}`);
-  });
 }

@@ -1,7 +1,7 @@
 // A progress bar per workflow run, for the terminal: tasks done / total, running, failed. Helper
 // nodes (parameters, collections) resolve instantly and are not counted.
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import { onRunEvent, type RunGraph } from "../dispatcher/run-events";
+import { onRunEvent, type RunGraph } from "../client/run-events";
 
 const TASK_KINDS = new Set(["electron", "sublattice"]);
 

@@ -6,7 +6,7 @@
 import type { DagDocument, DagNode, NodeState, Status } from "@valence/schema";
 import { previewValue } from "../workflow/preview";
 import { EDGE_LETTERS, kindOfLetter, outputPreview, type TransportGraph } from "../workflow/transport";
-import { decode } from "./values";
+import { decode } from "../shared/values";
 
 export function dagView(graph: TransportGraph, nodes: readonly NodeState[], dispatch: { id: string; status: Status }) {
   const states = new Map(nodes.map((node) => [node.id, node]));

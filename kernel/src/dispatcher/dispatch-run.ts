@@ -14,11 +14,11 @@ import { CANCELLED, COMPLETED, FAILED, NodeTable, RUNNING } from "./node-table";
 import { OutputCache } from "./output-cache";
 import type { RunEnvironment } from "./run-environment";
 import { RunRecorder } from "./run-recorder";
-import { Scheduler } from "./scheduler";
+import { Scheduler } from "../shared/scheduler";
 import type { NodeRecord } from "./store/records";
 import { readValue } from "./argument-bytes";
 import { Cancelled, TaskRuns, type TaskHost } from "./task-runs";
-import { decode, encode, fromBase64 } from "./values";
+import { decode, encode, fromBase64 } from "../shared/values";
 
 export type { RunEnvironment } from "./run-environment";
 

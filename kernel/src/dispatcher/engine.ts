@@ -17,10 +17,10 @@ import { DispatchRun, ShuttingDown } from "./dispatch-run";
 import { ExecutorPool, type ExecutorPoolOptions } from "./executor-pool";
 import type { GraphIndex } from "./graph-index";
 import { CRASH_LIMIT, failStored, type CrashCounts, type Quarantined } from "./quarantine";
-import { nodeColumns, storedNodeColumns } from "./node-columns";
-import { nodeState, previewsById, storedNodeStates } from "./node-states";
+import { nodeColumns, storedNodeColumns } from "../shared/node-columns";
+import { nodeState, previewsById, storedNodeState, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
-import { encode, toBase64 } from "./values";
+import { encode, toBase64 } from "../shared/values";
 import { WriteQueue } from "./write-queue";
 import { graphText, newNodeRows, type NewDispatchRequest } from "./new-dispatch";
 import { asColumns, type TransportGraphV1 } from "./transport-v1";
@@ -215,7 +215,7 @@ export class Engine {
     const rows = this.store.nodeStateRows(id);
     // A finished dispatch's columns come straight from the rows: no object per node.
     return options.columns
-      ? { dispatch, nodeColumns: storedNodeColumns(rows), ...rest }
+      ? { dispatch, nodeColumns: storedNodeColumns(rows, storedNodeState), ...rest }
       : { dispatch, nodes: storedNodeStates(rows), ...rest };
   }
 

@@ -2,7 +2,7 @@
 // task that only it still holds back and that may run right behind it on the same worker; then one
 // after that, and so on. A chain of 1,000 steps then costs ~16 worker messages, not
 // 1,000 round trips. Each link carries its arguments with a hole where the previous output goes.
-import { encode } from "./values";
+import { encode } from "../shared/values";
 
 export interface FollowLink {
   readonly id: number;

@@ -8,7 +8,7 @@ import type { GraphEdge } from "../workflow/graph";
 import { Interner } from "../workflow/interner";
 import type { ElectronSpec } from "../workflow/serialize";
 import { EDGE_LETTERS, KIND_LETTERS, type TransportGraph, type TransportOutput } from "../workflow/transport";
-import type { SchedulableGraph } from "./scheduler";
+import type { SchedulableGraph } from "../shared/scheduler";
 
 const KINDS: readonly NodeKind[] = ["parameter", "electron", "sublattice", "list", "dict", "getitem", "getattr"];
 /** A kind's code by the char code of its letter (workflow/transport.ts). */

@@ -6,7 +6,8 @@ import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
 import { latticeProblem } from "./graph-rules";
 import { protocolErrors } from "./protocol";
-import { argumentsOf, fromBase64 } from "./values";
+import { argumentsOf } from "./arguments";
+import { fromBase64 } from "../shared/values";
 
 export interface HttpRequest {
   readonly method: string;

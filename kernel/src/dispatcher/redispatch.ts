@@ -7,7 +7,7 @@ import { rebuildLattice, type LatticeSpec } from "../workflow/serialize";
 import { toTransportGraph, type TransportGraph } from "../workflow/transport";
 import { DispatchRejected, type Engine } from "./engine";
 import type { Store } from "./store/store";
-import { argumentsOf } from "./values";
+import { argumentsOf } from "./arguments";
 
 export async function redispatchFromStore(
   engine: Engine,

@@ -10,7 +10,7 @@ import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
 import { jsonDepth } from "./json-depth";
 import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
-import { helloProof, readTokenFor, tokensMatch } from "./runtime-file";
+import { helloProof, readTokenFor, tokensMatch } from "../shared/runtime-file";
 import { attachSession } from "./ws-session";
 
 export interface ServerOptions {

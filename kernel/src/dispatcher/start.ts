@@ -4,11 +4,11 @@
 import type { Executor } from "../executors/executor";
 import { createExecutors, loadConfig, type ExecutorSet } from "../config";
 import { Engine } from "./engine";
-import { runtimeFile, defaultDataDir } from "./paths";
+import { runtimeFile, defaultDataDir } from "../shared/paths";
 import { privateDataDir } from "./private-dir";
 import { CrashCounts } from "./quarantine";
 import { redispatchFromStore } from "./redispatch";
-import { newToken, processAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "./runtime-file";
+import { newToken, processAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "../shared/runtime-file";
 import { serve } from "./server";
 import { Store } from "./store/store";
 

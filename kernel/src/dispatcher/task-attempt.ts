@@ -4,7 +4,7 @@
 // one `AttemptEnd` for the dispatch run to act on.
 import { NotRun, type SubmitOptions, type TaskOutcome } from "../executors/executor";
 import { taskError } from "../executors/task-error";
-import { setLongTimeout, type LongTimeout } from "./long-timeout";
+import { setLongTimeout, type LongTimeout } from "../shared/long-timeout";
 import { AttemptHooks, type WaitingReport } from "./attempt-hooks";
 
 export type AttemptEnd =

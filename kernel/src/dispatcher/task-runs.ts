@@ -11,10 +11,10 @@ import { taskNeeds, type TaskNeeds, type TaskOwner } from "./executor-pool";
 import { followUps, type ChainSource, type FollowLink } from "./follow-ups";
 import type { GraphIndex } from "./graph-index";
 import { PENDING, RUNNING, type NodeTable } from "./node-table";
-import type { Scheduler } from "./scheduler";
+import type { Scheduler } from "../shared/scheduler";
 import { TaskAttempt, type AttemptEnd, type AttemptHost } from "./task-attempt";
 import { joinArguments } from "./argument-bytes";
-import { decode, encode } from "./values";
+import { decode, encode } from "../shared/values";
 import type { RunEnvironment } from "./run-environment";
 
 /** The abort reason of a task the user cancelled. */

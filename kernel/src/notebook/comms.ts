@@ -2,9 +2,9 @@
 // it to learn where the dispatcher is and gets its read credential (watch, never change), so the
 // notebook file holds no secret and the browser never holds the token. Cancelling goes back through
 // this comm: the kernel, which has the token, does it.
-import { cancel } from "../dispatcher/client/api";
-import { call, connect } from "../dispatcher/client/connection";
-import { readTokenFor } from "../dispatcher/runtime-file";
+import { cancel } from "../client/api";
+import { call, connect } from "../client/connection";
+import { readTokenFor } from "../shared/runtime-file";
 import { replyTo, type JupyterMessage } from "./wire";
 
 export const DISPATCHER_TARGET = "valence.dispatcher";

@@ -12,7 +12,7 @@ import { replyTo, type JupyterMessage } from "./wire";
 import { CommTargets } from "./comms";
 import { LiveDisplays } from "./live-display";
 import { kernelLog } from "./log";
-import { Result } from "../dispatcher/client/result";
+import { Result } from "../client/result";
 
 interface ExecuteRequest {
   code: string;

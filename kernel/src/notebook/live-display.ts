@@ -4,10 +4,10 @@
 // kernel also redraws the cell's DAG while it runs (update_display_data, at most twice a second).
 // Either way the final redraw goes into the notebook, so a saved file shows the outcome.
 import type { ServerMessage } from "@valence/schema";
-import { connect } from "../dispatcher/client/connection";
-import { Dispatch } from "../dispatcher/client/dispatch-handle";
-import { Result, isFinal } from "../dispatcher/client/result";
-import { watchDispatch, type Watch } from "../dispatcher/client/watch";
+import { connect } from "../client/connection";
+import { Dispatch } from "../client/dispatch-handle";
+import { Result, isFinal } from "../client/result";
+import { watchDispatch, type Watch } from "../client/watch";
 import { bundleOf } from "./display";
 
 const REDRAW_EVERY_MS = 500;

@@ -13,8 +13,8 @@ import { type DagDocument, type DispatchDetail, type NodeState, type ServerMessa
 import * as ct from "valence-workflows";
 import { LocalExecutor } from "../../dist/executors/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
-import { connect, resetConnection } from "../../dist/dispatcher/client/connection.js";
-import { watchDispatch } from "../../dist/dispatcher/client/watch.js";
+import { connect, resetConnection } from "../../dist/client/connection.js";
+import { watchDispatch } from "../../dist/client/watch.js";
 import { Store } from "../../dist/dispatcher/store/store.js";
 import { migrations } from "../../dist/dispatcher/store/migrations/index.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";

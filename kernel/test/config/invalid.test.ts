@@ -4,7 +4,7 @@ import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { loadConfig } from "../../dist/config/index.js";
-import { resetConnection } from "../../dist/dispatcher/client/connection.js";
+import { resetConnection } from "../../dist/client/connection.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { cliEnv, makeProject, runCli } from "./project.ts";
 

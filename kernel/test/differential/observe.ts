@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from "node:util";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
 import { dagSchema, protocolSchema, type NodeState, type ServerMessage } from "@valence/schema";
-import { call, connect, type Connection } from "../../dist/dispatcher/client/connection.js";
+import { call, connect, type Connection } from "../../dist/client/connection.js";
 import { encodeValue, kindOfLetter, toTransportGraph, type TransportGraph } from "../../dist/workflow/transport.js";
 import { serializeLattice } from "../../dist/workflow/serialize/index.js";
 

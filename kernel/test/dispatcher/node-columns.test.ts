@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeColumns, NodeState } from "@valence/schema";
 import * as ct from "valence-workflows";
-import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "../../dist/dispatcher/node-columns.js";
+import { storedNodeState } from "../../dist/dispatcher/node-states.js";
+import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "../../dist/shared/node-columns.js";
 import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { validateProtocol } from "../support/schema.ts";
@@ -141,7 +142,7 @@ test("stored rows the dispatches above never make: workers, gaps in ids, odd tim
     [9, "SOMETHING_NEW", 0, null, null, null, null, 0, null, null],
     [10, "NEW_OBJECT", 0, null, null, null, null, 0, '{"host":"h","pid":8,"id":"w2"}', null],
   ];
-  const columns = storedNodeColumns(rows);
+  const columns = storedNodeColumns(rows, storedNodeState);
   assert.deepEqual(columns.ids, [0, 1, 2, 4, 5, 6, 9, 10]);
   assert.equal(columns.workers!.length, 2);
   assert.deepEqual(
@@ -152,7 +153,7 @@ test("stored rows the dispatches above never make: workers, gaps in ids, odd tim
   const expected = storedNodeStates(rows);
   assertSameStates(nodeStatesOf(columns), expected);
   assert.deepStrictEqual(statusCounts(columns), counted(expected));
-  assertSameStates(nodeStatesOf(storedNodeColumns([])), []);
+  assertSameStates(nodeStatesOf(storedNodeColumns([], storedNodeState)), []);
 });
 
 test("live states the dispatches above never make: waiting, workers, queued times, reused false", () => {

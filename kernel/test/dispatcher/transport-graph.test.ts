@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
 import type { DagDocument } from "@valence/schema";
-import { call, DispatcherError } from "../../dist/dispatcher/client/connection.js";
+import { call, DispatcherError } from "../../dist/client/connection.js";
 import { encodeValue, toTransportGraph, type TransportGraph } from "../../dist/workflow/transport.js";
 import { serializeLattice } from "../../dist/workflow/serialize/index.js";
 import { serializeElectron } from "../../dist/workflow/serialize/index.js";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { createServer, type AddressInfo } from "node:net";
 import { once } from "node:events";
 import * as ct from "valence-workflows";
-import { resetConnection } from "../../dist/dispatcher/client/connection.js";
+import { resetConnection } from "../../dist/client/connection.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 
 const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));

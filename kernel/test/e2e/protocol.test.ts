@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
-import { readTokenFor } from "../../src/dispatcher/runtime-file.ts";
+import { readTokenFor } from "../../src/shared/runtime-file.ts";
 
 const dispatcher = useDispatcher();
 

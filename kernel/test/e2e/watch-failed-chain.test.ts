@@ -6,8 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
 import type { NodeState } from "@valence/schema";
-import { connect } from "../../dist/dispatcher/client/connection.js";
-import { watchDispatch } from "../../dist/dispatcher/client/watch.js";
+import { connect } from "../../dist/client/connection.js";
+import { watchDispatch } from "../../dist/client/watch.js";
 import { LocalExecutor } from "../../dist/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 

@@ -9,8 +9,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { connect, resetConnection } from "../../dist/dispatcher/client/connection.js";
-import { writeRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
+import { connect, resetConnection } from "../../dist/client/connection.js";
+import { writeRuntimeFile } from "../../dist/shared/runtime-file.js";
 import { forgetDispatcher, temporaryDir } from "../support/dispatcher.ts";
 
 const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));

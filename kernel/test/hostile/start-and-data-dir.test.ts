@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeF
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { processAlive, readRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
+import { processAlive, readRuntimeFile } from "../../dist/shared/runtime-file.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
 

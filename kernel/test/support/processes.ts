@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { pointClientAt } from "./dispatcher.ts";
 
 export { forgetDispatcher } from "./dispatcher.ts";
-import { readRuntimeFile } from "../../dist/dispatcher/runtime-file.js";
+import { readRuntimeFile } from "../../dist/shared/runtime-file.js";
 
 const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 

@@ -3,7 +3,6 @@
 // per node; the client turns it back into NodeState objects equal, field for field, to the object
 // form. For a 10,000-task fan-out that is a fraction of the bytes and of the time on both sides.
 import type { NodeColumns, NodeState, Status, ValuePreview, WorkerInfo } from "@valence/schema";
-import { storedNodeState } from "./node-states";
 
 const LETTERS: ReadonlyArray<readonly [Status, string]> = [
   ["NEW_OBJECT", "N"],
@@ -139,9 +138,10 @@ class ColumnsBuilder {
 
 /**
  * From `Store.nodeStateRows`: [node_id, status, attempts, started_at, ended_at, error, output_preview,
- * reused, worker, queued_ms]. Previews and workers are parsed once per distinct text.
+ * reused, worker, queued_ms]. Previews and workers are parsed once per distinct text; a row the
+ * columns have no room for goes whole, as `whole` makes it (the store's own reading of a row).
  */
-export function storedNodeColumns(rows: Iterable<unknown[]>): NodeColumns {
+export function storedNodeColumns(rows: Iterable<unknown[]>, whole: (row: unknown[]) => NodeState): NodeColumns {
   const builder = new ColumnsBuilder();
   // One object reused for every row: nothing is made per node but the column entries.
   const v: ColumnValues = {
@@ -167,11 +167,11 @@ export function storedNodeColumns(rows: Iterable<unknown[]>): NodeColumns {
     v.queuedMs = row[9] as number | null;
     // An error is rare and big: the node goes whole, as the object form has it.
     if (letter === undefined || row[5] !== null) {
-      builder.addOther(storedNodeState(row));
+      builder.addOther(whole(row));
       continue;
     }
     v.letter = letter;
-    if (!builder.add(v)) builder.addOther(storedNodeState(row));
+    if (!builder.add(v)) builder.addOther(whole(row));
   }
   return builder.build();
 }

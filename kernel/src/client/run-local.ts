@@ -8,7 +8,7 @@ import { WorkflowError } from "../workflow/errors";
 import { resolveOutput } from "../workflow/output";
 import { runInTaskContext } from "../workflow/task-context";
 import type { Status } from "@valence/schema";
-import { Scheduler } from "./scheduler";
+import { Scheduler } from "../shared/scheduler";
 import { attemptElectron, callArguments, resolveHelperNode } from "./node-runner";
 import { emitRunEvent, type NodeUpdate } from "./run-events";
 

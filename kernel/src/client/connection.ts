@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { configStartArgs } from "../../config/start-args";
-import { defaultDataDir, logFile, runtimeFile } from "../paths";
-import { helloProof, processAlive, readRuntimeFile, tokensMatch } from "../runtime-file";
+import { configStartArgs } from "../config/start-args";
+import { defaultDataDir, logFile, runtimeFile } from "../shared/paths";
+import { helloProof, processAlive, readRuntimeFile, tokensMatch } from "../shared/runtime-file";
 
 export class DispatcherError extends Error {
   override readonly name = "DispatcherError";
@@ -185,7 +185,15 @@ export async function published(dataDir: string): Promise<Connection | undefined
  */
 export const DISPATCHER_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 
-/** Starts `valence start --foreground` detached from this process and waits until it answers. */
+/**
+ * The dispatcher process's entry point, as the package exports it (`valence-workflows/dispatcher`,
+ * dispatcher/main.ts): the one way this side of the house reaches the server's code.
+ */
+export function dispatcherEntry(): string {
+  return require.resolve("valence-workflows/dispatcher");
+}
+
+/** Starts the dispatcher process (dispatcherEntry) detached from this process and waits until it answers. */
 export async function startInBackground(dataDir: string, extraArgs: readonly string[] = []): Promise<Connection> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = join(dataDir, "dispatcher.starting");
@@ -195,15 +203,7 @@ export async function startInBackground(dataDir: string, extraArgs: readonly str
       const log = openSync(logFile(dataDir), "a", 0o600);
       const child = spawn(
         process.execPath,
-        [
-          ...DISPATCHER_NODE_FLAGS,
-          join(__dirname, "..", "..", "cli", "main.js"),
-          "start",
-          "--foreground",
-          "--data-dir",
-          dataDir,
-          ...extraArgs,
-        ],
+        [...DISPATCHER_NODE_FLAGS, dispatcherEntry(), "--data-dir", dataDir, ...extraArgs],
         {
           detached: true,
           stdio: ["ignore", log, log],

@@ -14,8 +14,8 @@ import {
   type TaskErrorDocument,
   type WorkerInfo,
 } from "@valence/schema";
-import { nodeStatesOf, statusCounts } from "../node-columns";
-import { decode, fromBase64 } from "../values";
+import { nodeStatesOf, statusCounts } from "../shared/node-columns";
+import { decode, fromBase64 } from "../shared/values";
 
 export interface NodeResult {
   readonly nodeId: number;

@@ -8,14 +8,14 @@ import type {
   NodeDetail,
   NodeState,
 } from "@valence/schema";
-import { emitRunEvent, hasRunListeners } from "../run-events";
-import type { Graph } from "../../workflow/graph";
-import type { TransportGraph } from "../../workflow/transport";
+import { emitRunEvent, hasRunListeners } from "./run-events";
+import type { Graph } from "../workflow/graph";
+import type { TransportGraph } from "../workflow/transport";
 import { watchDispatch } from "./watch";
-import type { Lattice } from "../../workflow/lattice";
-import type { Volume } from "../../workflow/volume";
-import { serializeLattice } from "../../workflow/serialize";
-import { encodeValue, toTransportGraph } from "../../workflow/transport";
+import type { Lattice } from "../workflow/lattice";
+import type { Volume } from "../workflow/volume";
+import { serializeLattice } from "../workflow/serialize";
+import { encodeValue, toTransportGraph } from "../workflow/transport";
 import { call, connect, type Connection } from "./connection";
 import { Result, isFinal } from "./result";
 import { Dispatch, dispatchIdOf, type DispatchRef } from "./dispatch-handle";

@@ -2,7 +2,7 @@
 // collections, getitem/getattr) resolve right here; electrons call their function with retries,
 // an optional timeout and their hooks.
 import type { GraphNode, NodeInputs } from "../workflow/graph";
-import { setLongTimeout, type LongTimeout } from "./long-timeout";
+import { setLongTimeout, type LongTimeout } from "../shared/long-timeout";
 import { hookList } from "../workflow/options";
 import { callArguments as argumentsInOrder, helperValue } from "../workflow/helper-values";
 
