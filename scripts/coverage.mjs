@@ -28,8 +28,6 @@ const { values } = parseArgs({
 const areas = ["dispatcher", "executors"];
 const reportDir = join(root, "coverage", "differential");
 const raw = values.from ?? mkdtempSync(join(tmpdir(), "valence-coverage-"));
-/** Test helpers for executor authors (`executorConformance`), not paths of the engine: totalled apart too. */
-const helpers = ["executors/conformance.ts", "executors/conformance-chain.ts", "executors/testing.ts"];
 
 const dir = join(root, "kernel", "test", "differential");
 const files = readdirSync(dir)
@@ -149,10 +147,6 @@ for (const area of areas) {
 const sum = (list) => [list.reduce((n, r) => n + r.covered, 0), list.reduce((n, r) => n + r.total, 0)];
 const [covered, total] = sum(rows);
 console.log(`total: ${pct(covered, total).toFixed(1)}% of ${total} lines (${covered} covered)`);
-const [engineCovered, engineTotal] = sum(rows.filter((r) => !helpers.includes(r.name)));
-console.log(
-  `total without the conformance suites (${helpers.join(", ")}): ${pct(engineCovered, engineTotal).toFixed(1)}%`,
-);
 console.log(`not counted (types only): ${typeOnly.map((f) => relative(join("kernel", "dist"), f)).join(", ")}`);
 console.log(`report: ${relative(root, join(reportDir, "index.html"))}`);
 if (!values.keep && values.from === undefined) rmSync(raw, { recursive: true, force: true });

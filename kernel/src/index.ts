@@ -57,7 +57,7 @@ export type {
 } from "./executors/executor";
 export { NotRun } from "./executors/executor";
 export type { ExecutorFactory, ExecutorContext, ExecutorModule } from "./executors/plugin";
-export { executorConformance, taskSpecFor, type ConformanceOptions } from "./executors/testing";
+export { executorConformance, taskSpecFor, type ConformanceOptions } from "./testing";
 export { LocalExecutor, type LocalExecutorOptions } from "./executors/local";
 export { InlineExecutor, type InlineExecutorOptions } from "./executors/inline";
 export {

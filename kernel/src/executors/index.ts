@@ -14,4 +14,3 @@ export type {
 export { NotRun } from "./executor";
 export { InlineExecutor, type InlineExecutorOptions } from "./inline";
 export { LocalExecutor, type LocalExecutorOptions } from "./local";
-export { executorConformance, taskSpecFor, type ConformanceOptions } from "./conformance";

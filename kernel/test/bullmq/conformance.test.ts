@@ -1,6 +1,6 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { executorConformance } from "../../dist/executors/index.js";
+import { executorConformance } from "../../dist/testing/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";

@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { taskSpecFor } from "../../dist/executors/index.js";
+import { taskSpecFor } from "../../dist/testing/index.js";
 import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
 import { eventually } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
 import { testJob, workerGivingBack } from "../support/pooled-job.ts";
-import { taskSpecFor, type TaskOutcome } from "../../dist/executors/index.js";
+import { type TaskOutcome } from "../../dist/executors/index.js";
+import { taskSpecFor } from "../../dist/testing/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import { DONE } from "../../dist/executors/local-protocol.js";
 

@@ -8,7 +8,7 @@ import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import * as ct from "valence-workflows";
 import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
-import { taskSpecFor } from "../../dist/executors/index.js";
+import { taskSpecFor } from "../../dist/testing/index.js";
 import type { TaskOutcome } from "../../dist/executors/index.js";
 import { PooledWorker } from "../../dist/executors/pooled-worker.js";
 import type { WorkerReply } from "../../dist/executors/local-protocol.js";

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { LocalExecutor, executorConformance, taskSpecFor } from "../../dist/executors/index.js";
+import { LocalExecutor } from "../../dist/executors/index.js";
+import { executorConformance, taskSpecFor } from "../../dist/testing/index.js";
 import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
 import { greeting } from "./fixtures/greeting.ts";
 

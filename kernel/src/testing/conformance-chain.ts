@@ -6,7 +6,7 @@ import { deserialize } from "node:v8";
 import { electron } from "../workflow/electron";
 import type { serializeElectron } from "../workflow/serialize";
 import type { TestContext } from "node:test";
-import type { Executor, FollowUp, TaskOutcome, TaskSpec } from "./executor";
+import type { Executor, FollowUp, TaskOutcome, TaskSpec } from "../executors/executor";
 
 // The tasks travel by value: their bodies use nothing from this module's scope.
 const add = electron(function add(a: number, b: number) {

@@ -2,7 +2,7 @@
 // specs, loaded on first call so that importing `valence-workflows` does not load node:test into every
 // process. `executorConformance("mine", () => createExecutor({}, { name: "mine", dataDir }))`.
 import type { ConformanceOptions } from "./conformance";
-import type { Executor, TaskSpec } from "./executor";
+import type { Executor, TaskSpec } from "../executors/executor";
 
 type Conformance = typeof import("./conformance");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first call (see above)

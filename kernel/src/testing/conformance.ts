@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { electron } from "../workflow/electron";
 import { serializeElectron } from "../workflow/serialize";
-import type { Executor, TaskOutcome, TaskSpec } from "./executor";
+import type { Executor, TaskOutcome, TaskSpec } from "../executors/executor";
 import { chainConformance } from "./conformance-chain";
 
 export interface ConformanceOptions {
