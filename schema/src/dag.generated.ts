@@ -2,11 +2,21 @@
 
 /**
  * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "nodeKind".
  */
 export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
+/**
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "status".
+ */
 export type Status = "NEW_OBJECT" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
 /**
  * The lattice's return value with futures in it: the result replaces each future by its node's output.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "outputStructure".
  */
 export type OutputStructure =
   | {
@@ -51,6 +61,9 @@ export interface DagLattice {
 }
 /**
  * A short, human-readable rendering of a value; never the value itself.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "valuePreview".
  */
 export interface ValuePreview {
   /**
@@ -59,6 +72,10 @@ export interface ValuePreview {
   type: string;
   preview: string;
 }
+/**
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "node".
+ */
 export interface DagNode {
   id: number;
   kind: NodeKind;
@@ -100,6 +117,9 @@ export interface DagNode {
 }
 /**
  * The electron options that matter outside the kernel. Hooks are listed by function name.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "electronOptions".
  */
 export interface ElectronOptionsDocument {
   executor?: string;
@@ -114,6 +134,10 @@ export interface ElectronOptionsDocument {
   cache?: boolean;
   outputLength?: number;
 }
+/**
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "resources".
+ */
 export interface Resources {
   cpus?: number;
   memoryMB?: number;
@@ -121,6 +145,9 @@ export interface Resources {
 }
 /**
  * Why a node failed: the error's name, message and stack.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "nodeError".
  */
 export interface NodeError {
   name: string;
@@ -129,6 +156,9 @@ export interface NodeError {
 }
 /**
  * The worker process that ran a node's last attempt, for executors that run tasks on other machines (bullmq).
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "worker".
  */
 export interface WorkerInfo {
   host: string;
@@ -137,6 +167,9 @@ export interface WorkerInfo {
 }
 /**
  * data: the source's output is an input of the target, at argument/element `position` or under object `key`; wait: the target starts only after the source finished, no data flows.
+ *
+ * This interface was referenced by `DagDocument`'s JSON-Schema
+ * via the `definition` "edge".
  */
 export interface DagEdge {
   source: number;

@@ -40,7 +40,13 @@ export type {
   TransportNodeDocument,
   TransportOutputDocument,
 } from "./protocol.generated";
-export type { ValenceConfig, ExecutorEntry, LocalExecutorConfig, InlineExecutorConfig } from "./config.generated";
+export type {
+  ValenceConfig,
+  ExecutorEntry,
+  LocalExecutorConfig,
+  InlineExecutorConfig,
+  BullMQExecutorConfig,
+} from "./config.generated";
 
 export {
   DAG_MIME_TYPE,

@@ -4,6 +4,9 @@
  * Functions serialized by value (kernel/src/workflow/serialize/spec.ts); references between them are indexes into this array, checked by the dispatcher.
  *
  * @maxItems 100000
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "serializedFunctions".
  */
 export type SerializedFunctionsDocument = {
   name: string;
@@ -16,12 +19,10 @@ export type SerializedFunctionsDocument = {
   origin?: {};
 }[];
 /**
- * A volume name: letters, digits, '.', '_' and '-'; never a path.
- */
-export type VolumeName = string;
-export type Base64 = string;
-/**
  * Websocket, client → dispatcher. subscribe: a snapshot (or, with afterSeq, exactly the updates after it), then live updates.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "clientMessage".
  */
 export type ClientMessage =
   | {
@@ -35,6 +36,9 @@ export type ClientMessage =
     };
 /**
  * Websocket, dispatcher → client. seq numbers are dense per dispatch: a client that saw seq n and resubscribes with afterSeq n misses nothing.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "serverMessage".
  */
 export type ServerMessage =
   | {
@@ -61,6 +65,10 @@ export type ServerMessage =
       dispatchId?: string;
     };
 export type Status = "NEW_OBJECT" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportOutput".
+ */
 export type TransportOutputDocument =
   | {
       kind: "future";
@@ -79,12 +87,17 @@ export type TransportOutputDocument =
   | {
       kind: "value";
       value: ValuePreview;
-      data: Base64;
+      data: string;
     };
 /**
  * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
  */
 export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "base64".
+ */
+export type Base64 = string;
 
 /**
  * Messages between clients (kernels, scripts, the browser) and the dispatcher. HTTP bodies under /api/v1 and websocket messages on /api/v1/events. Every message is validated on arrival.
@@ -105,6 +118,9 @@ export interface DispatcherProtocol {
 }
 /**
  * POST /api/v1/dispatches. The client built the graph (the dry run) and serialized it; the lattice travels too, so the dispatcher can redispatch and resume without the client.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "dispatchRequest".
  */
 export interface DispatchRequest {
   /**
@@ -116,16 +132,26 @@ export interface DispatchRequest {
    * v8-serialized arguments array, base64.
    */
   inputs: string;
-  volume?: VolumeName;
+  /**
+   * A volume name: letters, digits, '.', '_' and '-'; never a path.
+   */
+  volume?: string;
 }
 /**
  * The serialized lattice (a LatticeSpec, kernel/src/workflow/serialize/spec.ts).
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "latticeSpec".
  */
 export interface LatticeSpecDocument {
   version: 1;
   functions: SerializedFunctionsDocument;
   lattice: LatticeReferenceDocument;
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "latticeReference".
+ */
 export interface LatticeReferenceDocument {
   name: string;
   options: {};
@@ -136,13 +162,19 @@ export interface LatticeReferenceDocument {
 }
 /**
  * POST /api/v1/dispatches/{id}/redispatch: rebuild the graph from the stored lattice with new inputs (or the stored ones).
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "redispatchRequest".
  */
 export interface RedispatchRequest {
-  inputs?: Base64;
+  inputs?: string;
   reusePreviousResults?: boolean;
 }
 /**
  * POST /api/v1/dispatches/{id}/cancel: the whole dispatch, or only the listed nodes (and what depends on them).
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "cancelRequest".
  */
 export interface CancelRequest {
   /**
@@ -150,6 +182,10 @@ export interface CancelRequest {
    */
   nodeIds?: number[];
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "dispatchSummary".
+ */
 export interface DispatchSummary {
   id: string;
   latticeName: string;
@@ -162,11 +198,19 @@ export interface DispatchSummary {
   parentNode?: number;
   volume?: string;
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "taskError".
+ */
 export interface TaskErrorDocument {
   name: string;
   message: string;
   stack?: string;
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "nodeState".
+ */
 export interface NodeState {
   id: number;
   status: Status;
@@ -204,6 +248,10 @@ export interface WorkerInfo {
   pid: number;
   id: string;
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "updateMessage".
+ */
 export interface UpdateMessage {
   type: "update";
   dispatchId: string;
@@ -213,6 +261,9 @@ export interface UpdateMessage {
 }
 /**
  * GET /api/v1/dispatches/{id} (and /wait): the dispatch, every node's state, and the result once completed. With ?nodes=columns the answer is a columnarDispatchDetail instead.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "dispatchDetail".
  */
 export interface DispatchDetail {
   dispatch: DispatchSummary;
@@ -225,6 +276,9 @@ export interface DispatchDetail {
 }
 /**
  * GET /api/v1/dispatches/{id}?nodes=columns (and /wait?nodes=columns): a dispatchDetail with the node states as columns (nodeColumns) instead of an object per node; a big dispatch's answer is several times smaller and cheaper to make and read.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "columnarDispatchDetail".
  */
 export interface ColumnarDispatchDetail {
   dispatch: DispatchSummary;
@@ -237,6 +291,9 @@ export interface ColumnarDispatchDetail {
 }
 /**
  * Every node's state (nodeState) as columns: entry i of every column is the i-th node, node id i unless `ids` is given. A node's nodeState has id, status and attempts from the columns, startedAt / endedAt / output / reused / worker / queuedMs where its column has a value, and no other field; a node listed in `others` is that nodeState instead.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "nodeColumns".
  */
 export interface NodeColumns {
   /**
@@ -291,11 +348,14 @@ export interface NodeColumns {
 }
 /**
  * GET /api/v1/dispatches/{id}/nodes/{nodeId}: one node with its output and logs.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "nodeDetail".
  */
 export interface NodeDetail {
   node: NodeState;
   name?: string;
-  output?: Base64;
+  output?: string;
   logs: {
     stream: "stdout" | "stderr";
     text: string;
@@ -303,12 +363,19 @@ export interface NodeDetail {
     attempt: number;
   }[];
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "errorResponse".
+ */
 export interface ErrorResponse {
   error: string;
   details?: string[];
 }
 /**
  * A built graph as it leaves the client (version 2): electrons serialized once (functions by value), nodes and edges in columns (one array per field, entry i for node or edge i), parameter values v8-serialized one after another in one base64 string. A 10,000-task graph is about 0.5 MB of JSON, read without an object per node.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportGraph".
  */
 export interface TransportGraphDocument {
   version: 2;
@@ -331,6 +398,9 @@ export interface TransportGraphDocument {
 }
 /**
  * An ElectronSpec (kernel/src/workflow/serialize/spec.ts): what a task runs.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "electronSpec".
  */
 export interface ElectronSpecDocument {
   version: 1;
@@ -376,6 +446,9 @@ export interface Resources {
 }
 /**
  * The nodes of a transport graph: node i (its id) is entry i of every column.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportNodes".
  */
 export interface TransportNodeColumns {
   /**
@@ -423,6 +496,9 @@ export interface TransportNodeColumns {
 }
 /**
  * The edges of a transport graph, edge i being entry i of every column (as dag.schema.json's edge).
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportEdges".
  */
 export interface TransportEdgeColumns {
   /**
@@ -460,6 +536,9 @@ export interface TransportEdgeColumns {
 }
 /**
  * Version 1 of the transport graph, an object per node and edge: what older clients send and older dispatchers stored. Read as version 2.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportGraphV1".
  */
 export interface TransportGraphV1Document {
   version: 1;
@@ -475,13 +554,17 @@ export interface TransportGraphV1Document {
   edges: DagEdge[];
   output: TransportOutputDocument;
 }
+/**
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "transportNode".
+ */
 export interface TransportNodeDocument {
   id: number;
   kind: NodeKind;
   name: string;
   electron?: number;
   options?: ElectronOptionsDocument;
-  value?: Base64;
+  value?: string;
   key?: string | number;
 }
 /**

@@ -1,26 +1,17 @@
-// Checks a parsed config document against schema/config.schema.json (ajv, loaded on first use) and
+// Checks a parsed config document against schema/config.schema.json (workflow/schema-check.ts) and
 // the rules a schema cannot say, and words each problem as `at <JSON path>: <what is wrong>`.
-import type { ErrorObject, ValidateFunction } from "ajv";
 import { configSchema, type ValenceConfig } from "@valence/schema";
 import { BUILT_IN_TYPES } from "../executors/plugin";
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    // Loaded here, not at import: clients import the config module only to find the file.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
-    const { Ajv } = require("ajv") as typeof import("ajv");
-    compiled = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(configSchema);
-  }
-  return compiled;
-}
+import { compiledCheck, jsonPath, schemaProblems } from "../workflow/schema-check";
 
 /** The problems of `document` as a config, empty when it is valid. */
 export function configProblems(document: unknown): string[] {
-  const validate = validator();
-  if (!validate(document)) {
-    return (validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames").map(describe);
+  const check = compiledCheck(configSchema);
+  if (!check(document)) {
+    return schemaProblems(check, {
+      place: (path) => `at ${jsonPath(path)}: `,
+      noun: (path) => (path === "" ? "setting" : "option"),
+    });
   }
   const config = document as ValenceConfig;
   const problems: string[] = [];
@@ -40,36 +31,4 @@ export function configProblems(document: unknown): string[] {
   return problems;
 }
 
-function describe(error: ErrorObject): string {
-  const at = `at ${jsonPath(error.instancePath)}`;
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case "additionalProperties": {
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const what = error.instancePath === "" ? "setting" : "option";
-      return `${at}: unknown ${what} "${String(params.additionalProperty)}" (known: ${known.join(", ") || "none"})`;
-    }
-    case "required":
-      return params.missingProperty === "type"
-        ? `${at}: missing "type" (local, inline, bullmq, or the name of an npm package that exports createExecutor)`
-        : `${at}: missing "${String(params.missingProperty)}"`;
-    default:
-      return `${at}: ${error.message ?? "is invalid"} (got ${JSON.stringify(error.data)})`;
-  }
-}
-
-/** A JSON pointer as a path a reader knows: `executors["gpu-queue"].redis`, `(top level)` for "". */
-export function jsonPath(pointer: string): string {
-  if (pointer === "") return "(top level)";
-  const keys = pointer
-    .slice(1)
-    .split("/")
-    .map((k) => k.replaceAll("~1", "/").replaceAll("~0", "~"));
-  return keys
-    .map((key, i) => {
-      if (/^\d+$/.test(key)) return `[${key}]`;
-      if (/^[A-Za-z_$][\w$]*$/.test(key)) return i === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
-    })
-    .join("");
-}
+export { jsonPath };

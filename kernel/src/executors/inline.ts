@@ -9,20 +9,10 @@ import { onAbort } from "./abort-listeners";
 import { withCapturedLogs } from "./log-capture";
 import { taskError } from "./task-error";
 import { runTask } from "./task-runtime";
+import type { InlineExecutorConfig } from "@valence/schema";
 
-export interface InlineExecutorOptions {
-  /**
-   * How many tasks the dispatcher may have in flight here at once (the executor's `capacity.cpus`;
-   * a task counts its `resources.cpus`). Not enforced by the executor itself. Default:
-   * `os.availableParallelism()`. Must be positive.
-   */
-  readonly concurrency?: number;
-  /**
-   * Memory, in MiB, the dispatcher may hand out to tasks here (`capacity.memoryMB`). Bookkeeping
-   * only: inline tasks share the dispatcher's heap and nothing is enforced. Default: unlimited.
-   */
-  readonly memoryMB?: number;
-}
+/** The inline executor's options: `InlineExecutorConfig` of config.schema.json, documented there. */
+export type InlineExecutorOptions = Readonly<InlineExecutorConfig>;
 
 export class InlineExecutor implements Executor {
   readonly name = "inline";

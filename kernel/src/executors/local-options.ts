@@ -1,29 +1,10 @@
-// The local executor's options, documented where declared, and their defaults sized to the machine.
+// The local executor's options (their shape and docs are config.schema.json's) and their defaults
+// sized to the machine.
 import { availableParallelism, totalmem } from "node:os";
+import type { LocalExecutorConfig } from "@valence/schema";
 
-export interface LocalExecutorOptions {
-  /**
-   * CPUs the executor hands out to running tasks (its `capacity.cpus`): a task reserves its
-   * `resources.cpus` (default 1) while it runs, so this is also the most tasks of 1 CPU running at
-   * once, each in its own worker thread. Idle workers kept warm for reuse never exceed this number
-   * either. Default: `os.availableParallelism()`. Must be ≥ 1.
-   */
-  readonly maxWorkers?: number;
-  /**
-   * Memory, in MiB, the executor hands out to running tasks (its `capacity.memoryMB`): a task
-   * reserves its `resources.memoryMB` (else `defaultTaskMemoryMB`) while it runs, and its worker's
-   * V8 heap is limited to that. Default: `os.totalmem()` less a headroom of a quarter of it (at least
-   * 1024 MiB, at most 8192 MiB) for the dispatcher and the system; never below 256.
-   */
-  readonly memoryMB?: number;
-  /**
-   * Heap limit, in MiB, of tasks that declare no `resources.memoryMB` (also what they reserve).
-   * Default: `memoryMB / maxWorkers`, at most 4096, at least 128 (but not above `memoryMB`). Limits below ~64 MiB leave too
-   * little room for the worker's own modules. Only the V8 heap is limited: memory held outside it
-   * (Buffers, ArrayBuffers, native addons) is not.
-   */
-  readonly defaultTaskMemoryMB?: number;
-}
+/** The local executor's options: `LocalExecutorConfig` of config.schema.json, documented there. */
+export type LocalExecutorOptions = Readonly<LocalExecutorConfig>;
 
 export interface LocalSizing {
   readonly maxWorkers: number;

@@ -128,7 +128,7 @@ test("an invalid waitTimeoutMs is a clear error naming the option, from code and
   );
   assert.throws(
     () => createExecutor({ waitTimeout: 5 }, { name: "gpu-queue", dataDir }),
-    /unknown option\(s\): waitTimeout \(known: redis, queue, prefix, waitTimeoutMs\)/,
+    /invalid options: unknown option "waitTimeout" \(known: redis, queue, prefix, waitTimeoutMs\)/,
   );
   assert.equal(new BullMQExecutor({ waitTimeoutMs: 30_000 }).options.waitTimeoutMs, 30_000);
   assert.equal(new BullMQExecutor().options.waitTimeoutMs, undefined, "no deadline by default");
@@ -147,11 +147,11 @@ test("an invalid waitTimeoutMs is a clear error naming the option, from code and
   try {
     assert.equal(
       problem({ waitTimeoutMs: -5 }),
-      'invalid config FILE: at executors["gpu-queue"].waitTimeoutMs: must be >= 1 (got -5)',
+      'invalid config FILE: at executors["gpu-queue"].waitTimeoutMs: must be a positive whole number of milliseconds',
     );
     assert.equal(
       problem({ waitTimeoutMs: "x" }),
-      'invalid config FILE: at executors["gpu-queue"].waitTimeoutMs: must be integer (got "x")',
+      'invalid config FILE: at executors["gpu-queue"].waitTimeoutMs: must be a number (milliseconds)',
     );
     assert.equal(problem({ waitTimeoutMs: 30_000 }), "(no error)");
   } finally {

@@ -95,7 +95,7 @@ test("an executor package that cannot be used fails the start with an error nami
   );
 });
 
-test("the built-in bullmq executor exists without a config entry; a bullmq entry's options are checked by it", async () => {
+test("the built-in bullmq executor exists without a config entry; a bullmq entry's options are checked by the config's schema", async () => {
   const set = await createExecutors(undefined, dataDir);
   try {
     assert.equal(set.types.bullmq, "bullmq");
@@ -104,7 +104,7 @@ test("the built-in bullmq executor exists without a config entry; a bullmq entry
   }
   assert.match(
     await failure({ type: "bullmq", redis: "http://127.0.0.1:6379" }),
-    /^config FILE: executor "mine" .*redis must be a redis:\/\/ or rediss:\/\/ URL/,
+    /^invalid config FILE: at executors\.mine\.redis: must be a redis:\/\/ or rediss:\/\/ URL/,
   );
 });
 
