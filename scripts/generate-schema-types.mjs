@@ -30,8 +30,11 @@ function withPropertyDocs(schema) {
       for (const [name, property] of Object.entries(value)) {
         const ref = /^#\/definitions\/(.+)$/.exec(property.$ref ?? "")?.[1];
         const target = ref === undefined ? undefined : definitions[ref];
-        const plain = target && target.type !== "object" && !target.title && Object.keys(property).length === 1;
-        out.properties[name] = visit(plain ? target : property);
+        const own = Object.keys(property).filter((key) => key !== "$ref" && key !== "description");
+        const plain = target && target.type !== "object" && !target.title && own.length === 0;
+        // The property's own description, if it has one, over the definition's.
+        const { $ref: _ref, ...rest } = property;
+        out.properties[name] = visit(plain ? { ...target, ...rest } : property);
       }
     }
     return out;

@@ -34,7 +34,14 @@ function prepack() {
   rmSync(schemaCopy, { recursive: true, force: true });
   mkdirSync(schemaCopy, { recursive: true });
   const schema = join(root, "schema");
-  for (const name of ["package.json", "README.md", "dag.schema.json", "protocol.schema.json", "config.schema.json"])
+  for (const name of [
+    "package.json",
+    "README.md",
+    "dag.schema.json",
+    "protocol.schema.json",
+    "config.schema.json",
+    "options.schema.json",
+  ])
     cpSync(join(schema, name), join(schemaCopy, name));
   // Only what runs: no source maps (their sources are not shipped), no build info.
   cpSync(join(schema, "dist"), join(schemaCopy, "dist"), {

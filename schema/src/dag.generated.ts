@@ -135,12 +135,23 @@ export interface ElectronOptionsDocument {
   outputLength?: number;
 }
 /**
+ * What a task needs from the machine that runs it; the scheduler never overcommits these.
+ *
  * This interface was referenced by `DagDocument`'s JSON-Schema
  * via the `definition` "resources".
  */
 export interface Resources {
+  /**
+   * CPU cores reserved for the task. Default 1.
+   */
   cpus?: number;
+  /**
+   * Memory reserved and enforced for the task, in MiB. Default: the executor's per-task default.
+   */
   memoryMB?: number;
+  /**
+   * GPUs the task needs; such tasks only go where GPUs are declared. Default 0.
+   */
   gpus?: number;
 }
 /**

@@ -3,6 +3,7 @@
 import dagSchema from "../dag.schema.json";
 import protocolSchema from "../protocol.schema.json";
 import configSchema from "../config.schema.json";
+import optionsSchema from "../options.schema.json";
 
 export type {
   DagDocument,
@@ -47,6 +48,7 @@ export type {
   InlineExecutorConfig,
   BullMQExecutorConfig,
 } from "./config.generated";
+export type { ElectronOptions, LatticeOptions } from "./options.generated";
 
 export {
   DAG_MIME_TYPE,
@@ -59,4 +61,4 @@ export {
   truncate,
 } from "./display";
 
-export { dagSchema, protocolSchema, configSchema };
+export { dagSchema, protocolSchema, configSchema, optionsSchema };

@@ -93,11 +93,6 @@ export type TransportOutputDocument =
  * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
  */
 export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
-/**
- * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
- * via the `definition` "base64".
- */
-export type Base64 = string;
 
 /**
  * Messages between clients (kernels, scripts, the browser) and the dispatcher. HTTP bodies under /api/v1 and websocket messages on /api/v1/events. Every message is validated on arrival.
@@ -439,9 +434,21 @@ export interface ElectronOptionsDocument {
   cache?: boolean;
   outputLength?: number;
 }
+/**
+ * What a task needs from the machine that runs it; the scheduler never overcommits these.
+ */
 export interface Resources {
+  /**
+   * CPU cores reserved for the task. Default 1.
+   */
   cpus?: number;
+  /**
+   * Memory reserved and enforced for the task, in MiB. Default: the executor's per-task default.
+   */
   memoryMB?: number;
+  /**
+   * GPUs the task needs; such tasks only go where GPUs are declared. Default 0.
+   */
   gpus?: number;
 }
 /**

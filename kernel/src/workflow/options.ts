@@ -1,137 +1,54 @@
-// The options users give to electron() and lattice(): declared and documented here, validated once
-// when the electron or lattice is defined, so a typo fails at the definition, not at dispatch.
-// zod (megabytes of heap) loads only for options that are not plainly valid: rebuilding an electron in a
-// worker or the dispatcher checks options that were valid when written, and needs no zod.
-import type { z as Zod } from "zod";
+// The options users give to electron() and lattice(): their shape, docs and checks are
+// schema/options.schema.json's, checked once when the electron or lattice is defined, so a typo fails
+// at the definition, not at dispatch. ajv (workflow/schema-check.ts) loads only for options that are
+// not plainly valid: rebuilding an electron in a worker or the dispatcher checks options that were
+// valid when written, and needs no validator.
+import { dagSchema, optionsSchema, type ElectronOptions, type LatticeOptions } from "@valence/schema";
 import { WorkflowError } from "./errors";
 import { npmSpecProblem } from "./npm-specs";
+import { compiledCheck, jsonPath, schemaProblems } from "./schema-check";
+
+export type { ElectronOptions, LatticeOptions, Resources } from "@valence/schema";
 
 /** A function run on the worker before or after an electron (Covalent's call_before / call_after). */
 export type Hook = () => unknown;
 
-/** What a task needs from the machine that runs it; the scheduler never overcommits these. */
-export interface Resources {
-  /** CPU cores reserved for the task. Default 1. */
-  cpus?: number;
-  /** Memory reserved and enforced for the task, in MiB. Default: the executor's per-task default. */
-  memoryMB?: number;
-  /** GPUs the task needs; such tasks only go where GPUs are declared. Default 0. */
-  gpus?: number;
+function check<T>(kind: "electronOptions" | "latticeOptions", value: unknown, what: string): T {
+  const options = withoutUndefined(value ?? {});
+  const validate = compiledCheck(optionsSchema, kind, [dagSchema]);
+  const problems = validate(options)
+    ? npmSpecProblems(options)
+    : schemaProblems(validate, { place: (path) => (path ? `options.${jsonPath(path)}: ` : ""), noun: () => "option" });
+  if (problems.length) throw new WorkflowError("INVALID_OPTIONS", `${what}: ${problems.join("; ")}`);
+  return options as T;
 }
 
-export interface ElectronOptions {
-  /** Name shown in the graph and results. Default: the function's name, else "anonymous". */
-  name?: string;
-  /** Executor that runs the task ("local", "inline", "bullmq", or a named config). Default: the lattice's, else "local". */
-  executor?: string;
-  resources?: Resources;
-  /** Extra attempts after a failure. Default 0. */
-  retries?: number;
-  /**
-   * Wall-clock limit per attempt, in milliseconds, from when the task's own code starts (after its
-   * worker rebuilt the electron and installed its `deps`); the attempt fails when it is exceeded.
-   * Default: none.
-   */
-  timeoutMs?: number;
-  /** npm packages the task needs, installed once into an environment the worker uses. */
-  deps?: { npm?: string[] };
-  /** Hooks run on the worker before / after the task. */
-  callBefore?: Hook | Hook[];
-  callAfter?: Hook | Hook[];
-  /** Reuse a stored output when code and inputs are unchanged. Default false. */
-  cache?: boolean;
-  /**
-   * How many items the output has, when it is an array. Lets `for…of` and spread iterate the future
-   * in a lattice body; destructuring works without it.
-   */
-  outputLength?: number;
-}
-
-export interface LatticeOptions {
-  /** Name of the workflow. Default: the function's name, else "anonymous". */
-  name?: string;
-  /** Default executor for the lattice's electrons that name none. */
-  executor?: string;
-  /** Default `cache` for the lattice's electrons that set none. */
-  cache?: boolean;
-}
-
-type Schemas = ReturnType<typeof makeSchemas>;
-let schemas: Schemas | undefined;
-
-function makeSchemas() {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first need (see above)
-  const { z } = require("zod") as { z: typeof Zod };
-  const hook = z.custom<Hook>((v) => typeof v === "function", { message: "expected a function" });
-  const hooks = z.union([hook, z.array(hook)]);
-  const resources = z.strictObject({
-    cpus: z.number().positive().optional(),
-    memoryMB: z.number().positive().optional(),
-    gpus: z.number().int().nonnegative().optional(),
+/** What the schema cannot say: each deps.npm entry is a spec npm would install (npm-specs.ts). */
+function npmSpecProblems(options: unknown): string[] {
+  const specs = (options as { deps?: { npm?: unknown[] } }).deps?.npm ?? [];
+  return specs.flatMap((spec, i) => {
+    const problem = npmSpecProblem(spec as string);
+    return problem ? [`options.deps.npm[${i}]: ${problem}`] : [];
   });
-  return {
-    z,
-    electron: z.strictObject({
-      name: z.string().min(1).optional(),
-      executor: z.string().min(1).optional(),
-      resources: resources.optional(),
-      retries: z.number().int().nonnegative().optional(),
-      timeoutMs: z.number().positive().optional(),
-      deps: z.strictObject({ npm: z.array(z.string().superRefine(npmSpecIssue)).optional() }).optional(),
-      callBefore: hooks.optional(),
-      callAfter: hooks.optional(),
-      cache: z.boolean().optional(),
-      outputLength: z.number().int().nonnegative().optional(),
-    }),
-    lattice: z.strictObject({
-      name: z.string().min(1).optional(),
-      executor: z.string().min(1).optional(),
-      cache: z.boolean().optional(),
-    }),
-  };
 }
 
-function npmSpecIssue(spec: string, context: Zod.core.$RefinementCtx<string>): void {
-  const problem = npmSpecProblem(spec);
-  if (problem) context.addIssue({ code: "custom", message: problem });
-}
-
-function check<T>(kind: "electron" | "lattice", value: unknown, what: string): T {
-  const { z, [kind]: schema } = (schemas ??= makeSchemas());
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data as T;
-  const problems = parsed.error.issues.map((issue) => {
-    const path = issue.path.length ? `options.${issue.path.join(".")}` : "options";
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownOption(key, schema, z)).join("; ");
-    return `${path}: ${issue.message}`;
-  });
-  throw new WorkflowError("INVALID_OPTIONS", `${what}: ${problems.join("; ")}`);
-}
-
-function unknownOption(key: string, schema: Zod.ZodType, z: typeof Zod): string {
-  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
-  const close = known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= (name.length > 5 ? 3 : 2));
-  return `unknown option "${key}"${close ? ` (did you mean "${close}"?)` : ""}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
+/** A copy without the keys set to undefined (an option set to undefined is not given; JSON has no undefined). */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, withoutUndefined(v)]),
+  );
 }
 
 export function validateElectronOptions(options: unknown, electronName: string): ElectronOptions {
-  return plainly(options, ELECTRON) ?? check("electron", options, `electron "${electronName}"`);
+  return plainly(options, ELECTRON) ?? check("electronOptions", options, `electron "${electronName}"`);
 }
 
 export function validateLatticeOptions(options: unknown, latticeName: string): LatticeOptions {
-  return plainly(options, LATTICE) ?? check("lattice", options, `lattice "${latticeName}"`);
+  return plainly(options, LATTICE) ?? check("latticeOptions", options, `lattice "${latticeName}"`);
 }
 
 /** Hooks as an array, whichever form the user gave. */
@@ -140,9 +57,9 @@ export function hookList(hooks: Hook | Hook[] | undefined): Hook[] {
   return Array.isArray(hooks) ? hooks : [hooks];
 }
 
-// Without zod: options that the schemas above certainly accept, copied as zod copies them (keys in
-// schema order, nested objects and arrays new). Anything else — including every invalid value —
-// goes to zod, which decides and explains; these checks are only ever stricter than the schemas.
+// Without ajv: options that options.schema.json certainly accepts, copied (keys in schema order, nested
+// objects and arrays new). Anything else — including every invalid value — goes to the schema's
+// check, which decides and explains; these checks are only ever stricter than the schema.
 type Check = (value: unknown) => unknown;
 const positive = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0;
 const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;

@@ -13,16 +13,30 @@ function instance(): AjvClass {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const withErrorMessages = require("ajv-errors") as (ajv: AjvClass) => AjvClass;
     ajv = withErrorMessages(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }));
+    // The generator's annotation, and the one check JSON Schema has no word for (electron hooks).
+    ajv.addKeyword("tsType");
+    ajv.addKeyword({
+      keyword: "isFunction",
+      schemaType: "boolean",
+      validate: (expected: boolean, data: unknown) => (typeof data === "function") === expected,
+    });
   }
   return ajv;
 }
 
-/** The check of `schema` as a whole, or of one of its definitions (`#/definitions/<name>`); compiled once. */
-export function compiledCheck(schema: AnySchemaObject, definition?: string): ValidateFunction {
+/**
+ * The check of `schema` as a whole, or of one of its definitions (`#/definitions/<name>`); compiled
+ * once. `references`: the other schemas its `$ref`s point into.
+ */
+export function compiledCheck(
+  schema: AnySchemaObject,
+  definition?: string,
+  references: readonly AnySchemaObject[] = [],
+): ValidateFunction {
   const id = schema.$id;
   if (typeof id !== "string") throw new TypeError("a schema checked by name needs an $id");
   const ajv = instance();
-  if (!ajv.getSchema(id)) ajv.addSchema(schema);
+  for (const other of [...references, schema]) if (!ajv.getSchema(other.$id!)) ajv.addSchema(other);
   const check = ajv.getSchema(definition ? `${id}#/definitions/${definition}` : id);
   if (!check) throw new TypeError(`no definition "${definition}" in ${id}`);
   return check;
@@ -48,10 +62,13 @@ export function schemaProblems(check: ValidateFunction, wording: Wording): strin
     const keys = list.map((e) => String((e.params as { additionalProperty: unknown }).additionalProperty));
     const known = Object.keys((list[0]!.parentSchema as { properties?: object } | undefined)?.properties ?? {});
     const noun = wording.noun(path);
-    const what = keys.length > 1 ? `unknown ${noun}s` : `unknown ${noun}`;
-    problems.unshift(
-      `${wording.place(path)}${what} ${keys.map((k) => `"${k}"`).join(", ")} (known: ${known.join(", ") || "none"})`,
-    );
+    for (const key of keys) {
+      const close = known.find(
+        (name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= (name.length > 5 ? 3 : 2),
+      );
+      const hint = close ? `did you mean "${close}"?` : `known: ${known.join(", ") || "none"}`;
+      problems.unshift(`${wording.place(path)}unknown ${noun} "${key}" (${hint})`);
+    }
   }
   return problems;
 }
@@ -82,4 +99,16 @@ export function jsonPath(pointer: string): string {
       return `[${JSON.stringify(key)}]`;
     })
     .join("");
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
 }

@@ -261,7 +261,7 @@ test("options are checked with errors that name the option", () => {
   assert.throws(() => new BullMQExecutor({ queue: "a:b" }), /queue may contain only letters/);
   assert.throws(
     () => new BullMQExecutor({ queues: "x" } as never),
-    /unknown option "queues" \(known: redis, queue, prefix, waitTimeoutMs\)/,
+    /unknown option "queues" \(did you mean "queue"\?\)/,
   );
   // Constructing never connects: a Redis nobody listens on is fine until the first submit.
   void new BullMQExecutor({ redis: "rediss://user:secret@127.0.0.1:1/0" }).close();

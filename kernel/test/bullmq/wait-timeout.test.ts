@@ -128,7 +128,7 @@ test("an invalid waitTimeoutMs is a clear error naming the option, from code and
   );
   assert.throws(
     () => createExecutor({ waitTimeout: 5 }, { name: "gpu-queue", dataDir }),
-    /invalid options: unknown option "waitTimeout" \(known: redis, queue, prefix, waitTimeoutMs\)/,
+    /invalid options: unknown option "waitTimeout" \(did you mean "waitTimeoutMs"\?\)/,
   );
   assert.equal(new BullMQExecutor({ waitTimeoutMs: 30_000 }).options.waitTimeoutMs, 30_000);
   assert.equal(new BullMQExecutor().options.waitTimeoutMs, undefined, "no deadline by default");

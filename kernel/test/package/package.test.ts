@@ -189,11 +189,13 @@ test("npm pack: the built CLI, types, the prebuilt extension and the bundled sch
     "dist/register.js",
     "dist/loader/hooks.mjs",
     "dist/cli/main.js",
+    "dist/dispatcher/main.js",
     "labextension/package.json",
     "node_modules/@valence/schema/package.json",
     "node_modules/@valence/schema/dist/src/index.js",
     "node_modules/@valence/schema/dag.schema.json",
     "node_modules/@valence/schema/config.schema.json",
+    "node_modules/@valence/schema/options.schema.json",
   ])
     assert.ok(paths.includes(path), `${path} is in the package`);
   assert.ok(

@@ -96,7 +96,30 @@ test("bad options fail at definition, naming the electron and suggesting the rig
     code: "INVALID_OPTIONS",
     message: 'electron "f": unknown option "retry" (did you mean "retries"?)',
   });
-  assert.throws(() => ct.electron(function f() {}, { retries: -1 }), /electron "f": options\.retries: .*>=0/);
+  assert.throws(
+    () => ct.electron(function f() {}, { retries: -1 }),
+    /electron "f": options\.retries: must be >= 0 \(got -1\)/,
+  );
   assert.throws(() => ct.electron(function f() {}, { resources: { gpus: 0.5 } }), /options\.resources\.gpus/);
   assert.throws(() => ct.lattice(function wf() {}, { executor: "" }), /lattice "wf": options\.executor/);
+});
+
+test("options checked by options.schema.json: hooks must be functions, deps.npm entries must be specs, and undefined means not given", () => {
+  assert.throws(
+    () => ct.electron(function f() {}, { callBefore: "setup" as unknown as ct.Hook }),
+    /electron "f": options\.callBefore: must be a function or an array of functions/,
+  );
+  assert.throws(
+    () => ct.electron(function f() {}, { deps: { npm: ["is-number@7.0.0", "-rf"] }, retries: undefined }),
+    /electron "f": options\.deps\.npm\[1\]: /,
+  );
+  assert.throws(
+    () => ct.electron(function f() {}, { resources: { cpus: 0 } }),
+    /electron "f": options\.resources\.cpus: must be > 0 \(got 0\)/,
+  );
+  // Not plainly valid (an object without a prototype), valid by the schema: accepted, as a copy.
+  const options = Object.assign(Object.create(null) as ct.ElectronOptions, { retries: 2, timeoutMs: undefined });
+  const defined = ct.electron(function g() {}, options);
+  assert.equal(defined.options.retries, 2);
+  assert.ok(!("timeoutMs" in defined.options), "an option set to undefined is not given");
 });
