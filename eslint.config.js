@@ -60,7 +60,7 @@ export default tseslint.config(
     files: ["kernel/src/executors/**/*.ts"],
     rules: layer(
       ["**/dispatcher/**", "**/client/**", "**/cli/**", "**/notebook/**"],
-      "Executors see only workflow/ (ARCHITECTURE.md).",
+      "Executors see only workflow/ and shared/ (ARCHITECTURE.md).",
     ),
   },
   {

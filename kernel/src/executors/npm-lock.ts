@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../shared/process-alive";
 
 const OWNER = "owner.json";
 const HEARTBEAT_MS = 2_000;
@@ -55,7 +56,7 @@ export async function acquireLock(path: string, retry = true): Promise<Lock | un
 async function breakIfStale(path: string): Promise<boolean> {
   const [info, owner] = await Promise.all([stat(path).catch(() => undefined), readOwner(path)]);
   if (!info) return true;
-  const dead = owner !== undefined && owner.host === hostname() && !alive(owner.pid);
+  const dead = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid);
   if (!dead && Date.now() - info.mtimeMs < STALE_MS) return false;
   const grave = `${path}.stale.${randomBytes(6).toString("hex")}`;
   try {
@@ -77,15 +78,5 @@ async function readOwner(path: string): Promise<Owner | undefined> {
     return JSON.parse(await readFile(join(path, OWNER), "utf8")) as Owner;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether a process with this pid exists on this machine (one we may not signal counts). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
