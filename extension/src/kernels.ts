@@ -6,6 +6,7 @@ import type { INotebookTracker } from "@jupyterlab/notebook";
 import type { Kernel } from "@jupyterlab/services";
 
 import type { DispatcherLink, KernelRequest } from "./link";
+import type { KernelCommReply } from "./schema/protocol.generated";
 
 export const KERNEL_NAME = "valence";
 export const COMM_TARGET = "valence.dispatcher";
@@ -15,7 +16,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 function openComm(kernel: Kernel.IKernelConnection, link: DispatcherLink): Kernel.IComm {
   const comm = kernel.createComm(COMM_TARGET);
-  const pending = new Map<number, (data: Record<string, unknown>) => void>();
+  const pending = new Map<number, (data: KernelCommReply) => void>();
   let nextRequest = 1;
   const request: KernelRequest = (data) =>
     new Promise((resolve, reject) => {
@@ -31,19 +32,32 @@ function openComm(kernel: Kernel.IKernelConnection, link: DispatcherLink): Kerne
       comm.send({ ...data, requestId } as never);
     });
   comm.onMsg = (message) => {
-    const data = (message.content.data ?? {}) as Record<string, unknown>;
-    if (typeof data.requestId === "number") {
+    const data = reply(message.content.data);
+    if (!data) return console.warn("Valence: the kernel sent a comm message that is not a KernelCommReply");
+    if (data.requestId !== undefined) {
       pending.get(data.requestId)?.(data);
       pending.delete(data.requestId);
-    } else if (data.type === "connection" && typeof data.url === "string" && typeof data.readToken === "string") {
+    } else if (data.type === "connection") {
       link.connect({ url: data.url, readToken: data.readToken }, request);
     } else if (data.type === "error") {
-      console.warn(`Valence: ${String(data.message)}`);
+      console.warn(`Valence: ${data.message}`);
     }
   };
   comm.onClose = () => link.forgetKernel(request);
   comm.open({});
   return comm;
+}
+
+/** The kernel's message as a KernelCommReply (protocol.schema.json), checked field by field; undefined if it is not one. */
+export function reply(value: unknown): KernelCommReply | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const data = value as Record<string, unknown>;
+  if (data.requestId !== undefined && !Number.isInteger(data.requestId)) return undefined;
+  const text = (key: string): boolean => typeof data[key] === "string";
+  if (data.type === "connection" && text("url") && text("readToken")) return data as KernelCommReply;
+  if (data.type === "error" && text("message")) return data as KernelCommReply;
+  if (data.type === "cancelled" && text("dispatchId")) return data as KernelCommReply;
+  return undefined;
 }
 
 function watchSession(context: ISessionContext, link: DispatcherLink): void {

@@ -4,6 +4,8 @@
 // alone holds the token that may change anything.
 import { Signal, type ISignal } from "@lumino/signaling";
 
+import type { KernelCommReply, KernelCommRequest } from "./schema/protocol.generated";
+
 export interface DispatcherAddress {
   /** http://127.0.0.1:port */
   readonly url: string;
@@ -11,8 +13,8 @@ export interface DispatcherAddress {
   readonly readToken: string;
 }
 
-/** Sends a request over a kernel comm and resolves with the kernel's answer. */
-export type KernelRequest = (data: Record<string, unknown>) => Promise<Record<string, unknown>>;
+/** Sends a request over a kernel comm and resolves with the kernel's answer (KernelCommReply of protocol.schema.json). */
+export type KernelRequest = (data: KernelCommRequest) => Promise<KernelCommReply>;
 
 export class DispatcherUnavailable extends Error {
   constructor(message: string) {
@@ -69,8 +71,7 @@ export class DispatcherLink {
     if (!request) return Promise.resolve();
     this.refreshing ??= request({ type: "connection" })
       .then((answer) => {
-        if (answer.type === "connection" && typeof answer.url === "string" && typeof answer.readToken === "string")
-          this.connect({ url: answer.url, readToken: answer.readToken }, request);
+        if (answer.type === "connection") this.connect({ url: answer.url, readToken: answer.readToken }, request);
       })
       .catch((error: unknown) => console.warn("Valence: the kernel could not say where the dispatcher is", error))
       .finally(() => (this.refreshing = undefined));
@@ -102,6 +103,7 @@ export class DispatcherLink {
   async cancel(dispatchId: string, nodeIds?: number[]): Promise<void> {
     if (!this.request) throw new DispatcherUnavailable("cancelling needs a running Valence kernel");
     const answer = await this.request({ type: "cancel", dispatchId, ...(nodeIds ? { nodeIds } : {}) });
-    if (answer.type !== "cancelled") throw new Error(String(answer.message ?? "the kernel could not cancel"));
+    if (answer.type === "error") throw new Error(answer.message);
+    if (answer.type !== "cancelled") throw new Error("the kernel could not cancel");
   }
 }

@@ -4,6 +4,7 @@ import dagSchema from "../dag.schema.json";
 import protocolSchema from "../protocol.schema.json";
 import configSchema from "../config.schema.json";
 import optionsSchema from "../options.schema.json";
+import bullmqSchema from "../bullmq.schema.json";
 
 export type {
   DagDocument,
@@ -33,6 +34,9 @@ export type {
   NodeDetail,
   NodeState,
   TaskErrorDocument,
+  LogLine,
+  KernelCommRequest,
+  KernelCommReply,
   ErrorResponse,
   TransportGraphDocument,
   TransportGraphV1Document,
@@ -49,6 +53,15 @@ export type {
   BullMQExecutorConfig,
 } from "./config.generated";
 export type { ElectronOptions, LatticeOptions } from "./options.generated";
+export type {
+  Payload,
+  WorkerIdentity,
+  JobData,
+  JobResult,
+  ResultMessage,
+  ControlMessage,
+  WorkerRecord,
+} from "./bullmq.generated";
 
 export {
   DAG_MIME_TYPE,
@@ -61,4 +74,4 @@ export {
   truncate,
 } from "./display";
 
-export { dagSchema, protocolSchema, configSchema, optionsSchema };
+export { dagSchema, protocolSchema, configSchema, optionsSchema, bullmqSchema };

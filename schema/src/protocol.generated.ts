@@ -93,6 +93,49 @@ export type TransportOutputDocument =
  * electron: a task; sublattice: an electron wrapping a lattice, built at run time; parameter: a literal argument; list / dict: an array or plain object containing futures; getitem / getattr: index or property access on a future.
  */
 export type NodeKind = "electron" | "sublattice" | "parameter" | "list" | "dict" | "getitem" | "getattr";
+/**
+ * Browser → Valence kernel, over the "valence.dispatcher" comm: where the dispatcher is ("connection", also any message without a type), or cancel a dispatch or some of its nodes (the kernel holds the token that may). A requestId comes back in the answer.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "kernelCommRequest".
+ */
+export type KernelCommRequest =
+  | {
+      type?: "connection";
+      requestId?: number;
+    }
+  | {
+      type: "cancel";
+      dispatchId: string;
+      nodeIds?: number[];
+      requestId?: number;
+    };
+/**
+ * Valence kernel → browser, over the "valence.dispatcher" comm: the dispatcher's address and read credential (also sent unasked when the comm opens), an error, or a done cancel.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "kernelCommReply".
+ */
+export type KernelCommReply =
+  | {
+      type: "connection";
+      url: string;
+      /**
+       * Lets the page GET and subscribe, nothing else.
+       */
+      readToken: string;
+      requestId?: number;
+    }
+  | {
+      type: "error";
+      message: string;
+      requestId?: number;
+    }
+  | {
+      type: "cancelled";
+      dispatchId: string;
+      requestId?: number;
+    };
 
 /**
  * Messages between clients (kernels, scripts, the browser) and the dispatcher. HTTP bodies under /api/v1 and websocket messages on /api/v1/events. Every message is validated on arrival.
@@ -583,4 +626,18 @@ export interface DagEdge {
   kind: "data" | "wait";
   position?: number;
   key?: string;
+}
+/**
+ * A line a task wrote, as its executor captured it.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "logLine".
+ */
+export interface LogLine {
+  stream: "stdout" | "stderr";
+  text: string;
+  /**
+   * Milliseconds since the epoch.
+   */
+  at: number;
 }

@@ -2,6 +2,7 @@
 // package): take a task — an electron's serialized spec and its serialized inputs — run it, and
 // report its output or error with its logs. Cancel and timeouts arrive through an AbortSignal.
 import type { Resources } from "../workflow/options";
+import type { LogLine as SchemaLogLine, TaskErrorDocument } from "@valence/schema";
 
 /** A value serialized with v8.serialize (structured-clone semantics). */
 export type SerializedValue = Uint8Array;
@@ -25,18 +26,11 @@ export interface TaskSpec {
   readonly volume?: { readonly name: string; readonly path: string };
 }
 
-export interface LogLine {
-  readonly stream: "stdout" | "stderr";
-  readonly text: string;
-  /** Milliseconds since the epoch. */
-  readonly at: number;
-}
+/** A line a task wrote: `LogLine` of protocol.schema.json. */
+export type LogLine = Readonly<SchemaLogLine>;
 
-export interface TaskError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-}
+/** How a task failed: `TaskErrorDocument` of protocol.schema.json. */
+export type TaskError = Readonly<TaskErrorDocument>;
 
 export type TaskOutcome =
   | {

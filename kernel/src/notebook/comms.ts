@@ -5,6 +5,8 @@
 import { cancel } from "../client/api";
 import { call, connect } from "../client/connection";
 import { readTokenFor } from "../shared/runtime-file";
+import { dagSchema, protocolSchema, type KernelCommReply, type KernelCommRequest } from "@valence/schema";
+import { compiledCheck } from "../workflow/schema-check";
 import { replyTo, type JupyterMessage } from "./wire";
 
 export const DISPATCHER_TARGET = "valence.dispatcher";
@@ -42,9 +44,19 @@ export class CommTargets {
       }
       case "comm_msg": {
         if (!this.open.has(commId)) return;
-        const data = (message.content.data ?? {}) as Record<string, unknown>;
-        if (data.type === "cancel") return this.cancel(message, commId, data);
-        return this.sendConnection(message, commId, data.requestId);
+        const data: unknown = message.content.data ?? {};
+        const request = compiledCheck<KernelCommRequest>(protocolSchema, "kernelCommRequest", [dagSchema]);
+        if (request(data)) {
+          return data.type === "cancel"
+            ? this.cancel(message, commId, data)
+            : this.sendConnection(message, commId, data.requestId);
+        }
+        return this.reply(message, commId, {
+          type: "error",
+          message:
+            'a request is {type: "connection"} or {type: "cancel", dispatchId, nodeIds?}, with an integer requestId',
+          ...requestIdOf(data),
+        });
       }
       case "comm_close":
         this.open.delete(commId);
@@ -57,45 +69,44 @@ export class CommTargets {
    * failing: a dispatcher that died is found again (or started, resuming its dispatches), so the
    * answer carries the new address and the credential of the new token.
    */
-  private async sendConnection(parent: JupyterMessage, commId: string, requestId?: unknown): Promise<void> {
-    let data: Record<string, unknown>;
+  private async sendConnection(parent: JupyterMessage, commId: string, requestId?: number): Promise<void> {
+    const asked = requestId !== undefined ? { requestId } : {};
+    let data: KernelCommReply;
     try {
       await call("GET", "/api/v1/status");
       const { url, token } = await connect();
-      data = {
-        type: "connection",
-        url,
-        readToken: readTokenFor(token),
-        ...(requestId !== undefined ? { requestId } : {}),
-      };
+      data = { type: "connection", url, readToken: readTokenFor(token), ...asked };
     } catch (error) {
-      data = {
-        type: "error",
-        message: `the dispatcher cannot be reached: ${(error as Error).message}`,
-        ...(requestId !== undefined ? { requestId } : {}),
-      };
+      data = { type: "error", message: `the dispatcher cannot be reached: ${(error as Error).message}`, ...asked };
     }
-    await this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
+    await this.reply(parent, commId, data);
   }
 
   /** `{type: "cancel", dispatchId, nodeIds?, requestId?}` → `{type: "cancelled" | "error", requestId}`. */
-  private async cancel(parent: JupyterMessage, commId: string, request: Record<string, unknown>): Promise<void> {
+  private async cancel(
+    parent: JupyterMessage,
+    commId: string,
+    request: Extract<KernelCommRequest, { type: "cancel" }>,
+  ): Promise<void> {
     const { dispatchId, nodeIds, requestId } = request;
-    let data: Record<string, unknown>;
-    if (typeof dispatchId !== "string" || (nodeIds !== undefined && !isIdList(nodeIds))) {
-      data = { type: "error", requestId, message: "cancel needs a dispatchId string and optional nodeIds integers" };
-    } else {
-      try {
-        await cancel(dispatchId, nodeIds);
-        data = { type: "cancelled", requestId, dispatchId };
-      } catch (error) {
-        data = { type: "error", requestId, message: `cannot cancel ${dispatchId}: ${(error as Error).message}` };
-      }
+    const asked = requestId !== undefined ? { requestId } : {};
+    let data: KernelCommReply;
+    try {
+      await cancel(dispatchId, nodeIds);
+      data = { type: "cancelled", dispatchId, ...asked };
+    } catch (error) {
+      data = { type: "error", message: `cannot cancel ${dispatchId}: ${(error as Error).message}`, ...asked };
     }
-    await this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
+    await this.reply(parent, commId, data);
+  }
+
+  private reply(parent: JupyterMessage, commId: string, data: KernelCommReply): Promise<void> {
+    return this.publish(replyTo(parent, "comm_msg", { comm_id: commId, data }));
   }
 }
 
-function isIdList(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((id) => Number.isInteger(id) && id >= 0);
+/** The requestId of a request that failed its check, when it has a usable one. */
+function requestIdOf(data: unknown): { requestId?: number } {
+  const id = (data as { requestId?: unknown } | null)?.requestId;
+  return Number.isInteger(id) ? { requestId: id as number } : {};
 }

@@ -93,7 +93,7 @@ export class ValenceWorker {
     subscriber.on("error", (error: unknown) => this.health.report(error));
     subscriber.on("message", (_channel: string, text: string) => {
       const message = checkControlMessage(text);
-      if (message?.type === "cancel") runner.cancel(message.queue, message.jobId, message.reason);
+      if (message?.type === "cancel") runner.cancel(message.queue, message.jobId, message.reason ?? "");
       else if (message?.type === "queue") this.consider(message.name);
       else this.ignored(text);
     });

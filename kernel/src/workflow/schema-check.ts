@@ -28,16 +28,16 @@ function instance(): AjvClass {
  * The check of `schema` as a whole, or of one of its definitions (`#/definitions/<name>`); compiled
  * once. `references`: the other schemas its `$ref`s point into.
  */
-export function compiledCheck(
+export function compiledCheck<T = unknown>(
   schema: AnySchemaObject,
   definition?: string,
   references: readonly AnySchemaObject[] = [],
-): ValidateFunction {
+): ValidateFunction<T> {
   const id = schema.$id;
   if (typeof id !== "string") throw new TypeError("a schema checked by name needs an $id");
   const ajv = instance();
   for (const other of [...references, schema]) if (!ajv.getSchema(other.$id!)) ajv.addSchema(other);
-  const check = ajv.getSchema(definition ? `${id}#/definitions/${definition}` : id);
+  const check = ajv.getSchema<T>(definition ? `${id}#/definitions/${definition}` : id);
   if (!check) throw new TypeError(`no definition "${definition}" in ${id}`);
   return check;
 }

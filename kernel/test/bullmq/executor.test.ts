@@ -124,7 +124,7 @@ test("foreign or malformed jobs on the queue are failed with the reason, and the
         (await queue.getJobState(id)) === "failed" ? (await queue.getJob(id))!.failedReason : undefined,
       );
     assert.match(await failed(foreign.id!), /^not a Valence task: its data has no "valence" format marker/);
-    assert.match(await failed(broken.id!), /^not a Valence task: its data lacks or mistypes: attempt .*electron/);
+    assert.match(await failed(broken.id!), /^not a Valence task: its data: missing "attempt".*missing "electron"/);
     assert.ok(workers.some((w) => w.lines.some((l) => /rejected job .* not a Valence task/.test(l))));
     assert.equal(value(await run(taskSpecFor(echo, ["still serving"]))), "still serving");
     assert.ok(workers.every((w) => w.lines.every((l) => !/Error|unhandled/i.test(l) || /rejected job/.test(l))));

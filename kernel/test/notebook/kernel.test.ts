@@ -222,6 +222,13 @@ test("a kernel restart does not lose a dispatch; the extension learns the dispat
       (m) => m.header.msg_type === "comm_msg" && (m.content.data as { requestId?: number }).requestId === 1,
     );
     assert.match(String((refused.content.data as { message: string }).message), /cannot cancel no-such/);
+    // A request that is not one (KernelCommRequest of protocol.schema.json) gets an error naming the forms.
+    await second.send("comm_msg", { comm_id: commId, data: { type: "cancel", dispatchId: 5, requestId: 2 } });
+    const malformed = await second.waitFor(
+      (m) => m.header.msg_type === "comm_msg" && (m.content.data as { requestId?: number }).requestId === 2,
+    );
+    assert.deepEqual(Object.keys(malformed.content.data as object).sort(), ["message", "requestId", "type"]);
+    assert.match(String((malformed.content.data as { message: string }).message), /\{type: "cancel", dispatchId/);
   } finally {
     await second.close();
   }
