@@ -41,6 +41,7 @@ function prepack() {
     "protocol.schema.json",
     "config.schema.json",
     "options.schema.json",
+    "bullmq.schema.json",
   ])
     cpSync(join(schema, name), join(schemaCopy, name));
   // Only what runs: no source maps (their sources are not shipped), no build info.

@@ -196,6 +196,7 @@ test("npm pack: the built CLI, types, the prebuilt extension and the bundled sch
     "node_modules/@valence/schema/dag.schema.json",
     "node_modules/@valence/schema/config.schema.json",
     "node_modules/@valence/schema/options.schema.json",
+    "node_modules/@valence/schema/bullmq.schema.json",
   ])
     assert.ok(paths.includes(path), `${path} is in the package`);
   assert.ok(
