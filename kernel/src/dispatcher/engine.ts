@@ -7,20 +7,18 @@ import { join } from "node:path";
 import { volumeNameProblem } from "../workflow/volume";
 import type { ColumnarDispatchDetail, DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
 import type { Executor } from "../executors/executor";
-import { registerLoaderFor } from "../executors/loader-on-demand";
-import { toTransportGraph, type TransportGraph } from "../workflow/transport";
-import { buildGraph } from "../workflow/lattice";
-import { latticeDefinition } from "../workflow/definition";
-import { rebuildLattice, type ElectronSpec, type LatticeSpec } from "../workflow/serialize";
+import type { TransportGraph } from "../workflow/transport";
+import type { ElectronSpec } from "../workflow/serialize";
+import { runSublattice, type ChildDispatches } from "./sublattice-run";
 import { dagView } from "./dag-view";
-import { DispatchRun, ShuttingDown } from "./dispatch-run";
+import { DispatchRun } from "./dispatch-run";
 import { ExecutorPool, type ExecutorPoolOptions } from "./executor-pool";
 import type { GraphIndex } from "./graph-index";
 import { CRASH_LIMIT, failStored, type CrashCounts, type Quarantined } from "./quarantine";
 import { nodeColumns, storedNodeColumns } from "../shared/node-columns";
 import { nodeState, previewsById, storedNodeState, storedNodeStates } from "./node-states";
 import type { Store } from "./store/store";
-import { encode, toBase64 } from "../shared/values";
+import { toBase64 } from "../shared/values";
 import { WriteQueue } from "./write-queue";
 import { graphText, newNodeRows, type NewDispatchRequest } from "./new-dispatch";
 import { asColumns, type TransportGraphV1 } from "./transport-v1";
@@ -38,11 +36,7 @@ export class UnknownDispatch extends Error {
 
 type Subscriber = (message: ServerMessage) => void;
 
-/**
- * Sublattices nest at most this deep (a dispatch and its sublattices' child dispatches): a sublattice
- * that contains itself, without a base case, otherwise made child dispatches until memory ran out.
- */
-export const MAX_SUBLATTICE_DEPTH = 64;
+export { MAX_SUBLATTICE_DEPTH } from "./sublattice-run";
 
 export class Engine {
   private readonly runs = new Map<string, DispatchRun>();
@@ -50,6 +44,13 @@ export class Engine {
   private readonly finishedWaiters = new Map<string, Array<() => void>>();
   private readonly queue: WriteQueue;
   private readonly pool: ExecutorPool;
+  /** What a sublattice node needs of the engine to run its child dispatch (sublattice-run.ts). */
+  private readonly children: ChildDispatches = {
+    store: () => this.store,
+    submit: (request) => this.submit(request),
+    cancel: (id) => this.cancel(id),
+    whenFinished: (id) => this.whenFinished(id),
+  };
   /** Dispatches failed at start instead of resumed, with why (shown by `valence status`). */
   readonly quarantined: Quarantined[] = [];
 
@@ -293,7 +294,13 @@ export class Engine {
         findCached: (cacheKey) => this.store.findOutputByKey(cacheKey),
         contentKeys: (dispatchId) => this.store.contentKeys(dispatchId),
         runSublattice: (parentNode, electron, args, signal) =>
-          this.runSublattice(id, parentNode, electron as ElectronSpec, args, signal, meta.reuseFrom),
+          runSublattice(
+            this.children,
+            { parentId: id, parentNode, reuseFrom: meta.reuseFrom },
+            electron as ElectronSpec,
+            args,
+            signal,
+          ),
         finished: (dispatchId) => {
           this.runs.delete(dispatchId);
           this.subscribers.delete(dispatchId);
@@ -305,92 +312,6 @@ export class Engine {
     );
     this.runs.set(id, run);
     return run;
-  }
-
-  /**
-   * A sublattice node runs as a child dispatch, built now with the real inputs. After a restart the
-   * node reattaches to the child it had started instead of starting another. In a redispatch with
-   * reuse (`reuseFrom`), the child reuses what the same node's child there completed.
-   */
-  private async runSublattice(
-    parentId: string,
-    parentNode: number,
-    spec: ElectronSpec,
-    args: unknown[],
-    signal: AbortSignal,
-    reuseFrom: string | undefined,
-  ): Promise<Uint8Array> {
-    // Whatever its end: a child that failed before the node's failure was stored fails it again.
-    const earlier = this.store.listDispatches({ parentId, limit: 10_000 }).find((d) => d.parentNode === parentNode);
-    let childId = earlier?.id;
-    if (!childId) {
-      if (!spec.electron.sublattice) throw new Error(`node ${parentNode} is not a sublattice`);
-      if (this.depth(parentId) >= MAX_SUBLATTICE_DEPTH) {
-        throw Object.assign(
-          new Error(
-            `sublattice "${spec.electron.name}" would be nested more than ${MAX_SUBLATTICE_DEPTH} deep: does it contain itself without a base case?`,
-          ),
-          { name: "SublatticeTooDeep" },
-        );
-      }
-      const lattice: LatticeSpec = { version: 1, functions: spec.functions, lattice: spec.electron.sublattice };
-      registerLoaderFor(spec.functions);
-      const definition = latticeDefinition(await rebuildLattice(lattice))!;
-      const graph = toTransportGraph(buildGraph(definition, args));
-      const volume = this.store.getDispatch(parentId)?.volume;
-      // Reuse is by content key: a child of another node (the graph changed) only gives what is the same.
-      const reuseChild =
-        reuseFrom === undefined
-          ? undefined
-          : this.store.listDispatches({ parentId: reuseFrom, limit: 10_000 }).find((d) => d.parentNode === parentNode)
-              ?.id;
-      try {
-        childId = this.submit({
-          graph,
-          lattice,
-          inputs: encode(args),
-          parentId,
-          parentNode,
-          ...(reuseChild ? { reuseFrom: reuseChild } : {}),
-          ...(volume ? { volume } : {}),
-        });
-      } catch (error) {
-        // The refusal names a node of the child's graph: say whose graph, on the parent's node.
-        if (!(error instanceof DispatchRejected)) throw error;
-        throw new DispatchRejected(`sublattice "${spec.electron.name}" was refused at dispatch: ${error.message}`);
-      }
-    }
-    const child = childId;
-    // A shutdown stops the parent without touching the child: both resume at the next start.
-    const cancelChild = (): void => {
-      if (!(signal.reason instanceof ShuttingDown)) this.cancel(child);
-    };
-    signal.addEventListener("abort", cancelChild, { once: true });
-    if (signal.aborted) cancelChild(); // cancelled while the child was being built
-    try {
-      await this.whenFinished(child);
-    } finally {
-      signal.removeEventListener("abort", cancelChild);
-    }
-    const record = this.record(child);
-    if (record.status === "COMPLETED") return this.store.getResult(child)!;
-    throw Object.assign(
-      new Error(
-        `sublattice "${spec.electron.name}" (dispatch ${child}) ${record.status.toLowerCase()}: ${record.error?.message ?? ""}`,
-      ),
-      {
-        name: "SublatticeFailed",
-      },
-    );
-  }
-
-  /** The dispatches from `id` up to its top-level one (1 for a top-level dispatch), counted up to the limit. */
-  private depth(id: string): number {
-    let depth = 1;
-    for (let at = this.store.getDispatch(id)?.parentId; at !== undefined && depth <= MAX_SUBLATTICE_DEPTH; depth++) {
-      at = this.store.getDispatch(at)?.parentId;
-    }
-    return depth;
   }
 
   /** The directory of a volume, created on first use; the name cannot leave the volumes root. */

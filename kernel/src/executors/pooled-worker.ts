@@ -8,8 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { ElectronSpec } from "../workflow/serialize";
-import { NotRun, type LogLine, type TaskOutcome, type TaskSpec } from "./executor";
+import { NotRun } from "./executor";
 import {
   CANCELLED,
   DONE,
@@ -25,38 +24,14 @@ import {
 import { encodeBatch, type BatchEntry } from "./local-batch";
 import { packedOutcome, packSize } from "./local-outcomes";
 import { deathError } from "./worker-death";
+import { inBatch, type Job, type Running } from "./pooled-job";
+
+export type { Job } from "./pooled-job";
 
 const ENTRY = join(__dirname, "local-worker.js");
 const REGISTER = join(__dirname, "..", "register.js");
 /** Spec keys a worker keeps rebuilt electrons for; older ones are forgotten (least recently used). */
 const KEPT_SPECS = 256;
-
-/** A task handed to a worker, and how to report on it. */
-export interface Job {
-  readonly task: TaskSpec;
-  readonly key: string;
-  readonly spec: ElectronSpec;
-  /** A follow-up (executor.ts): the argument positions that take the previous job's output. */
-  readonly inputAt: readonly number[] | undefined;
-  /** Called when the task starts (it may wait behind others of its batch). */
-  readonly started: (at: number) => void;
-  readonly resolve: (outcome: TaskOutcome, micros: number) => void;
-  readonly reject: (reason: unknown) => void;
-}
-
-interface Running<J extends Job> {
-  readonly job: J;
-  readonly logs: LogLine[];
-  /** Its slot in the control array (the batch's base + its position): replies name it. */
-  readonly slot: number;
-  settled: boolean;
-  /** When the task started, once reported. */
-  startedAt: number | undefined;
-  /** Set when the pool terminates the worker for this task: the submit rejects with it. */
-  stopReason?: { reason: unknown };
-  /** Aborted after it ran, its outcome on its way: if the worker dies first, it rejects with this. */
-  lateAbort?: { reason: unknown };
-}
 
 export class PooledWorker<J extends Job = Job> {
   /** Milliseconds from spawn to the worker's "ready" (modules loaded), once known. */
@@ -397,9 +372,4 @@ export class PooledWorker<J extends Job = Job> {
       0,
     );
   }
-}
-
-function inBatch<R extends { readonly slot: number }>(batch: readonly R[] | undefined, slot: number): R | undefined {
-  const first = batch?.[0]?.slot;
-  return first !== undefined && slot >= first && slot < first + batch!.length ? batch![slot - first] : undefined;
 }
