@@ -20,86 +20,29 @@
 // the workspace's — the versions the repository tests — so npm installs from its cache alone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Ajv } from "ajv";
 import { temporaryDir } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
 
-const root = join(import.meta.dirname, "..", "..", "..");
-const kernel = join(root, "kernel");
-const manifest = JSON.parse(readFileSync(join(kernel, "package.json"), "utf8")) as {
-  name: string;
-  version: string;
-  bin: Record<string, string>;
-  engines: { node: string };
-};
-
-/** This process's environment without the npm_* settings of an `npm test` that may have started us. */
-function withoutNpmSettings(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")));
-}
-
-/**
- * For `npm ci --offline`: better-sqlite3's install script (`prebuild-install || node-gyp rebuild`)
- * would first look its binary up on GitHub, which npm's --offline does not stop and a test must not
- * reach; told to build from source, it goes straight to node-gyp, as it does anyway once that fails.
- */
-const OFFLINE_INSTALL = { npm_config_build_from_source: "better-sqlite3" };
-
-/** npm with none of the npm_config_* settings of an `npm test` that may have started us. */
-function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync("npm", args, { cwd, encoding: "utf8", env: { ...withoutNpmSettings(), ...env }, timeout: 600_000 });
-}
-
-/** This machine's npm major, and the CLI of the other one (npm-majors/, installed by scripts/test.mjs). */
-const npmMajor = Number(npm(["--version"], root).stdout.split(".")[0]);
-const otherMajor = npmMajor === 10 ? 11 : 10; // npm 12 or later here: that and npm 10, not 11
-const otherNpm = join(import.meta.dirname, "npm-majors", "node_modules", `npm${otherMajor}`, "bin", "npm-cli.js");
-
-/**
- * Runs `node <script> …args` in the background at a lower priority (nice 10, which its children
- * inherit), its output into `log`; `done` gives its exit status and when it ended.
- */
-function runInBackground(script: string, args: string[], cwd: string, log: string, env: NodeJS.ProcessEnv) {
-  const output = openSync(log, "w");
-  const child = spawn("nice", ["-n", "10", process.execPath, script, ...args], {
-    cwd,
-    env,
-    stdio: ["ignore", output, output],
-  });
-  closeSync(output);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-  const done = new Promise<{ status: number | null; ended: number }>((resolve) =>
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, ended: Date.now() });
-    }),
-  );
-  return { child, done };
-}
-
-/** better-sqlite3 (built by its install script) and zeromq (its prebuilt binary) load in `folder`. */
-function assertNativesLoad(folder: string): void {
-  const natives = spawnSync(
-    process.execPath,
-    ["-e", 'new (require("better-sqlite3"))(":memory:").close(); require("zeromq"); console.log("ok")'],
-    { cwd: folder, encoding: "utf8" },
-  );
-  assert.equal(natives.stdout.trim(), "ok", natives.stderr);
-}
+import {
+  OFFLINE_INSTALL,
+  assertNativesLoad,
+  kernel,
+  manifest,
+  npm,
+  npmMajor,
+  otherMajor,
+  otherNpm,
+  projectFor,
+  root,
+  runInBackground,
+  userEnv,
+  withoutNpmSettings,
+} from "./npm-tools.ts";
 
 interface PackReport {
   name: string;
@@ -135,21 +78,10 @@ before(() => {
   tarball = join(tarballs, report.filename);
 });
 
-/** An empty folder that depends on the tarball, with the lockfile that lets npm install it offline. */
-function projectFor(folder: string): void {
-  const spec = `file:${tarball}`;
-  mkdirSync(folder);
-  writeFileSync(
-    join(folder, "package.json"),
-    JSON.stringify({ name: "try-valence", private: true, dependencies: { [manifest.name]: spec } }, null, 2),
-  );
-  writeFileSync(join(folder, "package-lock.json"), JSON.stringify(lockfileFor(spec), null, 2));
-}
-
 before(() => {
   // The other npm major installs while this one does (see the header).
   assert.ok(existsSync(otherNpm), `${otherNpm} is missing: scripts/test.mjs installs it (npm test)`);
-  projectFor(otherProject);
+  projectFor(otherProject, tarball);
   const log = join(work, `npm${otherMajor}-ci.log`);
   const started = Date.now();
   otherInstall = {
@@ -164,7 +96,7 @@ before(() => {
 
 after(async () => {
   // The dispatcher `npx valence run` and the notebook started for this user.
-  spawnSync(join(project, "node_modules", ".bin", "valence"), ["stop"], { env: userEnv(), timeout: 30_000 });
+  spawnSync(join(project, "node_modules", ".bin", "valence"), ["stop"], { env: userEnv(home), timeout: 30_000 });
   if (otherInstall) {
     if (otherInstall.child.exitCode === null && otherInstall.child.signalCode === null) otherInstall.child.kill();
     await otherInstall.done;
@@ -219,44 +151,8 @@ test("npm pack: the built CLI, types, the prebuilt extension and the bundled sch
   assert.ok(!existsSync(join(kernel, "labextension")));
 });
 
-/**
- * The environment of a user of the installed package: none of the workspace's VALENCE_* settings, and
- * their own dispatcher data, config and cache directories. (HOME stays: npm's cache and config, and
- * node-gyp's headers for building better-sqlite3 offline, are this machine's.)
- */
-function userEnv(): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("npm_") && !name.startsWith("VALENCE_")),
-  );
-  return {
-    ...clean,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_CACHE_HOME: join(home, ".cache"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    PYDEVD_DISABLE_FILE_VALIDATION: "1",
-  };
-}
-
-/** A lockfile for `{ name: "file:<tarball>" }` from the workspace's: the package and its production tree. */
-function lockfileFor(spec: string): object {
-  const workspace = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
-    packages: Record<string, { dev?: boolean; link?: boolean; devDependencies?: object }>;
-  };
-  const packages: Record<string, object> = {};
-  for (const [path, entry] of Object.entries(workspace.packages)) {
-    if (!path || entry.dev || entry.link || path === "schema" || path.startsWith("schema/")) continue;
-    if (path === "kernel") {
-      const { devDependencies: _dev, ...production } = entry;
-      packages[`node_modules/${manifest.name}`] = { ...production, resolved: spec };
-    } else if (path.startsWith("kernel/")) packages[`node_modules/${manifest.name}/${path.slice(7)}`] = entry;
-    else packages[path] = entry;
-  }
-  const dependencies = { [manifest.name]: spec };
-  return { name: "try-valence", lockfileVersion: 3, requires: true, packages: { "": { dependencies }, ...packages } };
-}
-
 test("installed from the tarball offline with this npm: `valence install`, a notebook through nbclient, `valence run`", async (t) => {
-  projectFor(project);
+  projectFor(project, tarball);
   mkdirSync(home);
   let started = Date.now();
   const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project, OFFLINE_INSTALL);
@@ -270,7 +166,7 @@ test("installed from the tarball offline with this npm: `valence install`, a not
   assertNativesLoad(project);
 
   const npx = (args: string[]) =>
-    spawnSync("npx", ["--offline", ...args], { cwd: project, encoding: "utf8", env: userEnv(), timeout: 120_000 });
+    spawnSync("npx", ["--offline", ...args], { cwd: project, encoding: "utf8", env: userEnv(home), timeout: 120_000 });
   const install = npx(["valence", "install", "--data-dir", jupyterData]);
   assert.equal(install.status, 0, install.stderr);
   assert.equal(install.stderr, "", "no warning: the extension is in the package");
@@ -296,7 +192,7 @@ test("installed from the tarball offline with this npm: `valence install`, a not
   const asWritten = spawnSync("sh", ["-c", lines[1]!], {
     cwd: project,
     encoding: "utf8",
-    env: { ...userEnv(), JUPYTER_DATA_DIR: defaultData },
+    env: { ...userEnv(home), JUPYTER_DATA_DIR: defaultData },
     timeout: 120_000,
   });
   assert.equal(asWritten.status, 0, asWritten.stderr);
@@ -331,7 +227,7 @@ test("installed from the tarball offline with this npm: `valence install`, a not
   const child = spawn(
     "/usr/bin/python3",
     [join(import.meta.dirname, "..", "notebook", "run_notebook.py"), join(project, "try.ipynb"), out],
-    { cwd: project, env: { ...userEnv(), JUPYTER_PATH: jupyterData }, stdio: ["ignore", "ignore", "pipe"] },
+    { cwd: project, env: { ...userEnv(home), JUPYTER_PATH: jupyterData }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -411,7 +307,7 @@ test("in JupyterLab with only what `valence install` put into the data dir, a di
     labextensions: [], // not the repository's extension/dist: the data dir's alone
     defaultKernel: "valence",
     log: join(work, "jupyterlab.log"),
-    env: userEnv(),
+    env: userEnv(home),
   });
   try {
     const clean = Object.fromEntries(
@@ -466,7 +362,7 @@ test("README's valence.config.json in the installed project: its $schema accepts
   );
 
   // A dispatcher of its own (not the one the notebook started), found from the project folder.
-  const env = { ...userEnv(), VALENCE_DATA_DIR: join(work, "configured") };
+  const env = { ...userEnv(home), VALENCE_DATA_DIR: join(work, "configured") };
   const valence = (command: string) =>
     spawnSync("npx", ["--offline", "valence", command], { cwd: project, encoding: "utf8", env, timeout: 120_000 });
   const start = valence("start");
