@@ -151,7 +151,7 @@ test("an unreachable registry fails the task with a hint that the machine may be
 test("a spec npm would read as an option is refused when the electron is defined", () => {
   assert.throws(
     () => ct.electron(function f() {}, { deps: { npm: ["--registry=http://example.com"] } }),
-    /electron "f": options\.deps\.npm\.0: "--registry=http:\/\/example\.com" is not an npm package spec/,
+    /electron "f": options\.deps\.npm\[0\]: "--registry=http:\/\/example\.com" is not an npm package spec/,
   );
   assert.throws(() => ct.electron(function f() {}, { deps: { npm: [""] } }), /cannot be empty/);
 });
