@@ -55,7 +55,7 @@ export function schemaProblems(check: ValidateFunction, wording: Wording): strin
   const errors = (check.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "propertyNames");
   const unknown = errors.filter((e) => e.keyword === "additionalProperties");
   const problems = errors.filter((e) => e.keyword !== "additionalProperties").map((e) => describe(e, wording));
-  // Unknown keys of one object in one line, with the keys it knows.
+  // Unknown keys, grouped by the object they are in: a close known key is suggested, else all are listed.
   const byObject = new Map<string, ErrorObject[]>();
   for (const error of unknown) byObject.set(error.instancePath, [...(byObject.get(error.instancePath) ?? []), error]);
   for (const [path, list] of byObject) {
