@@ -8,12 +8,9 @@
 // npm 10 and npm 11: this machine's npm installs the folder the notebook and the browser use; the other
 // major (pinned in npm-majors/, installed by scripts/test.mjs) installs the same tarball into a second
 // folder, and better-sqlite3 and zeromq must load from both. Only that: a second notebook and browser
-// run would add a minute for code that npm does not change. Each install spends most of its time
-// compiling better-sqlite3 (offline, prebuild-install cannot get its binary, so node-gyp builds it) on
-// one core, so the second one runs meanwhile, niced: on an otherwise idle second core it costs little
-// wall time, and on a busy machine it leaves most of the CPU to the main install's compile.
-// (Run side by side at the same priority on a loaded 2-core machine, the two took longer together
-// than one after the other.)
+// run would add a minute for code that npm does not change. The second install runs meanwhile, niced.
+// better-sqlite3's install script fetches its prebuilt binary, as for a user, but from a server on
+// 127.0.0.1 (npm-tools.ts, prebuiltMirror) made from the workspace's build, rather than from GitHub.
 //
 // Offline: a folder with no lockfile would make npm fetch registry metadata, which npm's cache here
 // does not hold (the workspace was installed from its lockfile). The folder gets a lockfile made from
@@ -29,7 +26,6 @@ import { temporaryDir } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
 
 import {
-  OFFLINE_INSTALL,
   assertNativesLoad,
   kernel,
   manifest,
@@ -37,6 +33,7 @@ import {
   npmMajor,
   otherMajor,
   otherNpm,
+  prebuiltMirror,
   projectFor,
   root,
   runInBackground,
@@ -62,6 +59,7 @@ const otherProject = join(work, `project-npm${otherMajor}`);
 let report: PackReport;
 let tarball: string;
 let otherInstall: (ReturnType<typeof runInBackground> & { started: number; log: string }) | undefined;
+let mirror: Awaited<ReturnType<typeof prebuiltMirror>> | undefined;
 
 before(() => {
   // scripts/test.mjs packs before the test files run (VALENCE_TEST_PACK_REPORT, the tarball beside it).
@@ -78,16 +76,17 @@ before(() => {
   tarball = join(tarballs, report.filename);
 });
 
-before(() => {
+before(async () => {
   // The other npm major installs while this one does (see the header).
   assert.ok(existsSync(otherNpm), `${otherNpm} is missing: scripts/test.mjs installs it (npm test)`);
+  mirror = await prebuiltMirror(join(work, "prebuilds"));
   projectFor(otherProject, tarball);
   const log = join(work, `npm${otherMajor}-ci.log`);
   const started = Date.now();
   otherInstall = {
     ...runInBackground(otherNpm, ["ci", "--offline", "--no-audit", "--no-fund"], otherProject, log, {
       ...withoutNpmSettings(),
-      ...OFFLINE_INSTALL,
+      ...mirror.env,
     }),
     started,
     log,
@@ -101,6 +100,7 @@ after(async () => {
     if (otherInstall.child.exitCode === null && otherInstall.child.signalCode === null) otherInstall.child.kill();
     await otherInstall.done;
   }
+  mirror?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -155,7 +155,7 @@ test("installed from the tarball offline with this npm: `valence install`, a not
   projectFor(project, tarball);
   mkdirSync(home);
   let started = Date.now();
-  const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project, OFFLINE_INSTALL);
+  const installed = npm(["ci", "--offline", "--no-audit", "--no-fund"], project, mirror!.env);
   assert.equal(installed.status, 0, installed.stderr);
   t.diagnostic(`npm ${npmMajor} ci --offline of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
