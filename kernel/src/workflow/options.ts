@@ -6,7 +6,7 @@
 import { dagSchema, optionsSchema, type ElectronOptions, type LatticeOptions } from "@valence/schema";
 import { WorkflowError } from "./errors";
 import { npmSpecProblem } from "./npm-specs";
-import { compiledCheck, jsonPath, schemaProblems } from "./schema-check";
+import { compiledCheck, jsonPath, schemaProblems, withoutUndefined } from "./schema-check";
 
 export type { ElectronOptions, LatticeOptions, Resources } from "@valence/schema";
 
@@ -30,17 +30,6 @@ function npmSpecProblems(options: unknown): string[] {
     const problem = npmSpecProblem(spec as string);
     return problem ? [`options.deps.npm[${i}]: ${problem}`] : [];
   });
-}
-
-/** A copy without the keys set to undefined (an option set to undefined is not given; JSON has no undefined). */
-function withoutUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutUndefined);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, withoutUndefined(v)]),
-  );
 }
 
 export function validateElectronOptions(options: unknown, electronName: string): ElectronOptions {

@@ -35,11 +35,30 @@ export function compiledCheck<T = unknown>(
 ): ValidateFunction<T> {
   const id = schema.$id;
   if (typeof id !== "string") throw new TypeError("a schema checked by name needs an $id");
-  const ajv = instance();
-  for (const other of [...references, schema]) if (!ajv.getSchema(other.$id!)) ajv.addSchema(other);
-  const check = ajv.getSchema<T>(definition ? `${id}#/definitions/${definition}` : id);
-  if (!check) throw new TypeError(`no definition "${definition}" in ${id}`);
-  return check;
+  const key = definition ? `${id}#/definitions/${definition}` : id;
+  // Looked up per message on hot paths (every BullMQ result): resolved once, then from this map.
+  let check = checks.get(key);
+  if (!check) {
+    const ajv = instance();
+    for (const other of [...references, schema]) if (!ajv.getSchema(other.$id!)) ajv.addSchema(other);
+    check = ajv.getSchema(key);
+    if (!check) throw new TypeError(`no definition "${definition}" in ${id}`);
+    checks.set(key, check);
+  }
+  return check as ValidateFunction<T>;
+}
+
+const checks = new Map<string, ValidateFunction>();
+
+/** A copy without the keys set to undefined: an option set to undefined is not given (JSON has no undefined). */
+export function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, withoutUndefined(v)]),
+  );
 }
 
 /** How a problem names where it is. */

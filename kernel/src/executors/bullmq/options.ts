@@ -2,7 +2,7 @@
 // (`BullMQExecutorConfig`), compiled with ajv only for options that are not plainly valid; here,
 // their defaults, and the Redis URL with its password hidden, for log lines and error messages.
 import { configSchema, type BullMQExecutorConfig } from "@valence/schema";
-import { compiledCheck, jsonPath, schemaProblems } from "../../workflow/schema-check";
+import { compiledCheck, jsonPath, schemaProblems, withoutUndefined } from "../../workflow/schema-check";
 
 /** The BullMQ executor's options: `BullMQExecutorConfig` of config.schema.json, documented there. */
 export type BullMQExecutorOptions = Readonly<BullMQExecutorConfig>;
@@ -22,8 +22,7 @@ export const DEFAULT_PREFIX = "bull";
 export function resolveOptions(options: Record<string, unknown>, executorName = "bullmq"): ResolvedOptions {
   if (!plainlyValid(options)) {
     const check = compiledCheck(configSchema, "bullmqOptions");
-    // An option set to undefined is an option not given (JSON has no undefined).
-    if (!check(Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)))) {
+    if (!check(withoutUndefined(options))) {
       const problems = schemaProblems(check, {
         place: (path) => (path ? `${jsonPath(path)} ` : ""),
         noun: () => "option",
