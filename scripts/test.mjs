@@ -51,13 +51,8 @@ function warmLoaderCache() {
   const require = createRequire(import.meta.url);
   const dist = join(root, "kernel", "dist");
   const { prepareFile } = require(join(dist, "loader", "transform.js"));
-  const sources = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sources(path);
-      return /\.m?ts$/.test(entry.name) && !entry.name.endsWith(".d.ts") ? [path] : [];
-    });
-  for (const path of testDirs.flatMap((dir) => sources(join(root, dir)))) {
+  const typescript = (name) => /\.m?ts$/.test(name) && !name.endsWith(".d.ts");
+  for (const path of testDirs.flatMap((dir) => find(join(root, dir), typescript, ["node_modules"]))) {
     try {
       prepareFile(readFileSync(path, "utf8"), path, { typescript: true, format: "module", valenceDist: dist });
     } catch {
@@ -66,11 +61,12 @@ function warmLoaderCache() {
   }
 }
 
-function find(dir) {
+/** The files under `dir` whose names `wanted` accepts, not looking into folders named in `skip`. */
+function find(dir, wanted, skip) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return ["fixtures", "typing", "node_modules"].includes(entry.name) ? [] : find(path);
-    return entry.name.endsWith(".test.ts") ? [path] : [];
+    if (entry.isDirectory()) return skip.includes(entry.name) ? [] : find(path, wanted, skip);
+    return wanted(entry.name) ? [path] : [];
   });
 }
 
@@ -88,7 +84,9 @@ const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", reports],
 if (pack.status !== 0) process.exit(pack.status ?? 1);
 const packReport = join(reports, "pack.json");
 writeFileSync(packReport, pack.stdout);
-const files = testDirs.flatMap((dir) => find(join(root, dir))).map((f) => relative(root, f));
+const files = testDirs
+  .flatMap((dir) => find(join(root, dir), (name) => name.endsWith(".test.ts"), ["fixtures", "typing", "node_modules"]))
+  .map((f) => relative(root, f));
 warmLoaderCache();
 const nodeRun = spawnSync(
   process.execPath,
