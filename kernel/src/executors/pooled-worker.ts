@@ -283,7 +283,10 @@ export class PooledWorker<J extends Job = Job> {
 
   /** The task the worker goes on with after `done`: not cancelled, not a follow-up that cannot run. */
   private nextToRun(done: Running<J>, succeeded: boolean): Running<J> | undefined {
-    const batch = this.batch!;
+    // The batch `done` is in: the queued one when its outcomes come while the running batch is not
+    // yet handed back (a worker being terminated for an abort), and the halves' slots then decrease.
+    const batch = inBatch(this.batch, done.slot) === done ? this.batch : this.queued;
+    if (!batch || inBatch(batch, done.slot) !== done) return undefined;
     let inputReady = succeeded;
     for (let i = done.slot - batch[0]!.slot + 1; i < batch.length; i++) {
       const running = batch[i]!;
