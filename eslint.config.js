@@ -86,4 +86,11 @@ export default tseslint.config(
     files: ["kernel/test/**/*.ts", "scripts/**/*.mjs", "bench/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
+  {
+    files: ["kernel/test/**/*.ts"],
+    rules: layer(
+      ["**/dist/**", "**/src/**"],
+      "tests import the modules they test as #src/… (typed against src/, run from dist/; ARCHITECTURE.md, Tests).",
+    ),
+  },
 );

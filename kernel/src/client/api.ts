@@ -111,7 +111,8 @@ async function follow(connection: Connection, dispatchId: string, graph: Graph):
 }
 
 export async function getResult<R = unknown>(
-  dispatch: string | Dispatch<R>,
+  // `| DispatchRef`: a redispatch's handle (Dispatch<unknown>) may be read as the type its caller knows.
+  dispatch: Dispatch<R> | DispatchRef,
   options: GetResultOptions = {},
 ): Promise<Result<R>> {
   const dispatchId = dispatchIdOf(dispatch);
@@ -154,10 +155,10 @@ export async function listDispatches(options: { limit?: number } = {}): Promise<
  * `await redispatch(id)(...newArgs)`: the stored lattice, rebuilt by the dispatcher with new inputs
  * (or, with no arguments, the original ones). Needs neither the source nor this kernel.
  */
-export function redispatch(
-  dispatch: DispatchRef,
+export function redispatch<R = unknown>(
+  dispatch: Dispatch<R> | DispatchRef,
   options: RedispatchOptions = {},
-): (...args: unknown[]) => Promise<Dispatch> {
+): (...args: unknown[]) => Promise<Dispatch<R>> {
   const dispatchId = dispatchIdOf(dispatch);
   return async (...args: unknown[]) => {
     const body = {
@@ -167,7 +168,7 @@ export function redispatch(
     const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/redispatch`;
     const { dispatchId: newId } = await call<{ dispatchId: string }>("POST", path, body);
     const latticeName = typeof dispatch === "string" ? (await getResult(dispatchId)).latticeName : dispatch.latticeName;
-    return new Dispatch(newId, latticeName);
+    return new Dispatch<R>(newId, latticeName);
   };
 }
 

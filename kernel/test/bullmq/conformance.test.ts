@@ -1,7 +1,7 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { executorConformance } from "../../dist/testing/index.js";
-import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
+import { executorConformance } from "#src/testing/index.js";
+import { BullMQExecutor } from "#src/executors/bullmq/index.js";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startWorker, type SpawnedWorker } from "./workers.ts";
 

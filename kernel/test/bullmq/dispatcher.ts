@@ -3,7 +3,7 @@
 // forgets it and removes its data.
 import { rmSync } from "node:fs";
 import * as ct from "valence-workflows";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { InlineExecutor, LocalExecutor } from "#src/executors/index.js";
 import { forgetDispatcher, pointClientAt } from "../support/dispatcher.ts";
 
 export async function startScaleOutDispatcher(dataDir: string, bullmq: ct.Executor): Promise<ct.RunningDispatcher> {

@@ -34,7 +34,7 @@ after(async () => {
 
 /** The environment of a user who points Valence at this Redis, with a dispatcher of its own. */
 function userEnvironment(dataDir: string): NodeJS.ProcessEnv {
-  const env = { ...process.env, VALENCE_DATA_DIR: dataDir, VALENCE_REDIS_URL: redis.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, VALENCE_DATA_DIR: dataDir, VALENCE_REDIS_URL: redis.url };
   delete env.VALENCE_DISPATCHER_URL;
   delete env.VALENCE_DISPATCHER_TOKEN;
   return env;

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import * as ct from "valence-workflows";
-import { taskSpecFor } from "../../dist/testing/index.js";
+import { taskSpecFor } from "#src/testing/index.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
 import {
   forgetDispatcher,

@@ -26,7 +26,7 @@ after(async () => {
 });
 
 test("valence run prints why a task waits for a worker, then finishes once one connects", async () => {
-  const env = { ...process.env, VALENCE_DATA_DIR: dataDir, VALENCE_REDIS_URL: redis.url };
+  const env: NodeJS.ProcessEnv = { ...process.env, VALENCE_DATA_DIR: dataDir, VALENCE_REDIS_URL: redis.url };
   delete env.VALENCE_DISPATCHER_URL;
   delete env.VALENCE_DISPATCHER_TOKEN;
   const child = spawn(process.execPath, [cli, "run", script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import * as ct from "valence-workflows";
-import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
-import { quietMarker } from "../../dist/worker/marker.js";
+import { BullMQExecutor } from "#src/executors/bullmq/index.js";
+import { quietMarker } from "#src/worker/marker.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { startScaleOutDispatcher, stopScaleOutDispatcher } from "./dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
@@ -104,7 +104,7 @@ test("workers of one slot take several short tasks at once, and long ones still 
       assert.equal(result.status, "COMPLETED", String(result.error?.message));
       const { quick, naps } = result.result!;
       assert.deepEqual(quick, [...Array(400).keys()]);
-      const [a, b] = naps;
+      const [a, b] = naps as [(typeof naps)[number], (typeof naps)[number]];
       assert.notEqual(a.pid, b.pid, `round ${round}: the two long tasks ran on different workers`);
       assert.ok(a.from < b.to && b.from < a.to, `round ${round}: the two long tasks ran at the same time`);
     }

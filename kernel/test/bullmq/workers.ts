@@ -1,9 +1,9 @@
 // Test support for the bullmq tests: real `valence worker` processes (the built CLI) against a test
 // Redis, each with its output collected; `stop()` sends SIGTERM and waits, `kill()` is kill -9.
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { cliMain } from "../support/built.ts";
 
-const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const MAIN = cliMain;
 
 export interface SpawnedWorker {
   readonly id: string;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
-import { resetConnection } from "../../dist/client/connection.js";
+import { resetConnection } from "#src/client/connection.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { PACKAGE_NAME, cliEnv, makeProject, runCli, startForeground, stopForeground } from "./project.ts";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, findConfigFile, userConfigFile } from "../../dist/config/index.js";
+import { ConfigError, findConfigFile, userConfigFile } from "#src/config/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 
 /** A tree: root/valence.config.json, root/a/b (the working directory), a user config dir, and a named file. */

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
-import { loadConfig } from "../../dist/config/index.js";
-import { resetConnection } from "../../dist/client/connection.js";
+import { loadConfig } from "#src/config/index.js";
+import { resetConnection } from "#src/client/connection.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { cliEnv, makeProject, runCli } from "./project.ts";
 

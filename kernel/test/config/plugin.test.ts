@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { executorConformance, type ExecutorFactory } from "valence-workflows";
-import { createExecutors, loadConfig } from "../../dist/config/index.js";
-import { createExecutorOfType } from "../../dist/executors/plugin.js";
+import { createExecutors, loadConfig } from "#src/config/index.js";
+import { createExecutorOfType } from "#src/executors/plugin.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { PACKAGE_NAME, makeProject } from "./project.ts";
 

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { temporaryDir } from "../support/dispatcher.ts";
+import { cliMain } from "../support/built.ts";
 
-export const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+export const cli = cliMain;
 export const fixturePackage = fileURLToPath(new URL("../fixtures/executor-package", import.meta.url));
 export const PACKAGE_NAME = "valence-test-executor";
 

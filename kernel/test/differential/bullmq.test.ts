@@ -5,7 +5,7 @@
 // the executor's waitTimeoutMs, NoWorkerError) and, in long campaigns, attempts that end a task thread.
 import { after, before, test } from "node:test";
 import * as ct from "valence-workflows";
-import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
+import { BullMQExecutor } from "#src/executors/bullmq/index.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { startRedis, type RunningRedis } from "../support/redis.ts";
 import { startScaleOutDispatcher, stopScaleOutDispatcher } from "../bullmq/dispatcher.ts";

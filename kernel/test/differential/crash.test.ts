@@ -12,7 +12,7 @@ import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import * as ct from "valence-workflows";
-import { BullMQExecutor } from "../../dist/executors/bullmq/index.js";
+import { BullMQExecutor } from "#src/executors/bullmq/index.js";
 import { startScaleOutDispatcher, stopScaleOutDispatcher } from "../bullmq/dispatcher.ts";
 import { startWorker, type SpawnedWorker } from "../bullmq/workers.ts";
 import { temporaryDir } from "../support/dispatcher.ts";

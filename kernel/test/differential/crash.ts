@@ -70,7 +70,9 @@ function withFailures(plan: Plan, extra: readonly number[][]): Plan {
 }
 
 /** The variant with the timed variant's retries and no timeout. */
-const UNTIMED = VARIANTS.findIndex((v) => !("timeoutMs" in v) && v.retries === VARIANTS[TIMED].retries);
+const retriesOf = (v: (typeof VARIANTS)[number] | undefined): number | undefined =>
+  v && "retries" in v ? v.retries : undefined;
+const UNTIMED = VARIANTS.findIndex((v) => !("timeoutMs" in v) && retriesOf(v) === retriesOf(VARIANTS[TIMED]));
 
 function slowed(plan: Plan, timeouts: boolean): Plan {
   return {

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type * as ct from "valence-workflows";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { InlineExecutor, LocalExecutor } from "#src/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { campaign, campaignTimeout } from "./campaign.ts";
 import { useNpmCache } from "./npm-cache.ts";

@@ -16,9 +16,9 @@ import { isDeepStrictEqual } from "node:util";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
 import { dagSchema, protocolSchema, type NodeState, type ServerMessage } from "@valence/schema";
-import { call, connect, type Connection } from "../../dist/client/connection.js";
-import { encodeValue, kindOfLetter, toTransportGraph, type TransportGraph } from "../../dist/workflow/transport.js";
-import { serializeLattice } from "../../dist/workflow/serialize/index.js";
+import { call, connect, type Connection } from "#src/client/connection.js";
+import { encodeValue, kindOfLetter, toTransportGraph, type TransportGraph } from "#src/workflow/transport.js";
+import { serializeLattice } from "#src/workflow/serialize/index.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 ajv.addKeyword("tsType");

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { InlineExecutor, LocalExecutor } from "#src/executors/index.js";
 import { pointClientAt } from "../support/dispatcher.ts";
 import { runAndCompare, taskNodeIds } from "./check.ts";
 import type { Plan } from "./plan.ts";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import { InlineExecutor, LocalExecutor } from "../../dist/executors/index.js";
+import { InlineExecutor, LocalExecutor } from "#src/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { campaignRuns, campaignSeed, campaignTimeout } from "./campaign.ts";
 import { DEFAULT_SHAPE, describePlan, planArbitrary, type Plan, type PlanShape } from "./plan.ts";

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize, serialize } from "node:v8";
-import { joinArguments, readValue } from "../../dist/dispatcher/argument-bytes.js";
+import { joinArguments, readValue } from "#src/dispatcher/argument-bytes.js";
 
 const bytesOf = (values: readonly unknown[]): Uint8Array[] => values.map((value) => serialize(value));
 const show = (values: readonly unknown[]): string => values.map((v) => (Object.is(v, -0) ? "-0" : String(v))).join(",");

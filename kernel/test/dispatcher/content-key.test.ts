@@ -1,7 +1,7 @@
 // Content keys: equal arguments make the same key however v8 holds them; unequal ones do not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { contentKeyOfValues } from "../../dist/dispatcher/content-key.js";
+import { contentKeyOfValues } from "#src/dispatcher/content-key.js";
 
 const key = (...args: unknown[]): string => contentKeyOfValues("electron", args);
 

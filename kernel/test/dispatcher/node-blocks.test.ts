@@ -10,9 +10,9 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import Database from "better-sqlite3";
 import { nodeState as state, openStore as openTestStore } from "../support/store.ts";
-import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
-import { BlockCache } from "../../dist/dispatcher/store/node-blocks.js";
-import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
+import { Store, type NodeRowUpdate } from "#src/dispatcher/store/store.js";
+import { BlockCache } from "#src/dispatcher/store/node-blocks.js";
+import type { NewDispatch } from "#src/dispatcher/store/records.js";
 
 const openStore = (t: TestContext) => openTestStore(t, "valence-node-blocks-");
 

@@ -6,9 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeColumns, NodeState } from "@valence/schema";
 import * as ct from "valence-workflows";
-import { storedNodeState } from "../../dist/dispatcher/node-states.js";
-import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "../../dist/shared/node-columns.js";
-import { storedNodeStates } from "../../dist/dispatcher/node-states.js";
+import { storedNodeState } from "#src/dispatcher/node-states.js";
+import { nodeColumns, nodeStatesOf, statusCounts, storedNodeColumns } from "#src/shared/node-columns.js";
+import { storedNodeStates } from "#src/dispatcher/node-states.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { validateProtocol } from "../support/schema.ts";
 

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { nodeState, openStore as openTestStore } from "../support/store.ts";
-import { Store } from "../../dist/dispatcher/store/store.js";
-import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
-import { NodeList, NodeLists } from "../../dist/dispatcher/store/node-list.js";
+import { Store } from "#src/dispatcher/store/store.js";
+import type { NewDispatch } from "#src/dispatcher/store/records.js";
+import { NodeList, NodeLists } from "#src/dispatcher/store/node-list.js";
 
 const openStore = (t: TestContext) => openTestStore(t, "valence-node-list-");
 

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as ct from "valence-workflows";
-import { call } from "../../dist/client/connection.js";
+import { call } from "#src/client/connection.js";
 import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
 
 // A task waits while its `hold` file exists: the last one holds the dispatch open until the stop.

@@ -3,10 +3,10 @@
 // A node that changes twice before a commit has one event, with its latest state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RunRecorder } from "../../dist/dispatcher/run-recorder.js";
-import { NodeTable, COMPLETED, FAILED, RUNNING, PENDING } from "../../dist/dispatcher/node-table.js";
-import { OutputCache } from "../../dist/dispatcher/output-cache.js";
-import type { StoreWriter } from "../../dist/dispatcher/store/store.js";
+import { RunRecorder } from "#src/dispatcher/run-recorder.js";
+import { NodeTable, COMPLETED, FAILED, RUNNING, PENDING } from "#src/dispatcher/node-table.js";
+import { OutputCache } from "#src/dispatcher/output-cache.js";
+import type { StoreWriter } from "#src/dispatcher/store/store.js";
 
 /** Records the same changes in a fresh recorder and returns what a commit writes. */
 function commit(messages: boolean): { blocks: Array<{ first: number; count: number; text: string }>; sent: unknown[] } {

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { Store } from "../../dist/dispatcher/store/store.js";
-import { migrations } from "../../dist/dispatcher/store/migrations/index.js";
-import type { NewDispatch } from "../../dist/dispatcher/store/records.js";
+import { Store } from "#src/dispatcher/store/store.js";
+import { migrations } from "#src/dispatcher/store/migrations/index.js";
+import type { NewDispatch } from "#src/dispatcher/store/records.js";
+import { distDir } from "../support/built.ts";
 
 function dataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), "valence-store-"));
@@ -315,7 +315,7 @@ test("an empty database at version 0 gets the whole layout, and one from a newer
 
 test("what was committed survives a writer killed with SIGKILL mid-way, recovered from the WAL", async (t) => {
   const dir = dataDir(t);
-  const storeModule = fileURLToPath(new URL("../../dist/dispatcher/store/store.js", import.meta.url));
+  const storeModule = `${distDir}dispatcher/store/store.js`;
   const script = `
     const { Store } = require(${JSON.stringify(storeModule)});
     const store = Store.open(${JSON.stringify(dir)}, { largeOutputBytes: 64 });

@@ -5,12 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
 import type { DagDocument } from "@valence/schema";
-import { call, DispatcherError } from "../../dist/client/connection.js";
-import { encodeValue, toTransportGraph, type TransportGraph } from "../../dist/workflow/transport.js";
-import { serializeLattice } from "../../dist/workflow/serialize/index.js";
-import { serializeElectron } from "../../dist/workflow/serialize/index.js";
-import { optionsDocument } from "../../dist/workflow/dag-document.js";
-import type { Graph } from "../../dist/workflow/graph.js";
+import { call, DispatcherError } from "#src/client/connection.js";
+import { encodeValue, toTransportGraph, type TransportGraph } from "#src/workflow/transport.js";
+import { serializeLattice } from "#src/workflow/serialize/index.js";
+import { serializeElectron } from "#src/workflow/serialize/index.js";
+import { optionsDocument } from "#src/workflow/dag-document.js";
+import type { Graph } from "#src/workflow/graph.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher();

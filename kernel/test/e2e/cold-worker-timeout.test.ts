@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import { LocalExecutor } from "../../dist/executors/index.js";
+import { LocalExecutor } from "#src/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher({ executors: { local: new LocalExecutor({ maxWorkers: 2 }) } });

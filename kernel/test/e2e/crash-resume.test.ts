@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createServer, type AddressInfo } from "node:net";
 import { once } from "node:events";
 import * as ct from "valence-workflows";
-import { resetConnection } from "../../dist/client/connection.js";
+import { resetConnection } from "#src/client/connection.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
+import { cliMain } from "../support/built.ts";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 
 function startForeground(dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, "start", "--foreground", "--data-dir", dataDir], {

@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
-import { npmEnvironmentDir } from "../../dist/executors/npm-env.js";
+import { npmEnvironmentDir } from "#src/executors/npm-env.js";
 
 // Before the dispatcher starts: its worker threads take a copy of the environment.
 process.env.VALENCE_CACHE_DIR = temporaryDir("valence-cache-");

@@ -37,7 +37,7 @@ test("the seed example runs with valence run, which draws a progress bar", async
 
 test("the dispatch example sends the workflow to a dispatcher it starts, with a progress line", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "valence-example-"));
-  const env = { ...process.env, VALENCE_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, VALENCE_DATA_DIR: dataDir };
   delete env.VALENCE_DISPATCHER_URL;
   try {
     const { stdout, stderr } = await run(process.execPath, ["kernel/dist/cli/main.js", "run", "examples/dispatch.ts"], {

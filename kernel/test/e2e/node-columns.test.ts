@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import type { ColumnarDispatchDetail, DispatchDetail } from "@valence/schema";
 import * as ct from "valence-workflows";
-import { Result } from "../../dist/client/result.js";
+import { Result } from "#src/client/result.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { validateProtocol } from "../support/schema.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
-import { readTokenFor } from "../../src/shared/runtime-file.ts";
+import { readTokenFor } from "#src/shared/runtime-file.js";
 
 const dispatcher = useDispatcher();
 
@@ -17,11 +17,12 @@ const chain = ct.lattice(function chain(n: number) {
   return x;
 });
 
-function http(path: string, init: RequestInit = {}, token: string | undefined = dispatcher.current().token) {
+/** `token: null` sends no authorization header. */
+function http(path: string, init: RequestInit = {}, token: string | null = dispatcher.current().token) {
   return fetch(`${dispatcher.current().url}${path}`, {
     ...init,
     headers: {
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
       ...(init.headers as Record<string, string>),
     },
   });

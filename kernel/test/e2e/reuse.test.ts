@@ -4,8 +4,8 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.ts";
-import { setOriginLocator } from "../../dist/workflow/serialize/index.js";
-import { encodeMappings } from "../../dist/workflow/serialize/source-map.js";
+import { setOriginLocator } from "#src/workflow/serialize/index.js";
+import { encodeMappings } from "#src/workflow/serialize/source-map.js";
 
 useDispatcher();
 

@@ -8,10 +8,11 @@ import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { check, checks, checksInline, strict } from "../fixtures/failing-script.ts";
+import { cliMain } from "../support/built.ts";
 
 const dispatcher = useDispatcher();
 const fixture = fileURLToPath(new URL("../fixtures/failing-script.ts", import.meta.url));
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 
 // Where failing-script.ts throws (in `validate`) and where `check` calls it: line:column, 1-based.
 const THROW = "fixtures/failing-script.ts:12:29";
@@ -68,7 +69,10 @@ test("`.run()` in the script's own process fails with frames at the same lines a
   assert.match(frames[0]!, new RegExp(`at validate \\(.*${THROW}\\)$`), error.stack);
   assert.match(frames[1]!, new RegExp(`at (?:Object\\.)?check \\(.*${CALL}\\)$`), error.stack);
   // Columns stay right on a line the loader added text to, here and where the electron is rebuilt.
-  const shifted = await (async () => strict.run(5))().catch((e: unknown) => e as Error);
+  const shifted = await (async () => strict.run(5))().then(
+    () => assert.fail("strict.run(5) should throw"),
+    (e: unknown) => e as Error,
+  );
   assert.match(shifted.stack!.split("\n")[2]!, new RegExp(`${SHIFTED_CALL}\\)$`), shifted.stack);
   const result = await ct.dispatchSync(ct.lattice((n: number) => strict(n), { name: "strictly" }))(5);
   const node = await result.getNodeResult(1);

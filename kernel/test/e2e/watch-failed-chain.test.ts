@@ -6,9 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
 import type { NodeState } from "@valence/schema";
-import { connect } from "../../dist/client/connection.js";
-import { watchDispatch } from "../../dist/client/watch.js";
-import { LocalExecutor } from "../../dist/executors/index.js";
+import { connect } from "#src/client/connection.js";
+import { watchDispatch } from "#src/client/watch.js";
+import { LocalExecutor } from "#src/executors/index.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher({ executors: { local: new LocalExecutor({ maxWorkers: 2 }) } });

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { InlineExecutor } from "../../dist/executors/index.js";
-import { executorConformance, taskSpecFor } from "../../dist/testing/index.js";
+import { InlineExecutor } from "#src/executors/index.js";
+import { executorConformance, taskSpecFor } from "#src/testing/index.js";
 
 executorConformance("inline", () => new InlineExecutor({ concurrency: 4 }), { stopsSyncCode: false });
 

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
 import { testJob, workerGivingBack } from "../support/pooled-job.ts";
-import { type TaskOutcome } from "../../dist/executors/index.js";
-import { taskSpecFor } from "../../dist/testing/index.js";
-import { PooledWorker } from "../../dist/executors/pooled-worker.js";
-import { DONE } from "../../dist/executors/local-protocol.js";
+import { type TaskOutcome } from "#src/executors/index.js";
+import { taskSpecFor } from "#src/testing/index.js";
+import { PooledWorker } from "#src/executors/pooled-worker.js";
+import { DONE } from "#src/executors/local-protocol.js";
 
 const act = ct.electron(function act(kind: string) {
   if (kind === "busy") {

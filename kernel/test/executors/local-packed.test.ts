@@ -8,10 +8,10 @@ import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import * as ct from "valence-workflows";
 import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
-import { taskSpecFor } from "../../dist/testing/index.js";
-import type { TaskOutcome } from "../../dist/executors/index.js";
-import { PooledWorker } from "../../dist/executors/pooled-worker.js";
-import type { WorkerReply } from "../../dist/executors/local-protocol.js";
+import { taskSpecFor } from "#src/testing/index.js";
+import type { TaskOutcome } from "#src/executors/index.js";
+import { PooledWorker } from "#src/executors/pooled-worker.js";
+import type { WorkerReply } from "#src/executors/local-protocol.js";
 
 const act = ct.electron(function act(kind: string, input: unknown) {
   if (kind === "wait") {

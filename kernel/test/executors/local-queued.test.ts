@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
 import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
-import { LocalExecutor } from "../../dist/executors/index.js";
-import { taskSpecFor } from "../../dist/testing/index.js";
-import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
-import { PooledWorker } from "../../dist/executors/pooled-worker.js";
-import { MAX_BATCH } from "../../dist/executors/local-protocol.js";
+import { LocalExecutor } from "#src/executors/index.js";
+import { taskSpecFor } from "#src/testing/index.js";
+import type { TaskOutcome, TaskSpec } from "#src/executors/index.js";
+import { PooledWorker } from "#src/executors/pooled-worker.js";
+import { MAX_BATCH } from "#src/executors/local-protocol.js";
 
 const stamp = ct.electron(async function stamp(ms: number) {
   const start = Date.now();

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { LocalExecutor } from "../../dist/executors/index.js";
-import { executorConformance, taskSpecFor } from "../../dist/testing/index.js";
-import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
+import { LocalExecutor } from "#src/executors/index.js";
+import { executorConformance, taskSpecFor } from "#src/testing/index.js";
+import type { TaskOutcome, TaskSpec } from "#src/executors/index.js";
 import { greeting } from "./fixtures/greeting.ts";
 
 executorConformance("local", () => new LocalExecutor({ maxWorkers: 2 }));

@@ -8,9 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { homedir, hostname } from "node:os";
 import { delimiter, join } from "node:path";
 import { temporaryDir } from "../support/dispatcher.ts";
-import { cacheDirectory } from "../../dist/cache-directory.js";
-import { npmEnvironment, npmEnvironmentDir, npmInstallCount } from "../../dist/executors/npm-env.js";
-import { errorLines, hintFor } from "../../dist/executors/npm-install.js";
+import { cacheDirectory } from "#src/cache-directory.js";
+import { npmEnvironment, npmEnvironmentDir, npmInstallCount } from "#src/executors/npm-env.js";
+import { errorLines, hintFor } from "#src/executors/npm-install.js";
 
 const MODULE = join(import.meta.dirname, "..", "..", "dist", "executors", "npm-env.js");
 const bin = temporaryDir("valence-fake-npm-");

@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
 import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
+import { cliMain } from "../support/built.ts";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 
 const careless = ct.electron(
   function careless(x: number) {

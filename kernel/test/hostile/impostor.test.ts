@@ -7,13 +7,13 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { connect, resetConnection } from "../../dist/client/connection.js";
-import { writeRuntimeFile } from "../../dist/shared/runtime-file.js";
+import { connect, resetConnection } from "#src/client/connection.js";
+import { writeRuntimeFile } from "#src/shared/runtime-file.js";
 import { forgetDispatcher, temporaryDir } from "../support/dispatcher.ts";
+import { cliMain } from "../support/built.ts";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 const TOKEN = "the-owners-token-aaaaaaaaaaaaaaaa";
 
 /** Another user's server on a free port that answers everything as a dispatcher would, and keeps what it hears. */

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import { setLongTimeout } from "../../dist/shared/long-timeout.js";
+import { setLongTimeout } from "#src/shared/long-timeout.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 useDispatcher();

@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { rmSync } from "node:fs";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
-import { Store } from "../../dist/dispatcher/store/store.js";
+import { Store } from "#src/dispatcher/store/store.js";
 import { eventually, temporaryDir, useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher } from "../support/requests.ts";
 

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import { jsonDepth } from "../../dist/dispatcher/json-depth.js";
+import { jsonDepth } from "#src/dispatcher/json-depth.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody, type DispatchBody } from "../support/requests.ts";
 

@@ -5,12 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import { MAX_SUBLATTICE_DEPTH } from "../../dist/dispatcher/engine.js";
+import { MAX_SUBLATTICE_DEPTH } from "#src/dispatcher/engine.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 
 const dispatcher = useDispatcher();
 
-const endless = ct.lattice(function endless(x: number): number {
+const endless = ct.lattice(function endless(x: number): ct.Future<number> {
   return again(x);
 });
 const again = ct.electron(endless);
@@ -19,7 +19,7 @@ const add = ct.electron(function add(a: number, b: number) {
   return a + b;
 });
 // Recursion that ends is still fine.
-const countdown = ct.lattice(function countdown(n: number): number {
+const countdown = ct.lattice(function countdown(n: number): ct.Future<number> {
   return n <= 0 ? add(0, 0) : down(n - 1);
 });
 const down = ct.electron(countdown);

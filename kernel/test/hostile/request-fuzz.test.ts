@@ -14,14 +14,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import * as ct from "valence-workflows";
-import { Store } from "../../dist/dispatcher/store/store.js";
-import { encodeValue } from "../../dist/workflow/transport.js";
+import { Store } from "#src/dispatcher/store/store.js";
+import { encodeValue } from "#src/workflow/transport.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { mutate, seeded, type Random } from "../support/mutate.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
+import { cliMain } from "../support/built.ts";
 import {
   heapSnapshot,
   mb,
@@ -32,7 +32,7 @@ import {
   type MemorySample,
 } from "./dispatcher-memory.ts";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 const RUNS = Number(process.env.VALENCE_HOSTILE_FUZZ ?? 300);
 const WS_RUNS = Number(process.env.VALENCE_HOSTILE_FUZZ_WS ?? RUNS);
 const SEED = Number(process.env.VALENCE_HOSTILE_FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -61,7 +61,7 @@ const sub = ct.electron(inner);
 const shapes = ct.lattice(function shapes(x: number) {
   const p = pair(x);
   const a = add(p.v, 2);
-  const b = total([a, p.list[0]], { k: a });
+  const b = total([a, p.list[0]!], { k: a });
   const c = add(x, 3);
   ct.wait(c, [b]);
   return { b, s: sub(c) };
@@ -309,7 +309,7 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
           sent.body,
           random() < 0.25 ? { connection: "close" } : {},
           AbortSignal.timeout(ANSWER_WITHIN_MS),
-        ).catch((error: Error) => ({
+        ).catch((error: Error): Awaited<ReturnType<typeof callDispatcher>> => ({
           status: 0,
           body: { error: `no answer: ${error.message}` },
         }));

@@ -5,14 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { Store } from "../../dist/dispatcher/store/store.js";
-import { CrashCounts, CRASH_LIMIT } from "../../dist/dispatcher/quarantine.js";
-import { GraphIndex } from "../../dist/dispatcher/graph-index.js";
-import { newNodeRows } from "../../dist/dispatcher/new-dispatch.js";
+import { Store } from "#src/dispatcher/store/store.js";
+import { CrashCounts, CRASH_LIMIT } from "#src/dispatcher/quarantine.js";
+import { GraphIndex } from "#src/dispatcher/graph-index.js";
+import { newNodeRows } from "#src/dispatcher/new-dispatch.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
+import { cliMain } from "../support/built.ts";
 
 const add = ct.electron(function add(a: number, b: number) {
   return a + b;
@@ -21,7 +21,7 @@ const sum = ct.lattice(function sum(x: number) {
   return add(add(x, 1), 2);
 });
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 
 /** `valence …` in its own process; what it printed. */
 async function runCli(args: string[]): Promise<string> {

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
-import { processAlive, readRuntimeFile } from "../../dist/shared/runtime-file.js";
+import { processAlive, readRuntimeFile } from "#src/shared/runtime-file.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
+import { cliMain } from "../support/built.ts";
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const cli = cliMain;
 
 const twice = ct.electron(function twice(x: number) {
   return 2 * x;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { freeVariables, instrument, topLevelBindings } from "../../dist/instrument/index.js";
-import { captureOf } from "../../dist/workflow/serialize/index.js";
+import { freeVariables, instrument, topLevelBindings } from "#src/instrument/index.js";
+import { captureOf } from "#src/workflow/serialize/index.js";
 
 /** Evaluates instrumented ES module code and returns its exports. */
 async function load(code: string): Promise<Record<string, unknown>> {
@@ -114,7 +114,7 @@ test("a module's imports and literal import() calls record which module each nam
       .concat('export const util = await import("node:util");', "export { path };")
       .join("\n"),
   );
-  const { moduleReference } = await import("../../dist/workflow/serialize/modules.js");
+  const { moduleReference } = await import("#src/workflow/serialize/modules.js");
   assert.deepEqual(moduleReference(mod.util as object), { specifier: "node:util", export: "*" });
   assert.deepEqual(moduleReference(mod.path as object), { specifier: "node:path", export: "*" });
 });

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { instrumentWithInserts } from "../../dist/instrument/index.js";
-import { inlineMappings, withInstrumentMap } from "../../dist/loader/source-maps.js";
-import { transpile } from "../../dist/loader/transform.js";
-import { findSegment } from "../../dist/workflow/serialize/source-map.js";
+import { instrumentWithInserts } from "#src/instrument/index.js";
+import { inlineMappings, withInstrumentMap } from "#src/loader/source-maps.js";
+import { transpile } from "#src/loader/transform.js";
+import { findSegment } from "#src/workflow/serialize/source-map.js";
 
 /** The original 0-based line and column the running code's `needle` maps to. */
 function mapped(code: string, needle: string): [number, number] {

@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { registerModule } from "../support/built.ts";
 
-const register = fileURLToPath(new URL("../../dist/register.js", import.meta.url));
+const register = registerModule;
 const SCRIPT = [
   "const label: string = 'ran';",
   "function boom(): never { throw new Error('boom'); }",

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import { dagToSvg, COMPACT_THRESHOLD } from "../../dist/notebook/dag-svg.js";
-import { layoutDag, type DagLayout, type Direction } from "../../dist/notebook/dag-layout.js";
+import { dagToSvg, COMPACT_THRESHOLD } from "#src/notebook/dag-svg.js";
+import { layoutDag, type DagLayout, type Direction } from "#src/notebook/dag-layout.js";
 
 const ENTITY = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g;
 const NOT_XML_CHAR =

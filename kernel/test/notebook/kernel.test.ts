@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { KernelClient, outputData } from "../support/kernel-client.js";
 import { temporaryDir, useDispatcher } from "../support/dispatcher.js";
 import { validateDag } from "../support/schema.js";
-import { readTokenFor } from "../../src/shared/runtime-file.js";
+import { readTokenFor } from "#src/shared/runtime-file.js";
 
 useDispatcher();
 let kernel: KernelClient;

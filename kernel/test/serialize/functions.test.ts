@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serializeFunction, rebuildFunction } from "../../dist/workflow/serialize/index.js";
+import { serializeFunction, rebuildFunction } from "#src/workflow/serialize/index.js";
 import * as fixtures from "../fixtures/plain-functions.ts";
 
 async function roundTrip<F>(fn: F): Promise<F> {

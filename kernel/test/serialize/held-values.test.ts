@@ -1,12 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import {
-  serializeElectron,
-  serializeLattice,
-  rebuildElectron,
-  rebuildLattice,
-} from "../../dist/workflow/serialize/index.js";
+import { serializeElectron, serializeLattice, rebuildElectron, rebuildLattice } from "#src/workflow/serialize/index.js";
 import * as fixtures from "../fixtures/held-values.ts";
 import { runInFreshWorker } from "../support/fresh-worker.ts";
 
@@ -120,7 +115,7 @@ test("plain data still travels as a plain value: specs stored by older versions 
 });
 
 test("holes in Map keys, Set items, sparse arrays and a __proto__ key go back where they were, in order", async () => {
-  const { withHoles, fillHoles } = await import("../../dist/workflow/serialize/structure.js");
+  const { withHoles, fillHoles } = await import("#src/workflow/serialize/structure.js");
   const { serialize, deserialize } = await import("node:v8");
   const [f, g] = [() => 1, () => 2];
   const sparse: unknown[] = [];

@@ -2,8 +2,8 @@
 // stack frames come back at the lines and columns of where it was written.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { rebuildFunction, serializeFunction, setOriginLocator, mapStack } from "../../dist/workflow/serialize/index.js";
-import { decodeMappings, encodeMappings, findSegment } from "../../dist/workflow/serialize/source-map.js";
+import { rebuildFunction, serializeFunction, setOriginLocator, mapStack } from "#src/workflow/serialize/index.js";
+import { decodeMappings, encodeMappings, findSegment } from "#src/workflow/serialize/source-map.js";
 
 after(() => setOriginLocator(undefined));
 

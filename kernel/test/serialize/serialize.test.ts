@@ -1,12 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
-import {
-  serializeElectron,
-  serializeLattice,
-  rebuildElectron,
-  rebuildLattice,
-} from "../../dist/workflow/serialize/index.js";
+import { serializeElectron, serializeLattice, rebuildElectron, rebuildLattice } from "#src/workflow/serialize/index.js";
 import * as fixtures from "../fixtures/closures.ts";
 import { runInFreshWorker } from "../support/fresh-worker.ts";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import * as ct from "valence-workflows";
-import { resetConnection } from "../../dist/client/connection.js";
+import { resetConnection } from "#src/client/connection.js";
 
 export function temporaryDir(prefix = "valence-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -1,9 +1,9 @@
 // Test support: rebuild an electron spec in a fresh worker thread, without Valence's loader, and
 // call it there — what a worker on another machine does with a spec.
 import { Worker } from "node:worker_threads";
-import { fileURLToPath } from "node:url";
+import { distDir } from "./built.ts";
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const dist = distDir;
 
 /** Rebuilds the spec in a fresh worker thread without Valence's loader and calls the electron there. */
 export function runInFreshWorker(spec: unknown, args: unknown[]): Promise<unknown> {

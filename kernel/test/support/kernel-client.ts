@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as zmq from "zeromq";
-import { Signer, decode, encode, type JupyterMessage } from "../../dist/notebook/wire.js";
+import { Signer, decode, encode, type JupyterMessage } from "#src/notebook/wire.js";
 import { temporaryDir } from "./dispatcher.js";
 import { freePorts } from "./ports.ts";
 
@@ -84,7 +84,7 @@ export class KernelClient {
     for (;;) {
       const info = await Promise.race([
         client.request("kernel_info_request", {}),
-        new Promise<undefined>((resolve) => setTimeout(resolve, 500)),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 500)),
       ]);
       if (info && client.published.length) break;
       const exited = child.exitCode !== null || child.signalCode !== null;

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { processAlive as alive } from "../../dist/shared/process-alive.js";
+import { processAlive as alive } from "#src/shared/process-alive.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** Every namespace this helper makes starts with this, followed by the creating process's pid. */

@@ -1,9 +1,9 @@
 // Test support: a job for a PooledWorker that records what the pool reports about it — its outcome
 // (a promise) and each start it was told of.
-import type { TaskOutcome, TaskSpec } from "../../dist/executors/index.js";
-import { PooledWorker, type Job } from "../../dist/executors/pooled-worker.js";
-import { specKey } from "../../dist/executors/task-runtime.js";
-import type { ElectronSpec } from "../../dist/workflow/serialize/index.js";
+import type { TaskOutcome, TaskSpec } from "#src/executors/index.js";
+import { PooledWorker, type Job } from "#src/executors/pooled-worker.js";
+import { specKey } from "#src/executors/task-runtime.js";
+import type { ElectronSpec } from "#src/workflow/serialize/index.js";
 
 export interface TestJob extends Job {
   readonly outcome: Promise<TaskOutcome>;

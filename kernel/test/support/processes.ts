@@ -7,13 +7,13 @@
 // `kill()` is kill -9; `stop()` is SIGTERM, then SIGKILL after a bound.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { pointClientAt } from "./dispatcher.ts";
 
 export { forgetDispatcher } from "./dispatcher.ts";
-import { readRuntimeFile } from "../../dist/shared/runtime-file.js";
+import { readRuntimeFile } from "#src/shared/runtime-file.js";
+import { cliMain } from "./built.ts";
 
-const MAIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const MAIN = cliMain;
 
 export interface RunningProcess {
   readonly pid: number;

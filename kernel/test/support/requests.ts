@@ -1,8 +1,8 @@
 // Test support: the JSON body a client sends for a dispatch (POST /api/v1/dispatches), built as the
 // client builds it, for tests that then break it on purpose; and a raw HTTP call to a dispatcher.
 import type * as ct from "valence-workflows";
-import { serializeLattice } from "../../dist/workflow/serialize/index.js";
-import { encodeValue, toTransportGraph } from "../../dist/workflow/transport.js";
+import { serializeLattice } from "#src/workflow/serialize/index.js";
+import { encodeValue, toTransportGraph } from "#src/workflow/transport.js";
 
 export interface DispatchBody {
   graph: {

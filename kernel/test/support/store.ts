@@ -4,7 +4,7 @@ import type { TestContext } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Store, type NodeRowUpdate } from "../../dist/dispatcher/store/store.js";
+import { Store, type NodeRowUpdate } from "#src/dispatcher/store/store.js";
 
 export function openStore(t: TestContext, prefix = "valence-store-"): { store: Store; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -91,3 +91,16 @@ void run;
 
 // @ts-expect-error unknown options are compile errors too
 ct.electron(() => 1, { retry: 1 });
+
+// A dispatch's handle carries the result type to getResult; a redispatch keeps the handle's type, and
+// a handle made from an id alone (Dispatch<unknown>) may be read as the type its caller knows.
+async function results(): Promise<void> {
+  const handle = await ct.dispatch(wf)(2);
+  const first = await ct.getResult(handle, { wait: true });
+  expectType<Equal<typeof first.result, { out: number[]; label: string; literal: number } | undefined>>();
+  const again = await ct.getResult(await ct.redispatch(handle)(3));
+  expectType<Equal<typeof again.result, { out: number[]; label: string; literal: number } | undefined>>();
+  const byId = await ct.getResult<number[]>(await ct.redispatch(handle.id)());
+  expectType<Equal<typeof byId.result, number[] | undefined>>();
+}
+void results;

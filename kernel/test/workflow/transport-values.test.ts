@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
-import { encodeValue } from "../../dist/workflow/transport.js";
+import { encodeValue } from "#src/workflow/transport.js";
 
 test("encoded values decode to themselves, small integers included, in v8's int32 form", () => {
   const values: unknown[] = [0, -0, 1, -1, 127, 128, -129, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31];
