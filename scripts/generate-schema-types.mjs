@@ -1,5 +1,8 @@
 // Regenerates schema/src/*.generated.ts from schema/*.schema.json, so the JSON Schemas stay the one
-// source of truth. `--check` fails instead of writing when a generated file is stale (used by tests).
+// source of truth: the types of every schema, and for the schemas in STANDALONE a check compiled by
+// ajv ahead of time (for paths that must not load ajv). `--check` fails instead of writing when a
+// generated file is stale (used by tests).
+import { createRequire } from "node:module";
 import { compile } from "json-schema-to-typescript";
 import { readFile, writeFile, readdir } from "node:fs/promises";
 import { join, dirname } from "node:path";
@@ -9,6 +12,28 @@ const schemaDir = join(dirname(fileURLToPath(import.meta.url)), "..", "schema");
 const check = process.argv.includes("--check");
 const banner = "/* Generated from the JSON Schema beside it by `npm run schema:generate`. Do not edit. */";
 let stale = [];
+
+/** Schema file → the name of its ahead-of-time check (`schema/src/<name>.check.generated.ts`). */
+const STANDALONE = { "runtime.schema.json": "isRuntimeFile" };
+
+async function writeGenerated(out, text) {
+  const current = await readFile(out, "utf8").catch(() => "");
+  if (current === text) return;
+  if (check) stale.push(out);
+  else await writeFile(out, text);
+}
+
+/** ajv's standalone code for `schema`, exported as `name`; it must need nothing of ajv at run time. */
+function standaloneCheck(schema, name) {
+  const require = createRequire(import.meta.url);
+  const { Ajv } = require("ajv");
+  const standaloneCode = require("ajv/dist/standalone").default;
+  const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: true } });
+  ajv.addSchema(schema);
+  const code = standaloneCode(ajv, { [name]: schema.$id });
+  if (code.includes("require(")) throw new Error(`${schema.$id}: its check needs ajv's runtime (minLength?)`);
+  return `${banner}\n// @ts-nocheck -- ajv's standalone code\n${code.replace(/^"use strict";/, "")}\n`;
+}
 
 /**
  * A property that points at a definition of a plain value (`"maxWorkers": { "$ref": … }`) gets the
@@ -57,11 +82,15 @@ for (const file of (await readdir(schemaDir)).filter((f) => f.endsWith(".schema.
     unreachableDefinitions: true,
     style: { printWidth: 110 },
   });
-  const out = join(schemaDir, "src", file.replace(".schema.json", ".generated.ts"));
-  const current = await readFile(out, "utf8").catch(() => "");
-  if (current === ts) continue;
-  if (check) stale.push(out);
-  else await writeFile(out, ts);
+  await writeGenerated(join(schemaDir, "src", file.replace(".schema.json", ".generated.ts")), ts);
+  const name = STANDALONE[file];
+  if (name) {
+    const raw = JSON.parse(await readFile(join(schemaDir, file), "utf8"));
+    await writeGenerated(
+      join(schemaDir, "src", file.replace(".schema.json", ".check.generated.ts")),
+      standaloneCheck(raw, name),
+    );
+  }
 }
 if (stale.length) {
   console.error(`stale generated types (run npm run schema:generate): ${stale.join(", ")}`);

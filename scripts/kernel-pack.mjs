@@ -42,6 +42,7 @@ function prepack() {
     "config.schema.json",
     "options.schema.json",
     "bullmq.schema.json",
+    "runtime.schema.json",
   ])
     cpSync(join(schema, name), join(schemaCopy, name));
   // Only what runs: no source maps (their sources are not shipped), no build info.

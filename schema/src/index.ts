@@ -5,6 +5,9 @@ import protocolSchema from "../protocol.schema.json";
 import configSchema from "../config.schema.json";
 import optionsSchema from "../options.schema.json";
 import bullmqSchema from "../bullmq.schema.json";
+import runtimeSchema from "../runtime.schema.json";
+import { isRuntimeFile as runtimeFileCheck } from "./runtime.check.generated";
+import type { RuntimeFile } from "./runtime.generated";
 
 export type {
   DagDocument,
@@ -62,6 +65,7 @@ export type {
   ControlMessage,
   WorkerRecord,
 } from "./bullmq.generated";
+export type { RuntimeFile } from "./runtime.generated";
 
 export {
   DAG_MIME_TYPE,
@@ -74,4 +78,7 @@ export {
   truncate,
 } from "./display";
 
-export { dagSchema, protocolSchema, configSchema, optionsSchema, bullmqSchema };
+export { dagSchema, protocolSchema, configSchema, optionsSchema, bullmqSchema, runtimeSchema };
+
+/** Whether `value` is a RuntimeFile: runtime.schema.json compiled ahead of time (no ajv at run time). */
+export const isRuntimeFile = runtimeFileCheck as (value: unknown) => value is RuntimeFile;

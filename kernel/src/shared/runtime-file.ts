@@ -3,17 +3,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { isRuntimeFile, type RuntimeFile } from "@valence/schema";
 import { processAlive } from "./process-alive";
 
 export { processAlive };
 
-export interface RuntimeInfo {
-  readonly url: string;
-  readonly token: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly dataDir: string;
-}
+export type RuntimeInfo = Readonly<RuntimeFile>;
 
 export function newToken(): string {
   return randomBytes(24).toString("base64url");
@@ -47,13 +42,15 @@ export function writeRuntimeFile(path: string, info: RuntimeInfo): void {
   renameSync(temporary, path);
 }
 
+/** The file's contents, or undefined when it is missing, unreadable or not a RuntimeFile (no dispatcher to trust). */
 export function readRuntimeFile(path: string): RuntimeInfo | undefined {
+  let info: unknown;
   try {
-    const info = JSON.parse(readFileSync(path, "utf8")) as RuntimeInfo;
-    return typeof info.url === "string" && typeof info.token === "string" ? info : undefined;
+    info = JSON.parse(readFileSync(path, "utf8"));
   } catch {
     return undefined;
   }
+  return isRuntimeFile(info) ? info : undefined;
 }
 
 export function removeRuntimeFile(path: string, pid = process.pid): void {

@@ -10,9 +10,7 @@ import * as ct from "valence-workflows";
 import { processAlive, readRuntimeFile } from "#src/shared/runtime-file.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
-import { cliMain } from "../support/built.ts";
-
-const cli = cliMain;
+import { cliMain as cli } from "../support/built.ts";
 
 const twice = ct.electron(function twice(x: number) {
   return 2 * x;
@@ -119,6 +117,41 @@ test("valence start right after the dispatcher was killed with kill -9 starts a 
     assert.ok(running && running.pid !== killed.pid, "a new dispatcher published its runtime file");
   } finally {
     if (running && running.pid !== killed.pid) process.kill(running.pid, "SIGTERM");
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("a runtime file that is not a RuntimeFile (schema/runtime.schema.json) counts as no dispatcher: valence start replaces it", async () => {
+  const dataDir = temporaryDir();
+  const file = join(dataDir, "dispatcher.json");
+  const garbled = [
+    "{ not json",
+    JSON.stringify({ url: "http://127.0.0.1:9", token: "t" }),
+    JSON.stringify({ url: "http://127.0.0.1:9", token: "t", pid: "12", startedAt: 1, dataDir }),
+    JSON.stringify({ url: "file:///etc", token: "t", pid: 12, startedAt: 1, dataDir }),
+    JSON.stringify({ url: "http://127.0.0.1:9", token: "  ", pid: 12, startedAt: 1, dataDir }),
+  ];
+  for (const text of garbled) {
+    writeFileSync(file, text, { mode: 0o600 });
+    assert.equal(readRuntimeFile(file), undefined, text);
+  }
+  writeFileSync(
+    file,
+    JSON.stringify({ url: "http://127.0.0.1:9", token: "t", pid: 4_000_000, startedAt: 1, dataDir, next: 1 }),
+  );
+  assert.deepEqual(readRuntimeFile(file)?.pid, 4_000_000, "keys it does not name are allowed");
+  writeFileSync(file, garbled[2]!, { mode: 0o600 });
+  const started = await new Promise<{ code: number; output: string }>((resolve) =>
+    execFile(process.execPath, [cli, "start", "--data-dir", dataDir], { timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, output: stdout + stderr }),
+    ),
+  );
+  const running = readRuntimeFile(file);
+  try {
+    assert.equal(started.code, 0, started.output);
+    assert.ok(running && processAlive(running.pid), "a new dispatcher published a runtime file");
+  } finally {
+    if (running) process.kill(running.pid, "SIGTERM");
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
