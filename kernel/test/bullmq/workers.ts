@@ -1,9 +1,7 @@
 // Test support for the bullmq tests: real `valence worker` processes (the built CLI) against a test
 // Redis, each with its output collected; `stop()` sends SIGTERM and waits, `kill()` is kill -9.
 import { spawn, type ChildProcess } from "node:child_process";
-import { cliMain } from "../support/built.ts";
-
-const MAIN = cliMain;
+import { cliMain as MAIN } from "../support/built.ts";
 
 export interface SpawnedWorker {
   readonly id: string;

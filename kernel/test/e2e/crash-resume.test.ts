@@ -8,9 +8,7 @@ import { once } from "node:events";
 import * as ct from "valence-workflows";
 import { resetConnection } from "#src/client/connection.js";
 import { eventually, temporaryDir } from "../support/dispatcher.ts";
-import { cliMain } from "../support/built.ts";
-
-const cli = cliMain;
+import { cliMain as cli } from "../support/built.ts";
 
 function startForeground(dataDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, "start", "--foreground", "--data-dir", dataDir], {

@@ -8,11 +8,10 @@ import { fileURLToPath } from "node:url";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { check, checks, checksInline, strict } from "../fixtures/failing-script.ts";
-import { cliMain } from "../support/built.ts";
+import { cliMain as cli } from "../support/built.ts";
 
 const dispatcher = useDispatcher();
 const fixture = fileURLToPath(new URL("../fixtures/failing-script.ts", import.meta.url));
-const cli = cliMain;
 
 // Where failing-script.ts throws (in `validate`) and where `check` calls it: line:column, 1-based.
 const THROW = "fixtures/failing-script.ts:12:29";

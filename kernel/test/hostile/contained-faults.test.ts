@@ -8,9 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { forgetDispatcher, pointClientAt, temporaryDir } from "../support/dispatcher.ts";
-import { cliMain } from "../support/built.ts";
-
-const cli = cliMain;
+import { cliMain as cli } from "../support/built.ts";
 
 const careless = ct.electron(
   function careless(x: number) {

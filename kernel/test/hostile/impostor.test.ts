@@ -11,9 +11,8 @@ import * as ct from "valence-workflows";
 import { connect, resetConnection } from "#src/client/connection.js";
 import { writeRuntimeFile } from "#src/shared/runtime-file.js";
 import { forgetDispatcher, temporaryDir } from "../support/dispatcher.ts";
-import { cliMain } from "../support/built.ts";
+import { cliMain as cli } from "../support/built.ts";
 
-const cli = cliMain;
 const TOKEN = "the-owners-token-aaaaaaaaaaaaaaaa";
 
 /** Another user's server on a free port that answers everything as a dispatcher would, and keeps what it hears. */

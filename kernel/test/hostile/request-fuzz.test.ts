@@ -21,7 +21,7 @@ import { encodeValue } from "#src/workflow/transport.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { mutate, seeded, type Random } from "../support/mutate.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
-import { cliMain } from "../support/built.ts";
+import { cliMain as cli } from "../support/built.ts";
 import {
   heapSnapshot,
   mb,
@@ -32,7 +32,6 @@ import {
   type MemorySample,
 } from "./dispatcher-memory.ts";
 
-const cli = cliMain;
 const RUNS = Number(process.env.VALENCE_HOSTILE_FUZZ ?? 300);
 const WS_RUNS = Number(process.env.VALENCE_HOSTILE_FUZZ_WS ?? RUNS);
 const SEED = Number(process.env.VALENCE_HOSTILE_FUZZ_SEED ?? Date.now() % 2 ** 31);

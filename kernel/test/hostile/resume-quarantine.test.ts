@@ -12,7 +12,7 @@ import { GraphIndex } from "#src/dispatcher/graph-index.js";
 import { newNodeRows } from "#src/dispatcher/new-dispatch.js";
 import { temporaryDir } from "../support/dispatcher.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
-import { cliMain } from "../support/built.ts";
+import { cliMain as cli } from "../support/built.ts";
 
 const add = ct.electron(function add(a: number, b: number) {
   return a + b;
@@ -20,8 +20,6 @@ const add = ct.electron(function add(a: number, b: number) {
 const sum = ct.lattice(function sum(x: number) {
   return add(add(x, 1), 2);
 });
-
-const cli = cliMain;
 
 /** `valence …` in its own process; what it printed. */
 async function runCli(args: string[]): Promise<string> {

@@ -11,9 +11,7 @@ import { pointClientAt } from "./dispatcher.ts";
 
 export { forgetDispatcher } from "./dispatcher.ts";
 import { readRuntimeFile } from "#src/shared/runtime-file.js";
-import { cliMain } from "./built.ts";
-
-const MAIN = cliMain;
+import { cliMain as MAIN } from "./built.ts";
 
 export interface RunningProcess {
   readonly pid: number;
