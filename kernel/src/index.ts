@@ -38,6 +38,7 @@ export {
   type GetResultOptions,
   type DispatchOptions,
   type RedispatchOptions,
+  type ListDispatchesOptions,
 } from "./client/api";
 export { Result, type NodeResult } from "./client/result";
 export { Dispatch, type DispatchRef } from "./client/dispatch-handle";
@@ -67,4 +68,5 @@ export {
   type DagEdge,
   type Status,
   type WorkerInfo,
+  type DispatchSummary,
 } from "@valence/schema";

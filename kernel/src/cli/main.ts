@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { runScript } from "./run";
 import { start, status, stop } from "./dispatcher-commands";
+import { cancel, list, logs, show } from "./dispatch-commands";
 import { workerCommand } from "./worker-command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,6 +49,47 @@ program
   .description("show the dispatcher's address, uptime, running dispatches, config file and executors")
   .option("--data-dir <dir>", "data directory of the dispatcher")
   .action(status);
+
+const DATA_DIR = [
+  "--data-dir <dir>",
+  "data directory of the dispatcher (default: $VALENCE_DATA_DIR or ~/.local/share/valence)",
+] as const;
+
+program
+  .command("list")
+  .description("list your dispatches, newest first")
+  .option("--status <status>", "only those with this status (running, completed, failed, cancelled, pending)")
+  .option("--name <lattice>", "only those of the lattice with this name")
+  .option("--limit <n>", "at most this many (default 20)")
+  .option("--json", "print JSON instead of a table")
+  .option(...DATA_DIR)
+  .action(list);
+
+program
+  .command("show")
+  .description("show a dispatch: its status and timings, and every node with its inputs, status and output or error")
+  .argument("<id>", "the dispatch id")
+  .option("--json", "print the result and the graph as JSON")
+  .option(...DATA_DIR)
+  .action(show);
+
+program
+  .command("logs")
+  .description("print what a dispatch's tasks wrote to stdout and stderr")
+  .argument("<id>", "the dispatch id")
+  .argument("[node]", "only this node's lines")
+  .option("-f, --follow", "keep printing new lines until the dispatch finishes")
+  .option("--json", "one JSON object per line")
+  .option(...DATA_DIR)
+  .action(logs);
+
+program
+  .command("cancel")
+  .description("cancel a dispatch, or only some of its nodes and what depends on them")
+  .argument("<id>", "the dispatch id")
+  .argument("[nodes...]", "node ids")
+  .option(...DATA_DIR)
+  .action(cancel);
 
 program
   .command("kernel")

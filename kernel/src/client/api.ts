@@ -7,6 +7,7 @@ import type {
   DispatchSummary,
   NodeDetail,
   NodeState,
+  Status,
 } from "@valence/schema";
 import { emitRunEvent, hasRunListeners } from "./run-events";
 import type { Graph } from "../workflow/graph";
@@ -143,11 +144,21 @@ export async function cancel(dispatch: DispatchRef, nodeIds?: readonly number[])
   await call("POST", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`, nodeIds ? { nodeIds } : {});
 }
 
-export async function listDispatches(options: { limit?: number } = {}): Promise<DispatchSummary[]> {
-  const { dispatches } = await call<{ dispatches: DispatchSummary[] }>(
-    "GET",
-    `/api/v1/dispatches?limit=${options.limit ?? 50}`,
-  );
+export interface ListDispatchesOptions {
+  /** At most this many, newest first (1 to 1,000; default 50). */
+  readonly limit?: number;
+  /** Only dispatches with this status. */
+  readonly status?: Status;
+  /** Only dispatches of the lattice with this name. */
+  readonly latticeName?: string;
+}
+
+/** The newest dispatches, with their status and timings. */
+export async function listDispatches(options: ListDispatchesOptions = {}): Promise<DispatchSummary[]> {
+  const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
+  if (options.status) query.set("status", options.status);
+  if (options.latticeName) query.set("latticeName", options.latticeName);
+  const { dispatches } = await call<{ dispatches: DispatchSummary[] }>("GET", `/api/v1/dispatches?${query}`);
   return dispatches;
 }
 

@@ -17,7 +17,7 @@ import type { GraphIndex } from "./graph-index";
 import { CRASH_LIMIT, failStored, type CrashCounts, type Quarantined } from "./quarantine";
 import { nodeColumns, storedNodeColumns } from "../shared/node-columns";
 import { nodeState, previewsById, storedNodeState, storedNodeStates } from "./node-states";
-import type { Store } from "./store/store";
+import type { ListDispatchesOptions, Store } from "./store/store";
 import { toBase64 } from "../shared/values";
 import { WriteQueue } from "./write-queue";
 import { graphText, newNodeRows, type NewDispatchRequest } from "./new-dispatch";
@@ -188,11 +188,8 @@ export class Engine {
     return n;
   }
 
-  list(options: { limit?: number; parentId?: string } = {}): ReturnType<Store["listDispatches"]> {
-    return this.store.listDispatches({
-      limit: options.limit ?? 50,
-      ...(options.parentId ? { parentId: options.parentId } : {}),
-    });
+  list(options: ListDispatchesOptions = {}): ReturnType<Store["listDispatches"]> {
+    return this.store.listDispatches({ ...options, limit: options.limit ?? 50 });
   }
 
   /** The dispatch, every node's state (`columns`: as NodeColumns, node-columns.ts), the result once completed. */

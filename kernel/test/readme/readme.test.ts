@@ -135,6 +135,41 @@ test("README dispatcher block: `npx valence start`, `status`, `stop` as written 
   }
 });
 
+test("README block of dispatches from a terminal: list, show, logs, cancel as written, on a dispatch of examples/dispatch.ts", () => {
+  const block = blocks().find((b) => b.lang === "sh" && /npx valence list/.test(b.code));
+  assert.ok(block, "the README has the block");
+  const commands = block.code
+    .split("\n")
+    .map((line) =>
+      line
+        .replace(/#.*$/, "")
+        .replace(/\s*\[[^\]]*\]/g, "")
+        .trim(),
+    )
+    .filter(Boolean);
+  assert.deepEqual(commands, [
+    "npx valence list",
+    "npx valence show <id>",
+    "npx valence logs <id>",
+    "npx valence cancel <id>",
+  ]);
+  const dataDir = temporaryDir("valence-readme-");
+  try {
+    const run = npx("npx valence run examples/dispatch.ts", dataDir);
+    assert.equal(run.status, 0, run.stderr);
+    const id = /Dispatch (\S+) of "dataProcessing": COMPLETED/.exec(run.stdout)?.[1];
+    assert.ok(id, run.stdout);
+    const [list, show, logs, cancel] = commands.map((command) => npx(command.replace("<id>", id), dataDir));
+    for (const ran of [list, show, logs, cancel]) assert.equal(ran!.status, 0, ran!.stderr);
+    assert.match(list!.stdout, new RegExp(`^${id}\\s+dataProcessing\\s+COMPLETED`, "m"));
+    assert.match(show!.stdout, /^0\s+prepareData\s+electron\s+COMPLETED\s+1\s/m);
+    assert.equal(logs!.stdout, "", "the example's tasks print nothing");
+    assert.match(cancel!.stdout, /is already COMPLETED/);
+  } finally {
+    npx("npx valence stop", dataDir);
+  }
+});
+
 test('README "Quick start": `npm start` serves JupyterLab with the Valence kernel on 127.0.0.1; Ctrl-C stops it and its dispatcher', async () => {
   const block = blocks().find((b) => b.section === "Quick start" && b.lang === "sh");
   assert.ok(block, "the README has the Quick start block");

@@ -108,11 +108,13 @@ export function prepareStatements(db: DB) {
       `SELECT coalesce(content_key, cache_key) AS key, node_id FROM nodes
        WHERE dispatch_id = ? AND status = 'COMPLETED' AND coalesce(content_key, cache_key) IS NOT NULL`,
     ),
-    // listDispatches, one per combination of filters: [none, status, parent, status + parent].
-    list: [``, `WHERE status = ?`, `WHERE parent_id = ?`, `WHERE status = ? AND parent_id = ?`].map((where) =>
-      s<DispatchRow>(
-        `SELECT ${DISPATCH_COLUMNS} FROM dispatches ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
-      ),
-    ),
+    // listDispatches, one per combination of filters (bit 0: status, bit 1: parent, bit 2: lattice name).
+    list: Array.from({ length: 8 }, (_, bits) => {
+      const where = ["status = ?", "parent_id = ?", "lattice_name = ?"].filter((_, i) => bits & (1 << i));
+      return s<DispatchRow>(
+        `SELECT ${DISPATCH_COLUMNS} FROM dispatches ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      );
+    }),
   };
 }

@@ -34,6 +34,8 @@ export interface ListDispatchesOptions {
   readonly status?: Status;
   /** Only the child dispatches of this dispatch (sublattices). */
   readonly parentId?: string;
+  /** Only dispatches of the lattice with this name. */
+  readonly latticeName?: string;
 }
 
 /**
@@ -179,10 +181,10 @@ export class Store {
 
   /** Dispatches newest first (by `createdAt`, then by insertion). */
   listDispatches(options: ListDispatchesOptions = {}): DispatchRecord[] {
-    const { status, parentId, limit = 50 } = options;
-    const filters = [status, parentId].filter((value) => value !== undefined);
-    const statement = this.st.list[(status !== undefined ? 1 : 0) + (parentId !== undefined ? 2 : 0)]!;
-    return statement.all(...filters, limit).map(dispatchRecord);
+    const { status, parentId, latticeName, limit = 50 } = options;
+    const filters = [status, parentId, latticeName];
+    const bits = filters.reduce<number>((sum, value, i) => sum | (value === undefined ? 0 : 1 << i), 0);
+    return this.st.list[bits]!.all(...filters.filter((value) => value !== undefined), limit).map(dispatchRecord);
   }
 
   /** Dispatches still NEW_OBJECT, PENDING or RUNNING — the ones to resume after a restart — oldest first. */

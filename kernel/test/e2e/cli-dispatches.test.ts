@@ -1,0 +1,170 @@
+// `valence list | show | logs | cancel` run as a user runs them (the built CLI, its own process)
+// against a real dispatcher holding real dispatches: what they print, their filters, --json, and
+// their errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as ct from "valence-workflows";
+import { useDispatcher } from "../support/dispatcher.ts";
+import { callDispatcher } from "../support/requests.ts";
+import { cliMain } from "../support/built.ts";
+
+const dispatcher = useDispatcher();
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI pointed at the test's dispatcher (VALENCE_DISPATCHER_URL / _TOKEN, set by useDispatcher). */
+function valence(...args: string[]): Promise<Ran> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [cliMain, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+const greet = ct.electron(function greet(name: string) {
+  console.log(`hello ${name}`);
+  console.error(`warned ${name}`);
+  return name.length;
+});
+const fail = ct.electron(function fail(n: number): number {
+  throw new RangeError(`no good: ${n}`);
+});
+const nap = ct.electron(async function nap(ms: number) {
+  console.log("nap starts");
+  await new Promise((r) => setTimeout(r, ms));
+  console.log("nap ends");
+  return ms;
+});
+const greeting = ct.lattice(function greeting(name: string) {
+  const a = greet(name);
+  const b = greet("again");
+  ct.wait(b, [a]);
+  return [a, b];
+});
+const failing = ct.lattice(function failing(n: number) {
+  return fail(n);
+});
+const napping = ct.lattice(function napping(ms: number) {
+  return nap(ms);
+});
+
+test("valence list shows dispatches newest first, filtered by status and lattice name, as a table or JSON", async () => {
+  const good = await ct.dispatchSync(greeting)("ada");
+  const bad = await ct.dispatchSync(failing)(3);
+  assert.equal(good.status, "COMPLETED");
+  assert.equal(bad.status, "FAILED");
+
+  const table = await valence("list");
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trim().split("\n");
+  assert.match(lines[0]!, /^ID\s+LATTICE\s+STATUS\s+CREATED\s+TOOK/);
+  assert.ok(
+    lines.findIndex((l) => l.startsWith(bad.dispatchId)) < lines.findIndex((l) => l.startsWith(good.dispatchId)),
+  );
+  assert.match(table.stdout, new RegExp(`${bad.dispatchId}\\s+failing\\s+FAILED\\s`));
+  assert.doesNotMatch(table.stdout, /\u001b\[/, "no colour codes when stdout is not a terminal");
+
+  const failed = JSON.parse((await valence("list", "--status", "failed", "--json")).stdout) as ct.DispatchSummary[];
+  assert.ok(failed.length >= 1 && failed.every((d) => d.status === "FAILED"));
+  assert.ok(failed.some((d) => d.id === bad.dispatchId));
+  const named = JSON.parse((await valence("list", "--name", "greeting", "--json")).stdout) as ct.DispatchSummary[];
+  assert.deepEqual(
+    named.map((d) => d.latticeName),
+    named.map(() => "greeting"),
+  );
+  assert.ok(named.some((d) => d.id === good.dispatchId));
+  const one = JSON.parse((await valence("list", "--limit", "1", "--json")).stdout) as ct.DispatchSummary[];
+  assert.equal(one.length, 1);
+
+  const wrong = await valence("list", "--status", "done");
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /--status done: one of .*completed/);
+  const refused = await callDispatcher(dispatcher.current(), "GET", "/api/v1/dispatches?status=DONE");
+  assert.equal(refused.status, 400);
+  assert.match(refused.body.details?.[0] ?? "", /status=DONE: one of NEW_OBJECT/);
+});
+
+test("valence show prints the dispatch and each node: status, tries, what it takes from, output or error", async () => {
+  const good = await ct.dispatchSync(greeting)("bob");
+  const shown = await valence("show", good.dispatchId);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`^Dispatch ${good.dispatchId} of "greeting": COMPLETED`));
+  const rows = shown.stdout.split("\n").filter((l) => /^\d+\s/.test(l));
+  const byName = rows.map((r) => r.split(/\s{2,}/));
+  // Parameters, the two greets (the second waits for the first: "~"), the list they return.
+  const greets = byName.filter((cells) => cells[1] === "greet");
+  assert.equal(greets.length, 2, shown.stdout);
+  assert.ok(
+    greets.every((cells) => cells.includes("COMPLETED") && cells.includes("1")),
+    shown.stdout,
+  );
+  assert.match(shown.stdout, /greet\s+electron\s+COMPLETED\s+1\s+\S+ ms\s+\S*~\d+/, "the wait edge is marked ~");
+
+  const bad = await ct.dispatchSync(failing)(7);
+  const failedShow = await valence("show", bad.dispatchId);
+  assert.match(failedShow.stdout, /fail\s+electron\s+FAILED\s+1\s+.*RangeError: no good: 7/);
+
+  const json = JSON.parse((await valence("show", good.dispatchId, "--json")).stdout) as {
+    status: string;
+    result: unknown;
+    graph: ct.DagDocument;
+  };
+  assert.equal(json.status, "COMPLETED");
+  assert.deepEqual(json.result, [3, 5]);
+  assert.ok(json.graph.edges.some((e) => e.kind === "wait"));
+
+  const unknown = await valence("show", "no-such-dispatch");
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no dispatch with id "no-such-dispatch"/);
+});
+
+test("valence logs prints each task's lines with the node they came from; one node; JSON lines", async () => {
+  const run = await ct.dispatchSync(greeting)("cy");
+  const all = await valence("logs", run.dispatchId);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /greet#\d+ hello cy/);
+  assert.match(all.stdout, /greet#\d+ warned cy/);
+  assert.match(all.stdout, /greet#\d+ hello again/);
+
+  const nodes = run.nodes.filter((n) => n.attempts > 0).map((n) => n.id);
+  const first = await valence("logs", run.dispatchId, String(nodes[0]));
+  const lines = first.stdout.trim().split("\n");
+  assert.equal(lines.length, 2, first.stdout);
+  assert.ok(lines.every((l) => l.includes(`greet#${nodes[0]}`)));
+
+  const json = (await valence("logs", run.dispatchId, "--json")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { node: number; name: string; stream: string; text: string; attempt: number });
+  assert.equal(json.length, 4);
+  assert.deepEqual(new Set(json.map((l) => l.stream)), new Set(["stdout", "stderr"]));
+  assert.ok(json.every((l) => l.name === "greet" && l.attempt === 1));
+
+  const wrong = await valence("logs", run.dispatchId, "999");
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /has no node 999/);
+});
+
+test("valence logs --follow keeps printing until the dispatch finishes; valence cancel stops a running one", async () => {
+  const running = await ct.dispatch(napping)(1_500);
+  const followed = valence("logs", running.id, "--follow");
+  const done = await followed;
+  assert.equal(done.code, 0, done.stderr);
+  assert.match(done.stdout, /nap#\d+ nap starts[\s\S]*nap#\d+ nap ends/);
+  assert.equal((await ct.getResult(running)).status, "COMPLETED");
+
+  const long = await ct.dispatch(napping)(60_000);
+  await ct.getResult(long, { wait: false });
+  const cancelled = await valence("cancel", long.id);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.match(cancelled.stdout, new RegExp(`cancelling dispatch ${long.id}`));
+  const final = await ct.getResult(long, { wait: true, timeoutMs: 20_000 });
+  assert.equal(final.status, "CANCELLED");
+  const again = await valence("cancel", long.id);
+  assert.match(again.stdout, /is already CANCELLED/);
+});
