@@ -201,6 +201,7 @@ export class DispatchRun implements TaskHost {
       const id = nodeIds ? nodeIds[k]! : k;
       if (!this.index.has(id) || this.scheduler.isSettled(id)) continue;
       const reason = new Cancelled("cancelled");
+      this.tasks.cancelledBeforeStart(id);
       if (this.tasks.abort(id, reason)) continue;
       const child = this.children.get(id);
       if (child) child.abort(reason);
@@ -310,7 +311,7 @@ export class DispatchRun implements TaskHost {
 
   /** A node that can never run now (an input failed or was cancelled): CANCELLED, with no attempt it did not make. */
   private block(id: number): void {
-    this.tasks.blocked(id);
+    this.tasks.cancelledBeforeStart(id);
     this.setNode(id, CANCELLED);
   }
 

@@ -64,7 +64,7 @@ export class TaskRuns implements TaskOwner, AttemptHost {
   private readonly chainSource: ChainSource;
   /** Follow-ups handed to an executor and not settled yet, by node (a chain's later links). */
   private readonly followingUp = new Map<number, TaskAttempt>();
-  /** Follow-up attempts taken back when their node was cancelled with its input (`blocked`). */
+  /** Follow-up attempts taken back when their node was cancelled before they started. */
   private readonly takenBack = new WeakSet<TaskAttempt>();
 
   constructor(
@@ -317,13 +317,13 @@ export class TaskRuns implements TaskOwner, AttemptHost {
   }
 
   /**
-   * Node `id` is cancelled with an input that failed or was cancelled. A follow-up of it in flight
-   * cannot run (the task before it did not succeed): its attempt is taken back now, before the node
-   * is recorded CANCELLED, so no one is told of an attempt that never was.
+   * Node `id` is cancelled: with an input that failed or was cancelled, or by the user. A follow-up of
+   * it in flight that has not started will not run now: its attempt is taken back before the node is
+   * recorded CANCELLED, so no one is told of an attempt that never was.
    */
-  blocked(id: number): void {
+  cancelledBeforeStart(id: number): void {
     const attempt = this.followingUp.get(id);
-    if (!attempt || this.takenBack.has(attempt)) return;
+    if (!attempt || attempt.started || this.takenBack.has(attempt)) return;
     this.takenBack.add(attempt);
     this.table.attempts[id]!--;
   }
