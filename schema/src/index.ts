@@ -27,6 +27,8 @@ export type {
   DispatchRequest,
   RedispatchRequest,
   CancelRequest,
+  DeleteRequest,
+  DeleteReply,
   ClientMessage,
   ServerMessage,
   UpdateMessage,

@@ -19,6 +19,25 @@ export type SerializedFunctionsDocument = {
   origin?: {};
 }[];
 /**
+ * POST /api/v1/delete: delete finished dispatches for good (with their sublattices' dispatches, logs and outputs): the listed ones, or with `all` every finished one (purge). `volumes`: also the volumes they name that no remaining dispatch names. An unfinished dispatch listed is refused (409); `all` keeps unfinished ones.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "deleteRequest".
+ */
+export type DeleteRequest =
+  | {
+      /**
+       * @minItems 1
+       * @maxItems 1000
+       */
+      dispatchIds: [string, ...string[]];
+      volumes?: boolean;
+    }
+  | {
+      all: true;
+      volumes?: boolean;
+    };
+/**
  * Websocket, client → dispatcher. subscribe: a snapshot (or, with afterSeq, exactly the updates after it), then live updates.
  *
  * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
@@ -144,6 +163,8 @@ export interface DispatcherProtocol {
   dispatchRequest?: DispatchRequest;
   redispatchRequest?: RedispatchRequest;
   cancelRequest?: CancelRequest;
+  deleteRequest?: DeleteRequest;
+  deleteReply?: DeleteReply;
   clientMessage?: ClientMessage;
   serverMessage?: ServerMessage;
   dispatchSummary?: DispatchSummary;
@@ -219,6 +240,17 @@ export interface CancelRequest {
    * @maxItems 100000
    */
   nodeIds?: number[];
+}
+/**
+ * What POST /api/v1/delete deleted (the ids, sublattices' dispatches included), the volumes it removed, and how many unfinished dispatches `all` kept.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "deleteReply".
+ */
+export interface DeleteReply {
+  deleted: string[];
+  volumes: string[];
+  kept: number;
 }
 /**
  * This interface was referenced by `DispatcherProtocol`'s JSON-Schema

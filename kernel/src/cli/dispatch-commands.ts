@@ -1,8 +1,8 @@
-// `valence list | show | logs | cancel`: the user's dispatches from a terminal, through the dispatcher
+// `valence list | show | logs | cancel | delete | purge`: the user's dispatches from a terminal, through the dispatcher
 // (started in the background when none runs, as a script's first dispatch would). Tables for people,
 // `--json` for scripts.
-import type { DagDocument, DagNode, DispatchSummary, NodeDetail, Status } from "@valence/schema";
-import { cancel as cancelDispatch, getResult, listDispatches } from "../client/api";
+import type { DagDocument, DagNode, DeleteReply, DispatchSummary, NodeDetail, Status } from "@valence/schema";
+import { cancel as cancelDispatch, deleteDispatches, getResult, listDispatches } from "../client/api";
 import { call, connect, type Connection } from "../client/connection";
 import { isFinal } from "../client/result";
 import { watchDispatch } from "../client/watch";
@@ -133,4 +133,42 @@ export async function cancel(id: string, nodeIds: string[], options: { readonly 
   if (isFinal(before.status)) return print(`dispatch ${id} is already ${before.status}`);
   await cancelDispatch(id, nodes.length ? nodes : undefined);
   print(nodes.length ? `cancelling nodes ${nodes.join(", ")} of ${id}` : `cancelling dispatch ${id}`);
+}
+
+export async function remove(ids: string[], options: ReadOptions & { readonly volumes?: boolean }): Promise<void> {
+  await dispatcher(options);
+  const reply = await deleteDispatches(ids, options.volumes ? { volumes: true } : {});
+  if (options.json) return print(JSON.stringify(reply, null, 2));
+  print(deletedText(reply));
+}
+
+export async function purge(
+  options: ReadOptions & { readonly volumes?: boolean; readonly yes?: boolean },
+): Promise<void> {
+  await dispatcher(options);
+  if (!options.yes) {
+    if (!process.stdin.isTTY) throw new Error("purge deletes every finished dispatch: pass --yes to confirm");
+    const finished = (await listDispatches({ limit: 1000 })).filter((d) => isFinal(d.status)).length;
+    const question = `Delete ${finished >= 1000 ? "all" : finished} finished dispatch(es), their logs and outputs${options.volumes ? " and volumes" : ""}? [y/N] `;
+    if (!(await confirm(question))) return print("nothing deleted");
+  }
+  const reply = await deleteDispatches("all", options.volumes ? { volumes: true } : {});
+  if (options.json) return print(JSON.stringify(reply, null, 2));
+  print(deletedText(reply));
+}
+
+function deletedText(reply: DeleteReply): string {
+  const volumes = reply.volumes.length ? `, volumes ${reply.volumes.join(", ")}` : "";
+  const kept = reply.kept ? `; ${reply.kept} unfinished kept` : "";
+  return `deleted ${reply.deleted.length} dispatch(es)${volumes}${kept}`;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const readline = await import("node:readline/promises");
+  const prompt = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
 }

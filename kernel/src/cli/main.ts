@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { runScript } from "./run";
 import { start, status, stop } from "./dispatcher-commands";
-import { cancel, list, logs, show } from "./dispatch-commands";
+import { cancel, list, logs, purge, remove, show } from "./dispatch-commands";
 import { workerCommand } from "./worker-command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,6 +90,24 @@ program
   .argument("[nodes...]", "node ids")
   .option(...DATA_DIR)
   .action(cancel);
+
+program
+  .command("delete")
+  .description("delete finished dispatches for good: their nodes, logs, outputs and sublattices' dispatches")
+  .argument("<ids...>", "dispatch ids")
+  .option("--volumes", "also the volumes they named that no other dispatch names")
+  .option("--json", "print what was deleted as JSON")
+  .option(...DATA_DIR)
+  .action(remove);
+
+program
+  .command("purge")
+  .description("delete every finished dispatch (asks first; unfinished ones are kept)")
+  .option("-y, --yes", "do not ask")
+  .option("--volumes", "also the volumes they named")
+  .option("--json", "print what was deleted as JSON")
+  .option(...DATA_DIR)
+  .action(purge);
 
 program
   .command("kernel")

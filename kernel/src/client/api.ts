@@ -3,6 +3,7 @@
 import type {
   ColumnarDispatchDetail,
   DagDocument,
+  DeleteReply,
   DispatchDetail,
   DispatchSummary,
   NodeDetail,
@@ -160,6 +161,19 @@ export async function listDispatches(options: ListDispatchesOptions = {}): Promi
   if (options.latticeName) query.set("latticeName", options.latticeName);
   const { dispatches } = await call<{ dispatches: DispatchSummary[] }>("GET", `/api/v1/dispatches?${query}`);
   return dispatches;
+}
+
+/**
+ * Deletes finished dispatches for good, with their sublattices' dispatches, logs and outputs (with
+ * `volumes`, also the volumes they named that no other dispatch names); `"all"`: every finished one.
+ * An unfinished dispatch is refused (cancel it first).
+ */
+export async function deleteDispatches(
+  dispatches: readonly DispatchRef[] | "all",
+  options: { readonly volumes?: boolean } = {},
+): Promise<DeleteReply> {
+  const which = dispatches === "all" ? { all: true } : { dispatchIds: dispatches.map(dispatchIdOf) };
+  return call<DeleteReply>("POST", "/api/v1/delete", { ...which, ...(options.volumes ? { volumes: true } : {}) });
 }
 
 /**

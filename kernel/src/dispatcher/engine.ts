@@ -5,11 +5,19 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { volumeNameProblem } from "../workflow/volume";
-import type { ColumnarDispatchDetail, DagDocument, DispatchDetail, NodeDetail, ServerMessage } from "@valence/schema";
+import type {
+  ColumnarDispatchDetail,
+  DagDocument,
+  DeleteReply,
+  DispatchDetail,
+  NodeDetail,
+  ServerMessage,
+} from "@valence/schema";
 import type { Executor } from "../executors/executor";
 import type { TransportGraph } from "../workflow/transport";
 import type { ElectronSpec } from "../workflow/serialize";
 import { runSublattice, type ChildDispatches } from "./sublattice-run";
+import { deleteDispatches, type DeleteOptions } from "./delete-dispatches";
 import { dagView } from "./dag-view";
 import { DispatchRun } from "./dispatch-run";
 import { ExecutorPool, type ExecutorPoolOptions } from "./executor-pool";
@@ -25,6 +33,7 @@ import { asColumns, type TransportGraphV1 } from "./transport-v1";
 import { DispatchRejected, validateGraph } from "./validate-dispatch";
 
 export { DispatchRejected } from "./validate-dispatch";
+export { DispatchBusy } from "./delete-dispatches";
 
 /** A dispatch id the store does not know; servers answer 404. */
 export class UnknownDispatch extends Error {
@@ -309,6 +318,34 @@ export class Engine {
     );
     this.runs.set(id, run);
     return run;
+  }
+
+  /** Deletes finished dispatches for good (delete-dispatches.ts); throws DispatchBusy for an unfinished one. */
+  delete(ids: readonly string[], options: DeleteOptions = {}): DeleteReply {
+    return {
+      ...deleteDispatches(
+        this.store,
+        (id) => this.record(id),
+        (id) => this.runs.has(id),
+        ids,
+        options,
+      ),
+      kept: 0,
+    };
+  }
+
+  /** Deletes every finished dispatch; unfinished ones are kept (counted in `kept`). */
+  purge(options: DeleteOptions = {}): DeleteReply {
+    const { finished, unfinished } = this.store.topLevel();
+    const done = finished.filter((id) => !this.runs.has(id));
+    const reply = deleteDispatches(
+      this.store,
+      (id) => this.record(id),
+      () => false,
+      done,
+      options,
+    );
+    return { ...reply, kept: unfinished + finished.length - done.length };
   }
 
   /** The directory of a volume, created on first use; the name cannot leave the volumes root. */

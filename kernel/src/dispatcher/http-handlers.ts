@@ -1,6 +1,6 @@
 // The dispatcher's HTTP API as plain functions over the engine: each takes the parsed request and
 // returns a status and a JSON body. The server only moves bytes; tests can call these directly.
-import { dagSchema, type CancelRequest, type DispatchRequest, type Status } from "@valence/schema";
+import { dagSchema, type CancelRequest, type DeleteRequest, type DispatchRequest, type Status } from "@valence/schema";
 import type { TransportGraph } from "../workflow/transport";
 import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
@@ -156,6 +156,20 @@ const routes: Array<[string, RegExp, Route]> = [
       return {
         status: 201,
         body: { dispatchId: await ctx.redispatch(id!, inputs, body.reusePreviousResults ?? false) },
+      };
+    },
+  ],
+  [
+    "POST",
+    /^\/api\/v1\/delete$/,
+    (ctx, req) => {
+      const errors = protocolErrors("deleteRequest", req.body ?? {});
+      if (errors.length) return invalid("delete request", errors);
+      const body = req.body as DeleteRequest;
+      const options = { volumes: body.volumes === true };
+      return {
+        status: 200,
+        body: "all" in body ? ctx.engine.purge(options) : ctx.engine.delete(body.dispatchIds, options),
       };
     },
   ],

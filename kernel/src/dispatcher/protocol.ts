@@ -4,7 +4,13 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { dagSchema, protocolSchema } from "@valence/schema";
 
 type MessageKind =
-  "dispatchRequest" | "redispatchRequest" | "cancelRequest" | "clientMessage" | "transportGraph" | "transportGraphV1";
+  | "dispatchRequest"
+  | "redispatchRequest"
+  | "cancelRequest"
+  | "deleteRequest"
+  | "clientMessage"
+  | "transportGraph"
+  | "transportGraphV1";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 // `tsType` only tells the type generator (scripts/generate-schema-types.mjs) which TypeScript type to write.

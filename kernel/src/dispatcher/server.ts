@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
-import { DispatchRejected, UnknownDispatch, type Engine } from "./engine";
+import { DispatchBusy, DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
 import { jsonDepth } from "./json-depth";
 import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
@@ -109,6 +109,7 @@ export async function serve(
       reply(res, result.status, result.body);
     } catch (error) {
       if (error instanceof UnknownDispatch) return reply(res, 404, { error: error.message });
+      if (error instanceof DispatchBusy) return reply(res, 409, { error: error.message });
       if (error instanceof DispatchRejected || error instanceof WorkflowError)
         return reply(res, 400, { error: error.message });
       throw error;

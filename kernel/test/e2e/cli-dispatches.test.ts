@@ -1,9 +1,11 @@
-// `valence list | show | logs | cancel` run as a user runs them (the built CLI, its own process)
+// `valence list | show | logs | cancel | delete | purge` run as a user runs them (the built CLI, its own process)
 // against a real dispatcher holding real dispatches: what they print, their filters, --json, and
 // their errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { callDispatcher } from "../support/requests.ts";
@@ -167,4 +169,81 @@ test("valence logs --follow keeps printing until the dispatch finishes; valence 
   assert.equal(final.status, "CANCELLED");
   const again = await valence("cancel", long.id);
   assert.match(again.stdout, /is already CANCELLED/);
+});
+
+const big = ct.electron(function big(n: number) {
+  return "x".repeat(n);
+});
+const keep = ct.electron(function keep(text: string) {
+  writeFileSync(join(ct.taskContext().volume!.path, "kept.txt"), text);
+  return text;
+});
+const bigFlow = ct.lattice(function bigFlow(n: number) {
+  return big(n);
+});
+const child = ct.electron(
+  ct.lattice(function inner(n: number) {
+    return big(n);
+  }),
+);
+const withChild = ct.lattice(function withChild(n: number) {
+  return child(n);
+});
+const saving = ct.lattice(function saving(text: string) {
+  return keep(text);
+});
+
+test("valence delete removes finished dispatches for good: rows, output files, sublattices' dispatches; refuses running ones", async () => {
+  const { dataDir } = dispatcher.current();
+  const large = await ct.dispatchSync(bigFlow)(1_200_000); // over the 1 MB that goes to a file
+  const parent = await ct.dispatchSync(withChild)(10);
+  assert.equal(large.status, "COMPLETED");
+  assert.equal(parent.status, "COMPLETED");
+  assert.ok(existsSync(join(dataDir, "outputs", large.dispatchId)), "the large output is a file");
+  const children = (await ct.listDispatches({ limit: 1000 })).filter((d) => d.parentId === parent.dispatchId);
+  assert.equal(children.length, 1);
+  const refused = await valence("delete", children[0]!.id);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /is the sublattice of node \d+ of dispatch .*: delete that one/);
+
+  const deleted = await valence("delete", large.dispatchId, parent.dispatchId, "--json");
+  assert.equal(deleted.code, 0, deleted.stderr);
+  const reply = JSON.parse(deleted.stdout) as { deleted: string[]; kept: number };
+  assert.deepEqual(new Set(reply.deleted), new Set([large.dispatchId, parent.dispatchId, children[0]!.id]));
+  assert.ok(!existsSync(join(dataDir, "outputs", large.dispatchId)), "its output file went with it");
+  for (const id of reply.deleted) assert.match((await valence("show", id)).stderr, /no dispatch with id/);
+
+  const running = await ct.dispatch(napping)(30_000);
+  const busy = await valence("delete", running.id);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /is (PENDING|RUNNING): cancel it \(valence cancel .*\) before deleting it/);
+  await ct.cancel(running);
+  await ct.getResult(running, { wait: true });
+  assert.match((await valence("delete", running.id)).stdout, /deleted 1 dispatch/);
+  assert.match((await valence("delete", "no-such-dispatch")).stderr, /no dispatch with id "no-such-dispatch"/);
+});
+
+test("valence purge asks for --yes without a terminal, keeps unfinished dispatches, and with --volumes removes unshared volumes", async () => {
+  const { dataDir } = dispatcher.current();
+  const first = await ct.dispatchSync(saving, { volume: ct.volume("cli-purge") })("one");
+  assert.equal(first.status, "COMPLETED", String(first));
+  assert.ok(existsSync(join(dataDir, "volumes", "cli-purge", "kept.txt")));
+  const running = await ct.dispatch(napping)(30_000);
+
+  const refused = await valence("purge");
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /pass --yes to confirm/);
+  assert.equal((await ct.getResult(first.dispatchId)).status, "COMPLETED", "nothing was deleted");
+
+  const purged = await valence("purge", "--yes", "--volumes");
+  assert.equal(purged.code, 0, purged.stderr);
+  assert.match(purged.stdout, /deleted \d+ dispatch\(es\), volumes cli-purge; 1 unfinished kept/);
+  assert.ok(!existsSync(join(dataDir, "volumes", "cli-purge")), "the volume no dispatch names any more");
+  const left = await ct.listDispatches({ limit: 1000 });
+  assert.deepEqual(
+    left.map((d) => d.id),
+    [running.id],
+  );
+  await ct.cancel(running);
+  await ct.getResult(running, { wait: true });
 });

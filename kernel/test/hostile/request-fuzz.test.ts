@@ -102,7 +102,11 @@ async function startDispatcher(dataDir: string): Promise<Dispatcher> {
 type Sent = { method: string; path: string; body?: unknown };
 
 /** What each route is sent: a valid request, mutated. Path segments and query values are fields too. */
-function routes(ids: string[], random: Random): Array<{ name: string; make: () => Sent; ok: number[] }> {
+function routes(
+  ids: string[],
+  deletable: string[],
+  random: Random,
+): Array<{ name: string; make: () => Sent; ok: number[] }> {
   const id = () => ids[Math.floor(random() * ids.length)]!;
   const segment = (value: unknown): string =>
     typeof value === "string" && value.startsWith("%") ? value : encodeURIComponent(String(value));
@@ -144,8 +148,23 @@ function routes(ids: string[], random: Random): Array<{ name: string; make: () =
     },
     {
       name: "GET /api/v1/dispatches",
-      make: get((p) => `/api/v1/dispatches?${query(p)}`, { limit: 5, parentId: id() }),
+      make: get((p) => `/api/v1/dispatches?${query(p)}`, {
+        limit: 5,
+        parentId: id(),
+        status: "COMPLETED",
+        latticeName: "shapes",
+      }),
       ok: [200, 400],
+    },
+    {
+      // Only dispatches the fuzzer sent itself (running ones answer 409): the others stay for the other routes.
+      name: "POST /api/v1/delete",
+      make: () => {
+        const target = deletable.length ? deletable[Math.floor(random() * deletable.length)]! : "none-yet";
+        const { value } = mutate({ dispatchIds: [target], volumes: false }, random);
+        return { method: "POST", path: "/api/v1/delete", body: value };
+      },
+      ok: [200, 400, 404, 409],
     },
     {
       name: "GET /api/v1/dispatches/{id}",
@@ -247,7 +266,7 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
     assert.equal((warmed.body.dispatch as { status: string }).status, "COMPLETED", JSON.stringify(warmed.body));
     const ids = [...finished];
     const recent: string[] = [];
-    const all = routes(ids, random);
+    const all = routes(ids, recent, random);
     const sampleEvery = Math.max(1, Math.floor(RUNS / 40));
     const progressEvery = Math.max(1, Math.floor(RUNS / 20));
     const warmedUp = Math.floor(RUNS / 10);
@@ -321,6 +340,13 @@ test(`${RUNS} mutated requests per route and ${WS_RUNS} websocket messages: neve
         // 431: Node's own refusal of a URL over its header limit (16 KB), before any handler.
         if (res.status >= 400 && res.status !== 431) {
           assert.ok(res.body.error && res.body.error.length > 0, "a 4xx names the problem");
+        }
+        if (res.status === 200 && route.name === "POST /api/v1/delete") {
+          for (const gone of res.body.deleted as string[]) {
+            accepted.delete(gone);
+            if (recent.includes(gone)) recent.splice(recent.indexOf(gone), 1);
+          }
+          ids.splice(0, ids.length, ...finished, ...recent);
         }
         if (res.status === 201) {
           const id = res.body.dispatchId as string;

@@ -57,6 +57,16 @@ export function prepareStatements(db: DB) {
     insertEventBlock: s(`INSERT INTO event_blocks (dispatch_id, first_seq, last_seq, bodies) VALUES (?, ?, ?, ?)`),
     insertLog: s(`INSERT INTO logs (dispatch_id, node_id, attempt, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)`),
     getDispatch: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE id = ?`),
+    // A dispatch's nodes, events, logs, blocks and spec go with it (ON DELETE CASCADE).
+    deleteDispatch: s(`DELETE FROM dispatches WHERE id = ?`),
+    childIds: s<{ id: string }>(`SELECT id FROM dispatches WHERE parent_id = ?`),
+    finishedTopLevel: s<{ id: string }>(
+      `SELECT id FROM dispatches WHERE parent_id IS NULL AND NOT ${UNFINISHED} ORDER BY created_at`,
+    ),
+    unfinishedTopLevel: s<{ n: number }>(
+      `SELECT count(*) AS n FROM dispatches WHERE parent_id IS NULL AND ${UNFINISHED}`,
+    ),
+    volumeUsers: s<{ n: number }>(`SELECT count(*) AS n FROM dispatches WHERE volume = ?`),
     unfinished: s<DispatchRow>(`SELECT ${DISPATCH_COLUMNS} FROM dispatches WHERE ${UNFINISHED} ORDER BY created_at`),
     getNodes: s<NodeRow>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE dispatch_id = ? ORDER BY node_id`),
     // Positional rows for snapshots of big dispatches: no record object per node on the way. Read a

@@ -187,6 +187,29 @@ export class Store {
     return this.st.list[bits]!.all(...filters.filter((value) => value !== undefined), limit).map(dispatchRecord);
   }
 
+  /** Deletes these dispatches' rows in one transaction: their nodes, events, logs and specs go with them. */
+  deleteDispatches(ids: readonly string[]): void {
+    this.transaction(() => ids.forEach((id) => this.st.deleteDispatch.run(id)));
+  }
+
+  /** The ids of the dispatches a dispatch's sublattice nodes started. */
+  childIds(id: string): string[] {
+    return this.st.childIds.all(id).map((row) => row.id);
+  }
+
+  /** Top-level dispatches (not a sublattice's): the finished ones' ids, and how many are not finished. */
+  topLevel(): { readonly finished: string[]; readonly unfinished: number } {
+    return {
+      finished: this.st.finishedTopLevel.all().map((row) => row.id),
+      unfinished: this.st.unfinishedTopLevel.get()!.n,
+    };
+  }
+
+  /** How many dispatches name the volume `name`. */
+  volumeUsers(name: string): number {
+    return this.st.volumeUsers.get(name)!.n;
+  }
+
   /** Dispatches still NEW_OBJECT, PENDING or RUNNING — the ones to resume after a restart — oldest first. */
   unfinishedDispatches(): DispatchRecord[] {
     return this.st.unfinished.all().map(dispatchRecord);

@@ -1,0 +1,62 @@
+// Deleting finished dispatches for good (`valence delete`, `valence purge`): their rows, logs and
+// events, the output files beside the database, and their sublattices' dispatches; on request, the
+// volumes they named that no remaining dispatch names. An unfinished dispatch is refused: cancel it first.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { isFinal, type DeleteReply } from "@valence/schema";
+import { volumeNameProblem } from "../workflow/volume";
+import type { Store } from "./store/store";
+import { DispatchRejected } from "./validate-dispatch";
+
+/** A dispatch that is still running (or resuming) cannot be deleted; servers answer 409. */
+export class DispatchBusy extends Error {
+  override readonly name = "DispatchBusy";
+  constructor(
+    readonly dispatchId: string,
+    status: string,
+  ) {
+    super(`dispatch "${dispatchId}" is ${status}: cancel it (valence cancel ${dispatchId}) before deleting it`);
+  }
+}
+
+export interface DeleteOptions {
+  /** Also the volumes the deleted dispatches named, where no remaining dispatch names them. */
+  readonly volumes?: boolean;
+}
+
+/**
+ * Deletes `ids` (each must exist and be finished: `record` throws for an unknown one) and the
+ * dispatches their sublattices started. `running`: whether the engine still has the dispatch (a
+ * finished one leaves once its last writes committed).
+ */
+export function deleteDispatches(
+  store: Store,
+  record: (id: string) => { readonly status: string; readonly parentId?: string; readonly parentNode?: number },
+  running: (id: string) => boolean,
+  ids: readonly string[],
+  options: DeleteOptions = {},
+): Omit<DeleteReply, "kept"> {
+  const all: string[] = [];
+  const visit = (id: string): void => {
+    all.push(id);
+    for (const child of store.childIds(id)) visit(child);
+  };
+  for (const id of new Set(ids)) {
+    const { status, parentId, parentNode } = record(id);
+    if (parentId !== undefined) {
+      throw new DispatchRejected(
+        `dispatch "${id}" is the sublattice of node ${parentNode} of dispatch "${parentId}": delete that one`,
+      );
+    }
+    if (running(id) || !isFinal(status)) throw new DispatchBusy(id, status);
+    visit(id);
+  }
+  const named = new Set(
+    all.map((id) => store.getDispatch(id)?.volume).filter((v): v is string => !!v && !volumeNameProblem(v)),
+  );
+  store.deleteDispatches(all);
+  for (const id of all) rmSync(join(store.dataDir, "outputs", id), { recursive: true, force: true });
+  const volumes = options.volumes ? [...named].filter((name) => store.volumeUsers(name) === 0) : [];
+  for (const name of volumes) rmSync(join(store.dataDir, "volumes", name), { recursive: true, force: true });
+  return { deleted: all, volumes };
+}
