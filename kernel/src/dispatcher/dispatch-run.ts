@@ -201,7 +201,6 @@ export class DispatchRun implements TaskHost {
       const id = nodeIds ? nodeIds[k]! : k;
       if (!this.index.has(id) || this.scheduler.isSettled(id)) continue;
       const reason = new Cancelled("cancelled");
-      this.tasks.cancelledBeforeStart(id);
       if (this.tasks.abort(id, reason)) continue;
       const child = this.children.get(id);
       if (child) child.abort(reason);

@@ -298,7 +298,12 @@ export class TaskRuns implements TaskOwner, AttemptHost {
     if (this.suspended) return;
     if ("notRun" in end) return this.notRun(attempt, kind);
     if (this.scheduler.isSettled(id)) return;
-    if ("aborted" in end && end.aborted instanceof Cancelled) return this.host.cancelled(id);
+    if ("aborted" in end && end.aborted instanceof Cancelled) {
+      // Cancelled before it started (a follow-up still waiting behind the task before it): no attempt.
+      // Decided here, not when the cancel was asked: a task that started meanwhile may still complete.
+      if (!reserved) this.cancelledBeforeStart(id, attempt);
+      return this.host.cancelled(id);
+    }
     const outcome = "outcome" in end ? end.outcome : undefined;
     if (outcome && (outcome.worker !== undefined || outcome.queuedMs !== undefined)) t.placeFrom(id, outcome);
     // An executor may settle a task it never started (it could not): it still ran, as before, briefly.
@@ -317,12 +322,11 @@ export class TaskRuns implements TaskOwner, AttemptHost {
   }
 
   /**
-   * Node `id` is cancelled: with an input that failed or was cancelled, or by the user. A follow-up of
-   * it in flight that has not started will not run now: its attempt is taken back before the node is
+   * Node `id` is cancelled: with an input that failed or was cancelled, or by the user before its
+   * follow-up attempt started. That attempt will not run now: it is taken back before the node is
    * recorded CANCELLED, so no one is told of an attempt that never was.
    */
-  cancelledBeforeStart(id: number): void {
-    const attempt = this.followingUp.get(id);
+  cancelledBeforeStart(id: number, attempt = this.followingUp.get(id)): void {
     if (!attempt || attempt.started || this.takenBack.has(attempt)) return;
     this.takenBack.add(attempt);
     this.table.attempts[id]!--;
