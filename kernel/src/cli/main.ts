@@ -5,6 +5,7 @@ import { runScript } from "./run";
 import { start, status, stop } from "./dispatcher-commands";
 import { cancel, list, logs, purge, remove, show } from "./dispatch-commands";
 import { workerCommand } from "./worker-command";
+import { configCommand } from "./config-command";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../../package.json") as { version: string };
@@ -135,6 +136,7 @@ program
   });
 
 program.addCommand(workerCommand());
+program.addCommand(configCommand());
 
 program.parseAsync().catch((error: unknown) => {
   if (!(error instanceof Error) || process.env.VALENCE_DEBUG === "1") console.error(error);
