@@ -51,6 +51,19 @@ function blocks(): Block[] {
   return found;
 }
 
+/** A shell block's commands as written, without comments and optional `[flags]`. */
+function commandsOf(code: string): string[] {
+  return code
+    .split("\n")
+    .map((line) =>
+      line
+        .replace(/#.*$/, "")
+        .replace(/\s*\[[^\]]*\]/g, "")
+        .trim(),
+    )
+    .filter(Boolean);
+}
+
 /** Runs `valence …` as the README's `npx valence …` does, with the dispatcher's data in `dataDir`. */
 function npx(command: string, dataDir: string, cwd = root) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VALENCE_")));
@@ -110,15 +123,7 @@ test('README "Dispatching": its block, after "Ten lines", runs as one script on 
 test("README dispatcher block: `npx valence start`, `status`, `stop` as written (optional flags left out)", () => {
   const block = blocks().find((b) => b.lang === "sh" && /npx valence start/.test(b.code));
   assert.ok(block, "the README has the dispatcher block");
-  const commands = block.code
-    .split("\n")
-    .map((line) =>
-      line
-        .replace(/#.*$/, "")
-        .replace(/\s*\[[^\]]*\]/g, "")
-        .trim(),
-    )
-    .filter(Boolean);
+  const commands = commandsOf(block.code);
   assert.deepEqual(commands, ["npx valence start", "npx valence status", "npx valence stop"]);
   const dataDir = temporaryDir("valence-readme-");
   try {
@@ -138,15 +143,7 @@ test("README dispatcher block: `npx valence start`, `status`, `stop` as written 
 test("README block of dispatches from a terminal: list, show, logs, cancel, delete, purge as written, on a dispatch of examples/dispatch.ts", () => {
   const block = blocks().find((b) => b.lang === "sh" && /npx valence list/.test(b.code));
   assert.ok(block, "the README has the block");
-  const commands = block.code
-    .split("\n")
-    .map((line) =>
-      line
-        .replace(/#.*$/, "")
-        .replace(/\s*\[[^\]]*\]/g, "")
-        .trim(),
-    )
-    .filter(Boolean);
+  const commands = commandsOf(block.code);
   assert.deepEqual(commands, [
     "npx valence list",
     "npx valence show <id>",
