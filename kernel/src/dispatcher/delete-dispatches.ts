@@ -25,31 +25,34 @@ export interface DeleteOptions {
 }
 
 /**
- * Deletes `ids` (each must exist and be finished: `record` throws for an unknown one) and the
- * dispatches their sublattices started. `running`: whether the engine still has the dispatch (a
- * finished one leaves once its last writes committed).
+ * Deletes `ids` (`record` throws for an unknown one) and the dispatches their sublattices started,
+ * all finished: `running` says whether the engine still has one (a finished one leaves once its last
+ * writes committed). A busy one throws DispatchBusy before anything is deleted or, with `skipBusy`
+ * (purge), is kept and counted.
  */
 export function deleteDispatches(
   store: Store,
   record: (id: string) => { readonly status: string; readonly parentId?: string; readonly parentNode?: number },
   running: (id: string) => boolean,
   ids: readonly string[],
-  options: DeleteOptions = {},
-): Omit<DeleteReply, "kept"> {
+  options: DeleteOptions & { readonly skipBusy?: boolean } = {},
+): DeleteReply {
   const all: string[] = [];
-  const visit = (id: string): void => {
-    all.push(id);
-    for (const child of store.childIds(id)) visit(child);
-  };
+  let kept = 0;
   for (const id of new Set(ids)) {
-    const { status, parentId, parentNode } = record(id);
+    const { parentId, parentNode } = record(id);
     if (parentId !== undefined) {
       throw new DispatchRejected(
         `dispatch "${id}" is the sublattice of node ${parentNode} of dispatch "${parentId}": delete that one`,
       );
     }
-    if (running(id) || !isFinal(status)) throw new DispatchBusy(id, status);
-    visit(id);
+    const tree = [id];
+    for (let i = 0; i < tree.length; i++) tree.push(...store.childIds(tree[i]!));
+    const statusOf = (d: string) => store.getDispatch(d)?.status ?? "gone";
+    const busy = tree.find((d) => running(d) || !isFinal(statusOf(d)));
+    if (busy === undefined) all.push(...tree);
+    else if (options.skipBusy) kept++;
+    else throw new DispatchBusy(busy, statusOf(busy));
   }
   const named = new Set(
     all.map((id) => store.getDispatch(id)?.volume).filter((v): v is string => !!v && !volumeNameProblem(v)),
@@ -58,5 +61,5 @@ export function deleteDispatches(
   for (const id of all) rmSync(join(store.dataDir, "outputs", id), { recursive: true, force: true });
   const volumes = options.volumes ? [...named].filter((name) => store.volumeUsers(name) === 0) : [];
   for (const name of volumes) rmSync(join(store.dataDir, "volumes", name), { recursive: true, force: true });
-  return { deleted: all, volumes };
+  return { deleted: all, volumes, kept };
 }

@@ -322,30 +322,24 @@ export class Engine {
 
   /** Deletes finished dispatches for good (delete-dispatches.ts); throws DispatchBusy for an unfinished one. */
   delete(ids: readonly string[], options: DeleteOptions = {}): DeleteReply {
-    return {
-      ...deleteDispatches(
-        this.store,
-        (id) => this.record(id),
-        (id) => this.runs.has(id),
-        ids,
-        options,
-      ),
-      kept: 0,
-    };
+    return deleteDispatches(
+      this.store,
+      (id) => this.record(id),
+      (id) => this.runs.has(id),
+      ids,
+      options,
+    );
   }
 
   /** Deletes every finished dispatch; unfinished ones are kept (counted in `kept`). */
   purge(options: DeleteOptions = {}): DeleteReply {
     const { finished, unfinished } = this.store.topLevel();
-    const done = finished.filter((id) => !this.runs.has(id));
-    const reply = deleteDispatches(
-      this.store,
-      (id) => this.record(id),
-      () => false,
-      done,
-      options,
-    );
-    return { ...reply, kept: unfinished + finished.length - done.length };
+    const running = (id: string) => this.runs.has(id);
+    const reply = deleteDispatches(this.store, (id) => this.record(id), running, finished, {
+      ...options,
+      skipBusy: true,
+    });
+    return { ...reply, kept: reply.kept + unfinished };
   }
 
   /** The directory of a volume, created on first use; the name cannot leave the volumes root. */
