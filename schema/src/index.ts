@@ -28,6 +28,7 @@ export type {
   RedispatchRequest,
   CancelRequest,
   DeleteRequest,
+  DispatchInputs,
   DeleteReply,
   ClientMessage,
   ServerMessage,

@@ -163,6 +163,7 @@ export interface DispatcherProtocol {
   dispatchRequest?: DispatchRequest;
   redispatchRequest?: RedispatchRequest;
   cancelRequest?: CancelRequest;
+  dispatchInputs?: DispatchInputs;
   deleteRequest?: DeleteRequest;
   deleteReply?: DeleteReply;
   clientMessage?: ClientMessage;
@@ -240,6 +241,18 @@ export interface CancelRequest {
    * @maxItems 100000
    */
   nodeIds?: number[];
+}
+/**
+ * GET /api/v1/dispatches/{id}/inputs: the arguments the dispatch was given. (GET /api/v1/dispatches/{id}/summary answers a dispatchSummary.)
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "dispatchInputs".
+ */
+export interface DispatchInputs {
+  /**
+   * v8-serialized array of the arguments, base64.
+   */
+  inputs: string;
 }
 /**
  * What POST /api/v1/delete deleted (the ids, sublattices' dispatches included), the volumes it removed, and how many unfinished dispatches `all` kept.

@@ -5,6 +5,7 @@ import type {
   DagDocument,
   DeleteReply,
   DispatchDetail,
+  DispatchInputs,
   DispatchSummary,
   NodeDetail,
   NodeState,
@@ -27,6 +28,8 @@ export interface GetResultOptions {
   readonly wait?: boolean;
   /** With `wait`: give up after this many milliseconds and return the state then. Default: no limit. */
   readonly timeoutMs?: number;
+  /** Only the dispatch's status and timings (a DispatchSummary), without its nodes or result. */
+  readonly statusOnly?: boolean;
 }
 
 export interface RedispatchOptions {
@@ -112,13 +115,26 @@ async function follow(connection: Connection, dispatchId: string, graph: Graph):
   }
 }
 
+/**
+ * The dispatch's Result: status, result, error, timings and every node's state (`statusOnly`: its
+ * status and timings alone). `wait`: once it has finished.
+ */
+export async function getResult<R = unknown>(
+  dispatch: Dispatch<R> | DispatchRef,
+  options: GetResultOptions & { readonly statusOnly: true },
+): Promise<DispatchSummary>;
 export async function getResult<R = unknown>(
   // `| DispatchRef`: a redispatch's handle (Dispatch<unknown>) may be read as the type its caller knows.
   dispatch: Dispatch<R> | DispatchRef,
+  options?: GetResultOptions,
+): Promise<Result<R>>;
+export async function getResult<R = unknown>(
+  dispatch: Dispatch<R> | DispatchRef,
   options: GetResultOptions = {},
-): Promise<Result<R>> {
+): Promise<Result<R> | DispatchSummary> {
   const dispatchId = dispatchIdOf(dispatch);
   const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
+  if (options.statusOnly && !options.wait) return call<DispatchSummary>("GET", `${path}/summary`);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   // Waiting goes straight to /wait, which answers at once for a final dispatch (404 for an unknown
   // one): a big dispatch's node states come once, not once more before the wait. They come as
@@ -132,11 +148,12 @@ export async function getResult<R = unknown>(
   };
   let detail = await next();
   while (options.wait && !isFinal(detail.dispatch.status) && Date.now() < deadline) detail = await next();
-  return new Result<R>(
-    detail,
-    (nodeId) => nodeDetail(dispatchId, nodeId),
-    () => call<DagDocument>("GET", `${path}/graph`),
-  );
+  if (options.statusOnly) return detail.dispatch;
+  return new Result<R>(detail, {
+    node: (nodeId) => nodeDetail(dispatchId, nodeId),
+    graph: () => call<DagDocument>("GET", `${path}/graph`),
+    inputs: () => call<DispatchInputs>("GET", `${path}/inputs`),
+  });
 }
 
 /** Cancels a dispatch, or only the given nodes and what depends on them. */

@@ -7,6 +7,7 @@ import {
   type ColumnarDispatchDetail,
   type DagDocument,
   type DispatchDetail,
+  type DispatchInputs,
   type NodeColumns,
   type NodeDetail,
   type NodeState,
@@ -38,6 +39,15 @@ export interface NodeResult {
 
 export { isFinal };
 
+/** Where a Result reads what it does not hold: a node's detail, the graph, the inputs. */
+export interface ResultSource {
+  node(nodeId: number): Promise<NodeDetail>;
+  graph(): Promise<DagDocument>;
+  inputs(): Promise<DispatchInputs>;
+}
+
+const TASK_KINDS = new Set(["electron", "sublattice"]);
+
 export class Result<R = unknown> {
   readonly dispatchId: string;
   readonly latticeName: string;
@@ -53,11 +63,10 @@ export class Result<R = unknown> {
   #states: readonly NodeState[] | undefined;
   readonly #columns: NodeColumns | undefined;
 
-  constructor(
-    detail: DispatchDetail | ColumnarDispatchDetail,
-    private readonly fetchNode: (nodeId: number) => Promise<NodeDetail>,
-    private readonly fetchGraph?: () => Promise<DagDocument>,
-  ) {
+  readonly #fetch: ResultSource;
+
+  constructor(detail: DispatchDetail | ColumnarDispatchDetail, fetch: ResultSource) {
+    this.#fetch = fetch;
     const d = detail.dispatch;
     this.dispatchId = d.id;
     this.latticeName = d.latticeName;
@@ -87,7 +96,7 @@ export class Result<R = unknown> {
 
   /** One node's status, output, error, logs, timings, attempts, and where it ran (worker, time queued). */
   async getNodeResult(nodeId: number): Promise<NodeResult> {
-    const detail = await this.fetchNode(nodeId);
+    const detail = await this.#fetch.node(nodeId);
     const n = detail.node;
     return {
       nodeId,
@@ -106,12 +115,32 @@ export class Result<R = unknown> {
     };
   }
 
+  /** The arguments the lattice was dispatched with (a redispatch's own, when it was given new ones). */
+  async getInputs(): Promise<unknown[]> {
+    return decode(fromBase64((await this.#fetch.inputs()).inputs)) as unknown[];
+  }
+
+  /**
+   * Every completed task's output, by node id, with the electron's name: what each step produced,
+   * in one call (read from the dispatcher a few nodes at a time).
+   */
+  async getOutputs(): Promise<Map<number, { readonly name: string; readonly output: unknown }>> {
+    const graph = await this.#fetch.graph();
+    const done = graph.nodes.filter((n) => TASK_KINDS.has(n.kind) && n.status === "COMPLETED").map((n) => n.id);
+    const outputs = new Map<number, { name: string; output: unknown }>();
+    for (let at = 0; at < done.length; at += 8) {
+      const batch = await Promise.all(done.slice(at, at + 8).map((id) => this.getNodeResult(id)));
+      for (const node of batch) outputs.set(node.nodeId, { name: node.name, output: node.output });
+    }
+    return outputs;
+  }
+
   /** In a notebook: the DAG with final statuses, and the summary with the result's value. */
   async [Symbol.for("Jupyter.display")](): Promise<Record<string, unknown>> {
     const value =
       this.status === "COMPLETED" ? `\nresult: ${inspect(this.result, { depth: 3, maxArrayLength: 20 })}` : "";
     const text = { "text/plain": `${this.toString()}${value}` };
-    const graph = await this.fetchGraph?.().catch(() => undefined);
+    const graph = await this.#fetch.graph().catch(() => undefined);
     return graph ? { [DAG_MIME_TYPE]: graph, ...text } : text;
   }
 

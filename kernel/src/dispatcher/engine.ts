@@ -10,6 +10,7 @@ import type {
   DagDocument,
   DeleteReply,
   DispatchDetail,
+  DispatchSummary,
   NodeDetail,
   ServerMessage,
 } from "@valence/schema";
@@ -224,6 +225,18 @@ export class Engine {
     return options.columns
       ? { dispatch, nodeColumns: storedNodeColumns(rows, storedNodeState), ...rest }
       : { dispatch, nodes: storedNodeStates(rows), ...rest };
+  }
+
+  /** The dispatch's status and timings alone (getResult's `statusOnly`). */
+  summary(id: string): DispatchSummary {
+    this.queue.flush();
+    return this.runs.get(id)?.summary() ?? this.record(id);
+  }
+
+  /** The arguments the dispatch was given (v8 bytes, as stored). */
+  inputs(id: string): Uint8Array {
+    this.record(id);
+    return this.store.getInputs(id);
   }
 
   /** The dispatch's DAG document with every node's current status (for drawing it). */

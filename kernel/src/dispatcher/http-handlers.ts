@@ -7,7 +7,7 @@ import type { Engine } from "./engine";
 import { latticeProblem } from "./graph-rules";
 import { protocolErrors } from "./protocol";
 import { argumentsOf } from "./arguments";
-import { fromBase64 } from "../shared/values";
+import { fromBase64, toBase64 } from "../shared/values";
 
 export interface HttpRequest {
   readonly method: string;
@@ -124,6 +124,16 @@ const routes: Array<[string, RegExp, Route]> = [
       clearTimeout(timer);
       return { status: 200, body: ctx.engine.detail(id!, { columns: columns(req) }) };
     },
+  ],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/summary$/,
+    (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.summary(id!) }),
+  ],
+  [
+    "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/inputs$/,
+    (ctx, _req, [id]) => ({ status: 200, body: { inputs: toBase64(ctx.engine.inputs(id!)) } }),
   ],
   [
     "GET",

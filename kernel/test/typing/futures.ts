@@ -102,5 +102,8 @@ async function results(): Promise<void> {
   expectType<Equal<typeof again.result, { out: number[]; label: string; literal: number } | undefined>>();
   const byId = await ct.getResult<number[]>(await ct.redispatch(handle.id)());
   expectType<Equal<typeof byId.result, number[] | undefined>>();
+  // statusOnly answers a summary, not a Result.
+  const status = await ct.getResult(handle, { statusOnly: true });
+  expectType<Equal<typeof status, ct.DispatchSummary>>();
 }
 void results;

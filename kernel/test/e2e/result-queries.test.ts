@@ -1,0 +1,64 @@
+// What Covalent users ask of a result besides its value, through a real dispatcher: the status alone
+// (getResult's statusOnly, waiting or not), the inputs a dispatch was given (a redispatch's own), and
+// every completed task's output at once.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as ct from "valence-workflows";
+import { useDispatcher } from "../support/dispatcher.ts";
+
+useDispatcher();
+
+const square = ct.electron(function square(x: number) {
+  return x * x;
+});
+const label = ct.electron(function label(values: number[], options: { prefix: string }) {
+  return `${options.prefix}${values.join("+")}`;
+});
+const slow = ct.electron(async function slow(ms: number) {
+  await new Promise((r) => setTimeout(r, ms));
+  return ms;
+});
+const squares = ct.lattice(function squares(a: number, b: number, options: { prefix: string }) {
+  return label([square(a), square(b)], options);
+});
+
+test("getResult with statusOnly gives the status and timings alone, now or once finished", async () => {
+  const running = await ct.dispatch(ct.lattice((ms: number) => slow(ms), { name: "sleepy" }))(600);
+  const now = await ct.getResult(running, { statusOnly: true });
+  assert.equal(now.id, running.id);
+  assert.equal(now.latticeName, "sleepy");
+  assert.ok(["NEW_OBJECT", "PENDING", "RUNNING"].includes(now.status), now.status);
+  assert.ok(!("nodes" in now) && !("result" in now));
+  const done = await ct.getResult(running, { statusOnly: true, wait: true });
+  assert.equal(done.status, "COMPLETED");
+  assert.ok(done.endedAt! >= done.startedAt!);
+  await assert.rejects(
+    ct.getResult("no-such-dispatch", { statusOnly: true }),
+    /no dispatch with id "no-such-dispatch"/,
+  );
+});
+
+test("a result's inputs are the arguments it was dispatched with, and a redispatch's its own", async () => {
+  const result = await ct.dispatchSync(squares)(3, 4, { prefix: "=" });
+  assert.equal(result.result, "=9+16");
+  assert.deepEqual(await result.getInputs(), [3, 4, { prefix: "=" }]);
+  const again = await ct.getResult(await ct.redispatch(result.dispatchId)(5, 6, { prefix: "~" }), { wait: true });
+  assert.equal(again.result, "~25+36");
+  assert.deepEqual(await again.getInputs(), [5, 6, { prefix: "~" }]);
+  const same = await ct.getResult(await ct.redispatch(result.dispatchId)(), { wait: true });
+  assert.deepEqual(await same.getInputs(), [3, 4, { prefix: "=" }]);
+});
+
+test("getOutputs gives every completed task's output by node id, with its electron's name", async () => {
+  const result = await ct.dispatchSync(squares)(2, 7, { prefix: "" });
+  const outputs = await result.getOutputs();
+  assert.deepEqual(
+    [...outputs.values()].map(({ name, output }) => [name, output]),
+    [
+      ["square", 4],
+      ["square", 49],
+      ["label", "4+49"],
+    ],
+  );
+  for (const [nodeId, { output }] of outputs) assert.deepEqual((await result.getNodeResult(nodeId)).output, output);
+});
