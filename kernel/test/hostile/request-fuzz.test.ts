@@ -183,6 +183,16 @@ function routes(
       ok: [200, 400, 404],
     },
     {
+      name: "GET /api/v1/dispatches/{id}/summary",
+      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/summary`, { id: id() }),
+      ok: [200, 400, 404],
+    },
+    {
+      name: "GET /api/v1/dispatches/{id}/inputs",
+      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/inputs`, { id: id() }),
+      ok: [200, 400, 404],
+    },
+    {
       name: "GET /api/v1/dispatches/{id}/graph",
       make: get((p) => `/api/v1/dispatches/${segment(p.id)}/graph`, { id: id() }),
       ok: [200, 400, 404],
