@@ -1,13 +1,14 @@
 // The extension's live state machine (src/live.ts) in Node, against a real dispatcher: a snapshot,
 // then updates handed over once per frame, a dropped socket resumed after the last sequence number
-// seen (nothing missed, nothing applied twice), and a dispatcher that does not answer shown as offline.
+// seen (nothing missed, nothing applied twice), and a dispatcher that does not answer shown as offline;
+// then, from a plain websocket server, the frames a dispatcher sends rarely: batches, stale and
+// duplicate updates, garbage, an error.
 // The browser's WebSocket and animation frames are Node's `ws` and a timer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import * as ct from "valence-workflows";
-import { readTokenFor } from "../../kernel/dist/shared/runtime-file.js";
-import { useDispatcher } from "../../kernel/test/support/dispatcher.ts";
+import { readTokenFor, useDispatcher } from "../../kernel/test/support/dispatcher.ts";
 import { syncSchema } from "../scripts/sync-schema.mjs";
 
 syncSchema(); // src/ imports the schema copies the build makes
@@ -108,4 +109,68 @@ test("a dispatcher that does not answer is shown as offline after a few tries", 
   await view.ended;
   watch.dispose();
   assert.deepEqual(view.states, ["reconnecting", "reconnecting", "reconnecting", "offline"]);
+});
+
+/** A websocket server on loopback that answers a subscription with `frames`, as they are. */
+async function framesServer(frames: readonly unknown[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  server.on("connection", (socket) =>
+    socket.once("message", () => {
+      for (const frame of frames) socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+    }),
+  );
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("frames the state machine must sort out: a batch unpacked, updates it already has and garbage dropped, the newest state per node kept", async () => {
+  const dispatch = (status: string) => ({ id: "d", latticeName: "f", status, createdAt: 1 });
+  const node = (id: number, status: string) => ({ id, status, attempts: status === "PENDING" ? 0 : 1 });
+  const update = (seq: number, n?: ReturnType<typeof node>, d?: ReturnType<typeof dispatch>) => ({
+    type: "update",
+    dispatchId: "d",
+    seq,
+    ...(n ? { node: n } : {}),
+    ...(d ? { dispatch: d } : {}),
+  });
+  const server = await framesServer([
+    { type: "snapshot", dispatchId: "d", seq: 2, dispatch: dispatch("RUNNING"), nodes: [node(0, "RUNNING")] },
+    update(2, node(0, "FAILED")), // already in the snapshot: stale
+    "not json",
+    { type: "batch", dispatchId: "d", updates: [update(3, node(0, "COMPLETED")), update(4, node(1, "RUNNING"))] },
+    update(4, node(0, "FAILED")), // a second seq 4, after the first: dropped, or node 0 would end FAILED
+    update(5, node(1, "COMPLETED"), dispatch("COMPLETED")),
+  ]);
+  const view = viewOf();
+  const watch = new DispatchWatch(linkTo(server.url, "t"), "d", view.listener as never);
+  await view.ended;
+  watch.dispose();
+  await server.close();
+  assert.deepEqual(view.states, ["live", "final"]);
+  assert.equal(view.snapshots(), 1);
+  assert.equal(view.status(), "COMPLETED");
+  assert.deepEqual(
+    [...view.nodes].map(([id, n]) => [id, n.status]),
+    [
+      [0, "COMPLETED"],
+      [1, "COMPLETED"],
+    ],
+  );
+});
+
+test("an error frame (a dispatch the dispatcher does not know) ends the watch as offline, with its message", async () => {
+  const server = await framesServer([{ type: "error", dispatchId: "gone", message: 'no dispatch with id "gone"' }]);
+  const view = viewOf();
+  const reasons: Array<string | undefined> = [];
+  const listener = {
+    ...view.listener,
+    state: (state: LiveState, why?: string) => (reasons.push(why), view.listener.state(state)),
+  };
+  const watch = new DispatchWatch(linkTo(server.url, "t"), "gone", listener as never);
+  await view.ended;
+  watch.dispose();
+  await server.close();
+  assert.deepEqual(view.states, ["live", "offline"]);
+  assert.equal(reasons.at(-1), 'no dispatch with id "gone"');
 });

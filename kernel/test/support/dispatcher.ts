@@ -7,6 +7,9 @@ import { after, before } from "node:test";
 import * as ct from "valence-workflows";
 import { resetConnection } from "#src/client/connection.js";
 
+/** The read credential a kernel hands the browser (for the extension's tests, which cannot name #src). */
+export { readTokenFor } from "#src/shared/runtime-file.js";
+
 export function temporaryDir(prefix = "valence-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
