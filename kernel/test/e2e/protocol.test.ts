@@ -44,6 +44,7 @@ interface Message {
   type: string;
   seq?: number;
   dispatch?: { status: string };
+  node?: { id: number; status: string };
   nodes?: unknown[];
   message?: string;
 }
@@ -143,7 +144,11 @@ test("updates ready at once arrive as one batch frame, still dense and in order"
   ws.send(JSON.stringify({ type: "subscribe", dispatchId: id, afterSeq: 0 }));
   await until(messages, finished);
   ws.close();
-  assert.ok(messages.length >= 60, `${messages.length} updates`);
+  // At least one update per node (a node that changed twice between two commits sends one, README),
+  // each node's last one COMPLETED.
+  const last = new Map(messages.filter((m) => m.node).map((m) => [m.node!.id, m.node!.status]));
+  assert.equal(last.size, 30, `${messages.length} updates`);
+  assert.ok([...last.values()].every((status) => status === "COMPLETED"));
   assert.equal(messages.frames, 1, `${messages.frames} frames for ${messages.length} updates`);
   assert.equal(messages.batches, 1);
   assert.deepEqual(
