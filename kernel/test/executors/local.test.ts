@@ -123,7 +123,7 @@ test("an uncaught exception in a task's stray callback fails that task only, wit
 
 test("tasks never run on more CPUs than the executor has", async () => {
   await withExecutor({ maxWorkers: 2 }, async (executor) => {
-    const outcomes = await Promise.all([1, 2, 3].map(() => executor.submit(taskSpecFor(span, [300]), never())));
+    const outcomes = await Promise.all([1, 2, 3].map(() => executor.submit(taskSpecFor(span, [1000]), never())));
     assert.equal(peak(outcomes.map((o) => output(o) as [number, number])), 2);
     const wide = await Promise.all([
       executor.submit(taskSpecFor(span, [200], { resources: { cpus: 2 } }), never()),
@@ -135,7 +135,8 @@ test("tasks never run on more CPUs than the executor has", async () => {
 
 test("tasks never reserve more memory than the executor has", async () => {
   await withExecutor({ maxWorkers: 3, memoryMB: 600 }, async (executor) => {
-    const tasks = [1, 2, 3].map(() => withMemory(taskSpecFor(span, [300]), 256));
+    // Long enough to overlap on a loaded machine, where a second worker may take a while to start.
+    const tasks = [1, 2, 3].map(() => withMemory(taskSpecFor(span, [1000]), 256));
     const outcomes = await Promise.all(tasks.map((task) => executor.submit(task, never())));
     assert.equal(peak(outcomes.map((o) => output(o) as [number, number])), 2);
   });
