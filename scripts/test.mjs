@@ -36,6 +36,16 @@ const apt = spawnSync(
 );
 if (apt.status !== 0) process.exit(apt.status ?? 1);
 await prepareUiTests();
+// The tests are type-checked before they run (the loader only strips their types), once the extension's
+// packages and schema copies exist (prepareUiTests builds the extension).
+for (const project of ["kernel/test", "extension/test"]) {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const checked = spawnSync(process.execPath, [tsc, "-p", project], { cwd: root, stdio: "inherit" });
+  if (checked.status !== 0) {
+    console.error(`type errors in ${project} (npm run typecheck:tests)`);
+    process.exit(checked.status ?? 1);
+  }
+}
 ensureInstalled(join(root, "kernel", "test", "package", "npm-majors"), "npm-majors");
 // Tests that install deps.npm packages (the README's example in kernel/test/readme/fragments.test.ts,
 // kernel/test/e2e/deps.test.ts) run npm offline, from its cache alone: put the packages there while
