@@ -4,9 +4,10 @@
 // live updates never redraw the graph. Colours live in style/dag.css.
 import { create } from "d3-selection";
 
-import { GLYPH_SPACE, isTask, type DagLayout, type PlacedEdge, type PlacedNode } from "./layout";
+import { GLYPH_SPACE, type DagLayout, type PlacedEdge, type PlacedNode } from "./layout";
 import { nodeTooltip } from "./labels";
 import type { Status } from "./schema/dag.generated";
+import { isTaskNode } from "./schema/display";
 import type { GroupCounts } from "./shape";
 
 /**
@@ -103,8 +104,8 @@ export function drawDag(layout: DagLayout, title: string): DrawnDag {
     .attr("class", "valence-node-shape")
     .attr("width", ({ width }) => width)
     .attr("height", ({ height }) => height)
-    .attr("rx", (placed) => (isTask(placed.node) ? 4 : placed.height / 2));
-  const tasks = nodes.filter(({ node }) => isTask(node));
+    .attr("rx", (placed) => (isTaskNode(placed.node) ? 4 : placed.height / 2));
+  const tasks = nodes.filter(({ node }) => isTaskNode(node));
   const glyphs = tasks
     .append("g")
     .attr("class", "valence-glyph")
@@ -117,7 +118,7 @@ export function drawDag(layout: DagLayout, title: string): DrawnDag {
   nodes
     .append("text")
     .attr("class", "valence-node-label")
-    .attr("x", ({ width, node }) => width / 2 + (isTask(node) ? GLYPH_SPACE / 2 : 0))
+    .attr("x", ({ width, node }) => width / 2 + (isTaskNode(node) ? GLYPH_SPACE / 2 : 0))
     .attr("y", ({ height }) => height / 2)
     .attr("dy", "0.35em")
     .attr("text-anchor", "middle")

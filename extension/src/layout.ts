@@ -3,6 +3,7 @@
 import dagre from "@dagrejs/dagre";
 
 import { nodeLabel } from "./labels";
+import { isTaskNode } from "./schema/display";
 import type { DagNode } from "./schema/dag.generated";
 import type { ShapedEdge, ShapedGraph, ShapedNode } from "./shape";
 
@@ -39,8 +40,6 @@ export interface DagLayout {
   edges: PlacedEdge[];
 }
 
-export const isTask = (node: DagNode): boolean => node.kind === "electron" || node.kind === "sublattice";
-
 export function layoutDag(shaped: ShapedGraph, direction: Direction = "LR"): DagLayout {
   const graph = new dagre.graphlib.Graph({ multigraph: true });
   graph.setGraph({ rankdir: direction, ranker: "longest-path", nodesep: 14, ranksep: 36, marginx: 8, marginy: 8 });
@@ -48,7 +47,7 @@ export function layoutDag(shaped: ShapedGraph, direction: Direction = "LR"): Dag
   for (const { id, node } of shaped.nodes) {
     const label = nodeLabel(node);
     labels.set(id, label);
-    const task = isTask(node);
+    const task = isTaskNode(node);
     const height = task ? TASK_HEIGHT : HELPER_HEIGHT;
     const width = label.length * CHAR_WIDTH + 20 + (task ? GLYPH_SPACE : 0);
     graph.setNode(String(id), { width: Math.max(height, width), height });

@@ -2,6 +2,7 @@
 // stays visible), and wide fan-outs folded into one "×N" node per group of look-alike siblings
 // (same electron, same task parents and children) unless the user expanded that group.
 import type { DagDocument, DagNode, Status } from "./schema/dag.generated";
+import { isTaskNode } from "./schema/display";
 
 export interface ShapeOptions {
   /** Hide parameters, collections and accessors; edges through them join their ends. */
@@ -42,7 +43,7 @@ export interface ShapedGraph {
   readonly drawnAs: Map<number, number>;
 }
 
-export const isHelper = (node: DagNode): boolean => node.kind !== "electron" && node.kind !== "sublattice";
+export const isHelper = (node: DagNode): boolean => !isTaskNode(node);
 
 export function groupCounts(members: readonly DagNode[]): GroupCounts {
   const counts = { total: members.length, completed: 0, running: 0, failed: 0, waiting: 0 };

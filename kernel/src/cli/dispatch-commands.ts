@@ -1,7 +1,16 @@
 // `valence list | show | logs | cancel | delete | purge`: the user's dispatches from a terminal, through the dispatcher
 // (started in the background when none runs, as a script's first dispatch would). Tables for people,
 // `--json` for scripts.
-import type { DagDocument, DagNode, DeleteReply, DispatchSummary, NodeDetail, Status } from "@valence/schema";
+import {
+  STATUSES,
+  isStatus,
+  isTaskNode,
+  type DagDocument,
+  type DagNode,
+  type DeleteReply,
+  type DispatchSummary,
+  type NodeDetail,
+} from "@valence/schema";
 import { cancel as cancelDispatch, deleteDispatches, getResult, listDispatches } from "../client/api";
 import { call, connect, type Connection } from "../client/connection";
 import { isFinal } from "../client/result";
@@ -12,9 +21,6 @@ export interface ReadOptions {
   readonly dataDir?: string;
   readonly json?: boolean;
 }
-
-const TASK_KINDS = new Set(["electron", "sublattice"]);
-const STATUSES: readonly Status[] = ["NEW_OBJECT", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"];
 
 function dispatcher(options: ReadOptions): Promise<Connection> {
   return connect(options.dataDir ? { dataDir: options.dataDir } : {});
@@ -27,14 +33,14 @@ export async function list(
   options: ReadOptions & { readonly status?: string; readonly name?: string; readonly limit?: string },
 ): Promise<void> {
   const status = options.status?.toUpperCase();
-  if (status !== undefined && !STATUSES.includes(status as Status))
+  if (status !== undefined && !isStatus(status))
     throw new Error(`--status ${options.status}: one of ${STATUSES.join(", ").toLowerCase()}`);
   const limit = options.limit === undefined ? 20 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error(`--limit ${options.limit}: 1 to 1000`);
   await dispatcher(options);
   const dispatches = await listDispatches({
     limit,
-    ...(status ? { status: status as Status } : {}),
+    ...(status ? { status } : {}),
     ...(options.name ? { latticeName: options.name } : {}),
   });
   if (options.json) return print(JSON.stringify(dispatches, null, 2));
@@ -70,7 +76,7 @@ export async function show(id: string, options: ReadOptions): Promise<void> {
     n.name,
     n.kind,
     n.status ? statusText(n.status, on) : "",
-    TASK_KINDS.has(n.kind) ? String(n.attempts ?? 0) : "",
+    isTaskNode(n) ? String(n.attempts ?? 0) : "",
     took(n.startedAt, n.endedAt),
     (after.get(n.id) ?? []).join(","),
     n.error ? red(`${n.error.name}: ${short(n.error.message)}`, on) : n.reused ? "(reused)" : (n.output?.preview ?? ""),
@@ -92,8 +98,7 @@ export async function logs(
   const graph = await call<DagDocument>("GET", path(id, "/graph"));
   const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
   if (nodeId !== undefined && !names.has(Number(nodeId))) throw new Error(`dispatch ${id} has no node ${nodeId}`);
-  const wanted =
-    nodeId !== undefined ? [Number(nodeId)] : graph.nodes.filter((n) => TASK_KINDS.has(n.kind)).map((n) => n.id);
+  const wanted = nodeId !== undefined ? [Number(nodeId)] : graph.nodes.filter(isTaskNode).map((n) => n.id);
   const printed = new Map<number, number>(); // node → lines already printed
   const on = colours();
   const printNew = async (node: number) => {

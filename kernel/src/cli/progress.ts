@@ -1,9 +1,8 @@
 // A progress bar per workflow run, for the terminal: tasks done / total, running, failed. Helper
 // nodes (parameters, collections) resolve instantly and are not counted.
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import { isTaskNode } from "@valence/schema";
 import { onRunEvent, type RunGraph } from "../client/run-events";
-
-const TASK_KINDS = new Set(["electron", "sublattice"]);
 
 /** Draws a bar for every run in this process until the returned function is called. */
 export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): () => void {
@@ -33,7 +32,7 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
   >();
   const unsubscribe = onRunEvent((event) => {
     if (event.type === "start") {
-      const total = event.graph.nodes.filter((n) => TASK_KINDS.has(n.kind)).length;
+      const total = event.graph.nodes.filter(isTaskNode).length;
       const bar = live ? bars.create(total, 0, { lattice: event.graph.latticeName, running: 0, failed: 0 }) : undefined;
       runs.set(event.graph, {
         bar,
@@ -50,7 +49,8 @@ export function showRunProgress(stream: NodeJS.WriteStream = process.stderr): ()
     if (!run) return;
     if (event.type === "node") {
       const { update } = event;
-      if (!TASK_KINDS.has(event.graph.nodes[update.node]?.kind ?? "")) return;
+      const node = event.graph.nodes[update.node];
+      if (!node || !isTaskNode(node)) return;
       // A task its executor holds says why, once per reason: otherwise a run that waits looks hung.
       if (update.waiting && !run.reasons.has(update.waiting)) {
         run.reasons.add(update.waiting);

@@ -1,6 +1,7 @@
 // How each kind of node turns its inputs into an output, in process. Helper nodes (parameters,
 // collections, getitem/getattr) resolve right here; electrons call their function with retries,
 // an optional timeout and their hooks.
+import { isTaskNode } from "@valence/schema";
 import type { GraphNode, NodeInputs } from "../workflow/graph";
 import { setLongTimeout, type LongTimeout } from "../shared/long-timeout";
 import { hookList } from "../workflow/options";
@@ -18,7 +19,7 @@ export function resolveHelperNode(
   outputOf: (node: number) => unknown,
 ): { output: unknown } | undefined {
   if (node.kind === "parameter") return { output: node.value };
-  if (node.kind === "electron" || node.kind === "sublattice") return undefined;
+  if (isTaskNode(node)) return undefined;
   return { output: helperValue(node, inputs.data, outputOf) };
 }
 

@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import {
   DAG_MIME_TYPE,
   isFinal,
+  isTaskNode,
   type ColumnarDispatchDetail,
   type DagDocument,
   type DispatchDetail,
@@ -45,8 +46,6 @@ export interface ResultSource {
   graph(): Promise<DagDocument>;
   inputs(): Promise<DispatchInputs>;
 }
-
-const TASK_KINDS = new Set(["electron", "sublattice"]);
 
 export class Result<R = unknown> {
   readonly dispatchId: string;
@@ -126,7 +125,7 @@ export class Result<R = unknown> {
    */
   async getOutputs(): Promise<Map<number, { readonly name: string; readonly output: unknown }>> {
     const graph = await this.#fetch.graph();
-    const done = graph.nodes.filter((n) => TASK_KINDS.has(n.kind) && n.status === "COMPLETED").map((n) => n.id);
+    const done = graph.nodes.filter((n) => isTaskNode(n) && n.status === "COMPLETED").map((n) => n.id);
     const outputs = new Map<number, { name: string; output: unknown }>();
     for (let at = 0; at < done.length; at += 8) {
       const batch = await Promise.all(done.slice(at, at + 8).map((id) => this.getNodeResult(id)));

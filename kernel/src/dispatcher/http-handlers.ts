@@ -1,6 +1,6 @@
 // The dispatcher's HTTP API as plain functions over the engine: each takes the parsed request and
 // returns a status and a JSON body. The server only moves bytes; tests can call these directly.
-import { dagSchema, type CancelRequest, type DeleteRequest, type DispatchRequest, type Status } from "@valence/schema";
+import { STATUSES, isStatus, type CancelRequest, type DeleteRequest, type DispatchRequest } from "@valence/schema";
 import type { TransportGraph } from "../workflow/transport";
 import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
@@ -35,8 +35,6 @@ export interface HandlerContext {
   /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
   readonly redispatch: (dispatchId: string, inputs: Uint8Array | undefined, reuse: boolean) => Promise<string>;
 }
-
-const STATUSES: ReadonlySet<string> = new Set(dagSchema.definitions.status.enum);
 
 const invalid = (what: string, errors: string[]): HttpResponse => ({
   status: 400,
@@ -90,13 +88,13 @@ const routes: Array<[string, RegExp, Route]> = [
         return invalid("query", [`limit=${req.query.get("limit")}: a number from 1 to 1000`]);
       const limit = Math.min(Math.max(Math.floor(given), 1), 1000);
       const status = req.query.get("status") || undefined;
-      if (status !== undefined && !STATUSES.has(status))
-        return invalid("query", [`status=${status}: one of ${[...STATUSES].join(", ")}`]);
+      if (status !== undefined && !isStatus(status))
+        return invalid("query", [`status=${status}: one of ${STATUSES.join(", ")}`]);
       const parentId = req.query.get("parentId") || undefined;
       const latticeName = req.query.get("latticeName") || undefined;
       const filters = {
         limit,
-        ...(status ? { status: status as Status } : {}),
+        ...(status ? { status } : {}),
         ...(parentId ? { parentId } : {}),
         ...(latticeName ? { latticeName } : {}),
       };

@@ -1,7 +1,7 @@
 // Node states as clients see them (NodeState), made from stored rows: one object per node straight
 // from positional rows, with no record object in between (a snapshot of 100,000 nodes makes 100,000
 // objects, not 200,000).
-import type { NodeState, Status, ValuePreview, WorkerInfo } from "@valence/schema";
+import { STATUSES, type NodeState, type Status, type ValuePreview, type WorkerInfo } from "@valence/schema";
 import type { TaskError } from "../executors/executor";
 import type { NodeRecord } from "./store/records";
 
@@ -53,9 +53,8 @@ export function* previewsById(rows: Iterable<unknown[]>): Generator<readonly [nu
   for (const row of rows) yield [row[0] as number, previews.parse(row[1] as string)];
 }
 
-const STATUS = new Map<string, Status>(
-  (["NEW_OBJECT", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const).map((s) => [s, s]),
-);
+// Each row's status string becomes the one shared constant of its value.
+const STATUS = new Map<string, Status>(STATUSES.map((s) => [s, s]));
 
 /**
  * Equal previews parsed once and shared (a fan-out's 50,000 `0`s are one object): a snapshot holds

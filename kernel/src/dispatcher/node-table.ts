@@ -2,10 +2,9 @@
 // node, errors only for the few nodes that have one. What a client sees of a node (NodeState) is
 // made from it on demand; output previews live in the store (see DispatchRun.nodeStates). Where a
 // task ran (worker, time queued) and why it waits are sparse maps: only some executors report them.
-import type { NodeState, Status, ValuePreview, WorkerInfo } from "@valence/schema";
+import { STATUSES, type NodeState, type ValuePreview, type WorkerInfo } from "@valence/schema";
 import type { TaskError, TaskOutcome } from "../executors/executor";
 
-export const STATUSES: readonly Status[] = ["NEW_OBJECT", "PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"];
 export const PENDING = 1;
 export const RUNNING = 2;
 export const COMPLETED = 3;

@@ -4,7 +4,8 @@
 // someone subscribes, into messages. No object per event or per node update on the hot path.
 import type { DispatchSummary, NodeState, ServerMessage, ValuePreview, WorkerInfo } from "@valence/schema";
 import type { TaskError } from "../executors/executor";
-import { STATUSES, type NodeTable } from "./node-table";
+import { STATUSES } from "@valence/schema";
+import type { NodeTable } from "./node-table";
 import type { OutputCache } from "./output-cache";
 import type { DispatchPatch } from "./store/records";
 import type { NodeRowUpdate, StoreWriter } from "./store/store";

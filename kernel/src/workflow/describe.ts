@@ -1,11 +1,12 @@
 // The text/plain face of a graph: one readable paragraph, for terminals, logs and plain notebooks.
+import { isTaskNode } from "@valence/schema";
 import type { GraphFacts } from "./graph-parts";
 
 export function describeGraph(graph: GraphFacts): string {
   const electrons = new Map<string, number>();
   let helpers = 0;
   for (const node of graph.nodes) {
-    if (node.kind === "electron" || node.kind === "sublattice") {
+    if (isTaskNode(node)) {
       electrons.set(node.name, (electrons.get(node.name) ?? 0) + 1);
     } else helpers++;
   }
