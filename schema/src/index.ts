@@ -29,6 +29,7 @@ export type {
   CancelRequest,
   DeleteRequest,
   DispatchInputs,
+  DispatchOutputs,
   DeleteReply,
   ClientMessage,
   ServerMessage,

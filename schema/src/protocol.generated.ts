@@ -164,6 +164,7 @@ export interface DispatcherProtocol {
   redispatchRequest?: RedispatchRequest;
   cancelRequest?: CancelRequest;
   dispatchInputs?: DispatchInputs;
+  dispatchOutputs?: DispatchOutputs;
   deleteRequest?: DeleteRequest;
   deleteReply?: DeleteReply;
   clientMessage?: ClientMessage;
@@ -253,6 +254,25 @@ export interface DispatchInputs {
    * v8-serialized array of the arguments, base64.
    */
   inputs: string;
+}
+/**
+ * GET /api/v1/dispatches/{id}/outputs: the output of every completed task (electron or sublattice) of the dispatch, by node, in node order.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "dispatchOutputs".
+ */
+export interface DispatchOutputs {
+  outputs: {
+    nodeId: number;
+    /**
+     * The electron's name.
+     */
+    name: string;
+    /**
+     * v8-serialized output, base64.
+     */
+    output: string;
+  }[];
 }
 /**
  * What POST /api/v1/delete deleted (the ids, sublattices' dispatches included), the volumes it removed, and how many unfinished dispatches `all` kept.

@@ -12,7 +12,7 @@ import {
   type NodeDetail,
 } from "@valence/schema";
 import { cancel as cancelDispatch, deleteDispatches, getResult, listDispatches } from "../client/api";
-import { call, connect, type Connection } from "../client/connection";
+import { call, connect, dispatchPath, type Connection } from "../client/connection";
 import { isFinal } from "../client/result";
 import { watchDispatch } from "../client/watch";
 import { colours, paint, short, statusText, table, took, when } from "./terminal";
@@ -27,7 +27,6 @@ function dispatcher(options: ReadOptions): Promise<Connection> {
 }
 
 const print = (text: string): void => void process.stdout.write(`${text}\n`);
-const path = (id: string, rest = "") => `/api/v1/dispatches/${encodeURIComponent(id)}${rest}`;
 
 export async function list(
   options: ReadOptions & { readonly status?: string; readonly name?: string; readonly limit?: string },
@@ -60,7 +59,7 @@ export async function list(
 export async function show(id: string, options: ReadOptions): Promise<void> {
   await dispatcher(options);
   const result = await getResult(id);
-  const graph = await call<DagDocument>("GET", path(id, "/graph"));
+  const graph = await call<DagDocument>("GET", dispatchPath(id, "/graph"));
   if (options.json) return print(JSON.stringify({ ...result.toJSON(), graph }, null, 2));
   const on = colours();
   print(result.toString().replace(result.status, statusText(result.status, on)));
@@ -95,14 +94,14 @@ export async function logs(
 ): Promise<void> {
   if (nodeId !== undefined && !/^\d+$/.test(nodeId)) throw new Error(`node ${nodeId}: a node id (a number)`);
   const connection = await dispatcher(options);
-  const graph = await call<DagDocument>("GET", path(id, "/graph"));
+  const graph = await call<DagDocument>("GET", dispatchPath(id, "/graph"));
   const names = new Map(graph.nodes.map((n) => [n.id, n.name]));
   if (nodeId !== undefined && !names.has(Number(nodeId))) throw new Error(`dispatch ${id} has no node ${nodeId}`);
   const wanted = nodeId !== undefined ? [Number(nodeId)] : graph.nodes.filter(isTaskNode).map((n) => n.id);
   const printed = new Map<number, number>(); // node → lines already printed
   const on = colours();
   const printNew = async (node: number) => {
-    const detail = await call<NodeDetail>("GET", path(id, `/nodes/${node}`));
+    const detail = await call<NodeDetail>("GET", dispatchPath(id, `/nodes/${node}`));
     const seen = printed.get(node) ?? 0;
     for (const line of detail.logs.slice(seen)) {
       if (options.json) print(JSON.stringify({ node, name: names.get(node), ...line }));

@@ -6,6 +6,7 @@ import type {
   DeleteReply,
   DispatchDetail,
   DispatchInputs,
+  DispatchOutputs,
   DispatchSummary,
   NodeDetail,
   NodeState,
@@ -19,7 +20,7 @@ import type { Lattice } from "../workflow/lattice";
 import type { Volume } from "../workflow/volume";
 import { serializeLattice } from "../workflow/serialize";
 import { encodeValue, toTransportGraph } from "../workflow/transport";
-import { call, connect, type Connection } from "./connection";
+import { call, connect, dispatchPath, type Connection } from "./connection";
 import { Result, isFinal } from "./result";
 import { Dispatch, dispatchIdOf, type DispatchRef } from "./dispatch-handle";
 
@@ -133,7 +134,7 @@ export async function getResult<R = unknown>(
   options: GetResultOptions = {},
 ): Promise<Result<R> | DispatchSummary> {
   const dispatchId = dispatchIdOf(dispatch);
-  const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}`;
+  const path = dispatchPath(dispatchId);
   if (options.statusOnly && !options.wait) return call<DispatchSummary>("GET", `${path}/summary`);
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   // Waiting goes straight to /wait, which answers at once for a final dispatch (404 for an unknown
@@ -153,13 +154,14 @@ export async function getResult<R = unknown>(
     node: (nodeId) => nodeDetail(dispatchId, nodeId),
     graph: () => call<DagDocument>("GET", `${path}/graph`),
     inputs: () => call<DispatchInputs>("GET", `${path}/inputs`),
+    outputs: () => call<DispatchOutputs>("GET", `${path}/outputs`),
   });
 }
 
 /** Cancels a dispatch, or only the given nodes and what depends on them. */
 export async function cancel(dispatch: DispatchRef, nodeIds?: readonly number[]): Promise<void> {
   const dispatchId = dispatchIdOf(dispatch);
-  await call("POST", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/cancel`, nodeIds ? { nodeIds } : {});
+  await call("POST", dispatchPath(dispatchId, "/cancel"), nodeIds ? { nodeIds } : {});
 }
 
 export interface ListDispatchesOptions {
@@ -207,13 +209,16 @@ export function redispatch<R = unknown>(
       ...(args.length ? { inputs: encodeValue(args, `the arguments of redispatch ${dispatchId}`) } : {}),
       ...(options.reusePreviousResults ? { reusePreviousResults: true } : {}),
     };
-    const path = `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/redispatch`;
-    const { dispatchId: newId } = await call<{ dispatchId: string }>("POST", path, body);
+    const { dispatchId: newId } = await call<{ dispatchId: string }>(
+      "POST",
+      dispatchPath(dispatchId, "/redispatch"),
+      body,
+    );
     const latticeName = typeof dispatch === "string" ? (await getResult(dispatchId)).latticeName : dispatch.latticeName;
     return new Dispatch<R>(newId, latticeName);
   };
 }
 
 function nodeDetail(dispatchId: string, nodeId: number): Promise<NodeDetail> {
-  return call<NodeDetail>("GET", `/api/v1/dispatches/${encodeURIComponent(dispatchId)}/nodes/${nodeId}`);
+  return call<NodeDetail>("GET", dispatchPath(dispatchId, `/nodes/${nodeId}`));
 }

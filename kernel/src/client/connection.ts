@@ -140,6 +140,11 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   }
 }
 
+/** The dispatcher's path of a dispatch, or of a part of it (`part`: "/graph", "/nodes/3"…). */
+export function dispatchPath(dispatchId: string, part = ""): string {
+  return `/api/v1/dispatches/${encodeURIComponent(dispatchId)}${part}`;
+}
+
 /** Forgets the cached connection (after a dispatcher restart, or in tests). */
 export function resetConnection(): void {
   cached = undefined;

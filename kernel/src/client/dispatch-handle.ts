@@ -2,7 +2,7 @@
 // its id wherever a string is expected (`${handle}`, JSON, getResult(handle)), and in a notebook it
 // displays as the dispatch's DAG, which the kernel keeps updating until the dispatch is final.
 import { DAG_MIME_TYPE, type DagDocument } from "@valence/schema";
-import { call } from "./connection";
+import { call, dispatchPath } from "./connection";
 
 /** A dispatch id, or the handle `dispatch` returned for it. */
 export type DispatchRef = string | Dispatch;
@@ -25,7 +25,7 @@ export class Dispatch<R = unknown> {
   /** The DAG with every node's current status, from the dispatcher. */
   async graph(): Promise<DagDocument> {
     try {
-      return await call<DagDocument>("GET", `/api/v1/dispatches/${encodeURIComponent(this.id)}/graph`);
+      return await call<DagDocument>("GET", dispatchPath(this.id, "/graph"));
     } catch (error) {
       if (!this.dryRun) throw error;
       return { ...this.dryRun(), dispatch: { id: this.id, status: "PENDING" } };

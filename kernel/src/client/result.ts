@@ -4,11 +4,11 @@ import { inspect } from "node:util";
 import {
   DAG_MIME_TYPE,
   isFinal,
-  isTaskNode,
   type ColumnarDispatchDetail,
   type DagDocument,
   type DispatchDetail,
   type DispatchInputs,
+  type DispatchOutputs,
   type NodeColumns,
   type NodeDetail,
   type NodeState,
@@ -40,11 +40,12 @@ export interface NodeResult {
 
 export { isFinal };
 
-/** Where a Result reads what it does not hold: a node's detail, the graph, the inputs. */
+/** Where a Result reads what it does not hold: a node's detail, the graph, the inputs, all outputs. */
 export interface ResultSource {
   node(nodeId: number): Promise<NodeDetail>;
   graph(): Promise<DagDocument>;
   inputs(): Promise<DispatchInputs>;
+  outputs(): Promise<DispatchOutputs>;
 }
 
 export class Result<R = unknown> {
@@ -119,19 +120,10 @@ export class Result<R = unknown> {
     return decode(fromBase64((await this.#fetch.inputs()).inputs)) as unknown[];
   }
 
-  /**
-   * Every completed task's output, by node id, with the electron's name: what each step produced,
-   * in one call (read from the dispatcher a few nodes at a time).
-   */
+  /** Every completed task's output, by node id, with the electron's name: what each step produced. */
   async getOutputs(): Promise<Map<number, { readonly name: string; readonly output: unknown }>> {
-    const graph = await this.#fetch.graph();
-    const done = graph.nodes.filter((n) => isTaskNode(n) && n.status === "COMPLETED").map((n) => n.id);
-    const outputs = new Map<number, { name: string; output: unknown }>();
-    for (let at = 0; at < done.length; at += 8) {
-      const batch = await Promise.all(done.slice(at, at + 8).map((id) => this.getNodeResult(id)));
-      for (const node of batch) outputs.set(node.nodeId, { name: node.name, output: node.output });
-    }
-    return outputs;
+    const { outputs } = await this.#fetch.outputs();
+    return new Map(outputs.map((o) => [o.nodeId, { name: o.name, output: decode(fromBase64(o.output)) }]));
   }
 
   /** In a notebook: the DAG with final statuses, and the summary with the result's value. */

@@ -5,14 +5,16 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { volumeNameProblem } from "../workflow/volume";
-import type {
-  ColumnarDispatchDetail,
-  DagDocument,
-  DeleteReply,
-  DispatchDetail,
-  DispatchSummary,
-  NodeDetail,
-  ServerMessage,
+import {
+  isTaskNode,
+  type ColumnarDispatchDetail,
+  type DagDocument,
+  type DeleteReply,
+  type DispatchDetail,
+  type DispatchOutputs,
+  type DispatchSummary,
+  type NodeDetail,
+  type ServerMessage,
 } from "@valence/schema";
 import type { Executor } from "../executors/executor";
 import type { TransportGraph } from "../workflow/transport";
@@ -243,6 +245,18 @@ export class Engine {
   graph(id: string): DagDocument {
     const detail = this.detail(id);
     return dagView(this.storedGraph(id), detail.nodes, { id, status: detail.dispatch.status });
+  }
+
+  /** The output of every completed task, in node order (Result.getOutputs): one request, not one per node. */
+  outputs(id: string): DispatchOutputs {
+    const graph = this.graph(id); // flushes: the stored rows agree with the run
+    const outputs: DispatchOutputs["outputs"][number][] = [];
+    for (const node of graph.nodes) {
+      if (!isTaskNode(node) || node.status !== "COMPLETED") continue;
+      const output = this.store.getNodeOutput(id, node.id);
+      if (output) outputs.push({ nodeId: node.id, name: node.name, output: toBase64(output) });
+    }
+    return { outputs };
   }
 
   nodeDetail(id: string, nodeId: number): NodeDetail {

@@ -135,6 +135,11 @@ const routes: Array<[string, RegExp, Route]> = [
   ],
   [
     "GET",
+    /^\/api\/v1\/dispatches\/([^/]+)\/outputs$/,
+    (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.outputs(id!) }),
+  ],
+  [
+    "GET",
     /^\/api\/v1\/dispatches\/([^/]+)\/graph$/,
     (ctx, _req, [id]) => ({ status: 200, body: ctx.engine.graph(id!) }),
   ],

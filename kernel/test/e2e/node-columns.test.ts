@@ -31,7 +31,7 @@ const wf = ct.lattice(function mixed(n: number) {
 });
 
 /** A Result source for a test that reads only what the Result holds. */
-const unasked = { node: notAsked, graph: notAsked, inputs: notAsked };
+const unasked = { node: notAsked, graph: notAsked, inputs: notAsked, outputs: notAsked };
 function notAsked(): Promise<never> {
   return Promise.reject(new Error("not asked"));
 }

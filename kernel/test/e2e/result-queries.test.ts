@@ -1,12 +1,13 @@
 // What Covalent users ask of a result besides its value, through a real dispatcher: the status alone
 // (getResult's statusOnly, waiting or not), the inputs a dispatch was given (a redispatch's own), and
-// every completed task's output at once.
+// every completed task's output at once (one request).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
 import { useDispatcher } from "../support/dispatcher.ts";
+import { validateProtocol } from "../support/schema.ts";
 
-useDispatcher();
+const dispatcher = useDispatcher();
 
 const square = ct.electron(function square(x: number) {
   return x * x;
@@ -61,4 +62,39 @@ test("getOutputs gives every completed task's output by node id, with its electr
     ],
   );
   for (const [nodeId, { output }] of outputs) assert.deepEqual((await result.getNodeResult(nodeId)).output, output);
+});
+
+const big = ct.electron(function big(n: number) {
+  return "x".repeat(n);
+});
+const boom = ct.electron(function boom(_s: string): string {
+  throw new Error("no disk");
+});
+const partly = ct.lattice(function partly(n: number) {
+  const text = big(n);
+  return [boom(text), square(3), text];
+});
+
+test("getOutputs reads every output in one request: a failed task has none, a large one comes from its file", async () => {
+  const n = 3_000_000; // past what the store keeps in the row: the output is a file
+  const result = await ct.dispatchSync(partly)(n);
+  assert.equal(result.status, "FAILED");
+  const outputs = await result.getOutputs();
+  assert.deepEqual(
+    [...outputs.values()].map(({ name, output }) => [name, typeof output === "string" ? output.length : output]),
+    [
+      ["big", n],
+      ["square", 9],
+    ],
+  );
+  const { url, token } = dispatcher.current();
+  const response = await fetch(`${url}/api/v1/dispatches/${result.dispatchId}/outputs`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(response.status, 200);
+  validateProtocol("dispatchOutputs", await response.json());
+  const unknown = await fetch(`${url}/api/v1/dispatches/no-such-dispatch/outputs`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(unknown.status, 404);
 });

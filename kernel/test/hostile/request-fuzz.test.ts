@@ -15,12 +15,11 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
-import * as ct from "valence-workflows";
 import { Store } from "#src/dispatcher/store/store.js";
-import { encodeValue } from "#src/workflow/transport.js";
 import { temporaryDir } from "../support/dispatcher.ts";
-import { mutate, seeded, type Random } from "../support/mutate.ts";
+import { mutate, seeded } from "../support/mutate.ts";
 import { callDispatcher, dispatchBody } from "../support/requests.ts";
+import { chain, outer, routes, shapes } from "./fuzz-routes.ts";
 import { cliMain as cli } from "../support/built.ts";
 import {
   heapSnapshot,
@@ -43,41 +42,6 @@ const WS_PER_CONNECTION = 500;
 /** Longer than any answer may take (a wait is capped at 5 min, but every dispatch here ends in ms). */
 const ANSWER_WITHIN_MS = 120_000;
 
-const add = ct.electron(function add(a: number, b: number) {
-  return a + b;
-});
-const pair = ct.electron(function pair(a: number) {
-  return { v: a, list: [a, a + 1] };
-});
-const total = ct.electron(function total(xs: number[], o: { k: number }) {
-  return xs.length + o.k;
-});
-const inner = ct.lattice(function inner(x: number) {
-  return add(x, 1);
-});
-const sub = ct.electron(inner);
-// Every node kind and edge kind: parameters, electrons, a sublattice, list, dict, getitem, getattr, wait.
-const shapes = ct.lattice(function shapes(x: number) {
-  const p = pair(x);
-  const a = add(p.v, 2);
-  const b = total([a, p.list[0]!], { k: a });
-  const c = add(x, 3);
-  ct.wait(c, [b]);
-  return { b, s: sub(c) };
-});
-const maker = ct.lattice(function maker(x: number) {
-  const twice = ct.electron(function twice(y: number) {
-    return 2 * y;
-  });
-  return twice(x);
-});
-const outer = ct.lattice(function outer(x: number) {
-  return ct.electron(maker)(x);
-});
-const chain = ct.lattice(function chain(x: number) {
-  return add(add(add(x, 1), 2), 3);
-});
-
 async function startDispatcher(dataDir: string): Promise<Dispatcher> {
   // --expose-gc: `GET /api/v1/status?gc=1` then measures the heap after a full GC.
   const flags = ["--expose-gc", ...(SNAPSHOTS ? ["--heapsnapshot-signal=SIGUSR2"] : [])];
@@ -97,112 +61,6 @@ async function startDispatcher(dataDir: string): Promise<Dispatcher> {
   });
   const info = JSON.parse(readFileSync(join(dataDir, "dispatcher.json"), "utf8")) as { url: string; token: string };
   return { url: info.url, token: info.token, child, output: () => output };
-}
-
-type Sent = { method: string; path: string; body?: unknown };
-
-/** What each route is sent: a valid request, mutated. Path segments and query values are fields too. */
-function routes(
-  ids: string[],
-  deletable: string[],
-  random: Random,
-): Array<{ name: string; make: () => Sent; ok: number[] }> {
-  const id = () => ids[Math.floor(random() * ids.length)]!;
-  const segment = (value: unknown): string =>
-    typeof value === "string" && value.startsWith("%") ? value : encodeURIComponent(String(value));
-  const query = (q: Record<string, unknown>): string =>
-    Object.entries(q)
-      .map(([k, v]) => `${segment(k)}=${segment(v)}`)
-      .join("&");
-  const bodies = [dispatchBody(shapes as never, 4), dispatchBody(chain as never, 1)];
-  const get = (template: (p: Record<string, unknown>) => string, valid: Record<string, unknown>) => () => {
-    const { value } = mutate(valid, random);
-    return { method: "GET", path: template(value) };
-  };
-  return [
-    {
-      name: "POST /api/v1/dispatches",
-      make: () => ({
-        method: "POST",
-        path: "/api/v1/dispatches",
-        body: mutate(bodies[Math.floor(random() * 2)]!, random).value,
-      }),
-      ok: [201, 400, 413],
-    },
-    {
-      name: "POST /api/v1/dispatches/{id}/cancel",
-      make: () => {
-        const { value } = mutate({ id: id(), body: { nodeIds: [0, 1, 2] } }, random);
-        return { method: "POST", path: `/api/v1/dispatches/${segment(value.id)}/cancel`, body: value.body };
-      },
-      ok: [200, 400, 404],
-    },
-    {
-      name: "POST /api/v1/dispatches/{id}/redispatch",
-      make: () => {
-        const valid = { id: id(), body: { inputs: encodeValue([5], "inputs"), reusePreviousResults: true } };
-        const { value } = mutate(valid, random);
-        return { method: "POST", path: `/api/v1/dispatches/${segment(value.id)}/redispatch`, body: value.body };
-      },
-      ok: [201, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches",
-      make: get((p) => `/api/v1/dispatches?${query(p)}`, {
-        limit: 5,
-        parentId: id(),
-        status: "COMPLETED",
-        latticeName: "shapes",
-      }),
-      ok: [200, 400],
-    },
-    {
-      // Only dispatches the fuzzer sent itself (running ones answer 409): the others stay for the other routes.
-      name: "POST /api/v1/delete",
-      make: () => {
-        const target = deletable.length ? deletable[Math.floor(random() * deletable.length)]! : "none-yet";
-        const { value } = mutate({ dispatchIds: [target], volumes: false }, random);
-        return { method: "POST", path: "/api/v1/delete", body: value };
-      },
-      ok: [200, 400, 404, 409],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}?${query({ nodes: p.nodes })}`, {
-        id: id(),
-        nodes: "columns",
-      }),
-      ok: [200, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}/wait",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/wait?${query({ timeoutMs: p.timeoutMs })}`, {
-        id: id(),
-        timeoutMs: 10,
-      }),
-      ok: [200, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}/summary",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/summary`, { id: id() }),
-      ok: [200, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}/inputs",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/inputs`, { id: id() }),
-      ok: [200, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}/graph",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/graph`, { id: id() }),
-      ok: [200, 400, 404],
-    },
-    {
-      name: "GET /api/v1/dispatches/{id}/nodes/{node}",
-      make: get((p) => `/api/v1/dispatches/${segment(p.id)}/nodes/${segment(p.node)}`, { id: id(), node: 1 }),
-      ok: [200, 400, 404],
-    },
-  ];
 }
 
 /** A websocket to the dispatcher, its replies counted; `settled` resolves once every message sent so far was handled. */
