@@ -38,6 +38,8 @@ export function deleteDispatches(
   options: DeleteOptions & { readonly skipBusy?: boolean } = {},
 ): DeleteReply {
   const all: string[] = [];
+  /** The volumes the dispatches to delete name, read with their status. */
+  const named = new Set<string>();
   let kept = 0;
   for (const id of new Set(ids)) {
     const { parentId, parentNode } = record(id);
@@ -48,15 +50,14 @@ export function deleteDispatches(
     }
     const tree = [id];
     for (let i = 0; i < tree.length; i++) tree.push(...store.childIds(tree[i]!));
-    const statusOf = (d: string) => store.getDispatch(d)?.status ?? "gone";
-    const busy = tree.find((d) => running(d) || !isFinal(statusOf(d)));
-    if (busy === undefined) all.push(...tree);
-    else if (options.skipBusy) kept++;
-    else throw new DispatchBusy(busy, statusOf(busy));
+    const rows = tree.map((d) => store.getDispatch(d));
+    const busy = tree.findIndex((d, i) => running(d) || !isFinal(rows[i]?.status ?? "gone"));
+    if (busy < 0) {
+      all.push(...tree);
+      for (const row of rows) if (row?.volume && !volumeNameProblem(row.volume)) named.add(row.volume);
+    } else if (options.skipBusy) kept++;
+    else throw new DispatchBusy(tree[busy]!, rows[busy]?.status ?? "gone");
   }
-  const named = new Set(
-    all.map((id) => store.getDispatch(id)?.volume).filter((v): v is string => !!v && !volumeNameProblem(v)),
-  );
   store.deleteDispatches(all);
   for (const id of all) rmSync(join(store.dataDir, "outputs", id), { recursive: true, force: true });
   const volumes = options.volumes ? [...named].filter((name) => store.volumeUsers(name) === 0) : [];
