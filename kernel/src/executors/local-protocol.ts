@@ -25,6 +25,8 @@ export interface WorkerSetup {
   readonly control: SharedArrayBuffer;
   /** One float: when (Date.now()) the worker started the task it runs now. */
   readonly clock: SharedArrayBuffer;
+  /** The outcomes the worker has not sent yet (local-outcomes.ts): the pool reads them if it ends first. */
+  readonly outcomes: SharedArrayBuffer;
   /**
    * Valence's module loader (dist/register.js), registered by the worker only when an electron
    * imports a module that is not built in: the loader's own thread costs memory in every worker.
@@ -99,10 +101,8 @@ export interface OutcomesReply {
   readonly ends: Int32Array;
   /** Per task: flags (local-outcomes.ts: failed, spec failed, skipped, not run). */
   readonly flags: Uint8Array;
-  /** The outputs of the tasks that succeeded, one after another. */
+  /** Per task that ran: its output or, if it failed, its error as JSON; one after another. */
   readonly outputs: Uint8Array;
-  /** The errors of the tasks that failed, by position in the message; undefined when none did. */
-  readonly errors: Readonly<Record<number, TaskError>> | undefined;
 }
 
 export type WorkerReply =

@@ -5,8 +5,10 @@
 // consecutive tasks packed in one message (local-outcomes.ts). It sends what it has when its batch
 // ends, before it awaits anything (an async task, a rebuild), and once the oldest outcome it holds is
 // a millisecond old; a large output goes alone, moved. Log lines go as written, before their outcome.
-// When the thread ends (a task's `process.exit()`, an uncaught exception), the outcomes it holds go
-// first: the tasks that ended before it are not run again.
+// The outcomes it holds live in memory shared with the pool (local-outcomes.ts): when the thread ends
+// before it sent them (terminated, out of memory), the pool reads them there, and when it ends by a
+// task's `process.exit()` or an uncaught exception they are sent first: either way the tasks that
+// ended before it are not run again.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ElectronSpec } from "../workflow/serialize";
 import type { TaskError } from "./executor";
@@ -20,7 +22,7 @@ import {
   type WorkerSetup,
 } from "./local-protocol";
 import { batchSize, batchTask, followsPrevious } from "./local-batch";
-import { LARGE_OUTPUT, OutcomePack } from "./local-outcomes";
+import { LARGE_OUTPUT, OutcomePack, packedError } from "./local-outcomes";
 import { chunkText } from "./log-capture";
 import { registerLoaderFor } from "./loader-on-demand";
 import { taskError } from "./task-error";
@@ -38,7 +40,7 @@ let current = 0;
 const STALE_MS = 1;
 /** Outcomes sent together at most while a chain goes on (its next task takes this one's output). */
 const CHAIN_PACK = 8;
-const outcomes = new OutcomePack(post);
+const outcomes = new OutcomePack(post, setup.outcomes);
 
 for (const stream of ["stdout", "stderr"] as const) {
   process[stream].write = ((chunk: unknown, ...rest: unknown[]): boolean => {
@@ -137,18 +139,23 @@ async function runBatch(message: BatchMessage): Promise<void> {
     const endedAt = Date.now();
     const now = performance.now();
     const micros = Math.round((now - began) * 1000);
+    const packed = error ? packedError(error) : output;
+    // A large output is not copied into a pack, nor is a huge error: sent alone.
+    const alone = packed === undefined || packed.byteLength > LARGE_OUTPUT;
+    if (!alone) outcomes.done({ index, startedAt, endedAt, specFailed, micros }, packed, error !== undefined);
+    // DONE once the pool can have the outcome (a kept one is in the memory it shares), and before it
+    // is sent: the pool reuses the slot for another batch once it has every outcome of this one.
     Atomics.store(control, index, DONE);
-    if (output && output.byteLength > LARGE_OUTPUT) {
-      // Not copied into a pack: sent alone, and moved unless the next task takes it.
+    if (alone) {
       outcomes.flush();
-      const whole = output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
-      const transfer = previous !== output && whole ? [output.buffer as ArrayBuffer] : [];
+      // Moved unless the next task takes it.
+      const whole = output && output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
+      const transfer = output && previous !== output && whole ? [output.buffer as ArrayBuffer] : [];
       post({ type: "done", index, output, error, startedAt, endedAt, specFailed, micros }, transfer);
     } else {
-      outcomes.done({ index, output, error, startedAt, endedAt, specFailed, micros });
       // In a chain the dispatcher records each outcome while the worker runs the next: a few at a time.
       const chained = previous !== undefined && outcomes.size >= CHAIN_PACK;
-      if (chained || outcomes.olderThan(STALE_MS, now)) outcomes.flush();
+      if (chained || outcomes.full || outcomes.olderThan(STALE_MS, now)) outcomes.flush();
     }
   }
   // The pool frees the worker once every task of the batch is reported.

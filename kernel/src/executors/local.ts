@@ -325,6 +325,7 @@ export class LocalExecutor implements Executor {
         limitMB,
         (done) => this.batchEnded(done),
         (dead, unstarted) => this.exited(dead, unstarted),
+        (_, held) => this.takeBack(held),
       );
     }
     return worker;
@@ -348,7 +349,11 @@ export class LocalExecutor implements Executor {
     this.release(worker);
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
-    const back = unstarted;
+    this.takeBack(unstarted);
+  }
+
+  /** Tasks a worker gave back without starting them wait again, first in line. */
+  private takeBack(back: Entry[]): void {
     // Follow-ups never come back (pooled-worker.ts rejects them): a chain's first task goes alone.
     for (const entry of back) {
       entry.worker = undefined;

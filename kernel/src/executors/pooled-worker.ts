@@ -4,7 +4,8 @@
 // dispatcher CPU on every message), and turns how it died (out of memory, process.exit, an uncaught
 // exception, termination on abort) into the outcome or rejection of the task that was running. Tasks
 // that had not started go back to the pool. The worker reports the outcomes of several tasks in one
-// message (local-outcomes.ts): each is handled as if it had come alone.
+// message (local-outcomes.ts): each is handled as if it had come alone; those it had not sent when
+// it ended are read from the memory it shared.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -22,7 +23,7 @@ import {
   type WorkerSetup,
 } from "./local-protocol";
 import { encodeBatch, type BatchEntry } from "./local-batch";
-import { packedOutcome, packSize } from "./local-outcomes";
+import { heldOutcomes, outcomeMemory, packedOutcome, packSize } from "./local-outcomes";
 import { deathError } from "./worker-death";
 import { inBatch, type Job, type Running } from "./pooled-job";
 
@@ -50,6 +51,8 @@ export class PooledWorker<J extends Job = Job> {
   // Two halves of MAX_BATCH slots: the batch running and the one queued behind it use one each.
   private readonly control = new Int32Array(new SharedArrayBuffer(2 * MAX_BATCH * 4));
   private readonly clock = new Float64Array(new SharedArrayBuffer(8));
+  /** Outcomes the worker keeps before it sends them: read here if it ends first. */
+  private readonly outcomes = outcomeMemory();
   /** The batch running (or about to), and the one queued behind it; unreported tasks of the first. */
   private batch: Array<Running<J>> | undefined;
   private queued: Array<Running<J>> | undefined;
@@ -68,16 +71,20 @@ export class PooledWorker<J extends Job = Job> {
    * @param onIdle called when every task of the batch is reported (not after the worker exits); the
    *   worker is still `busy` if a queued batch took its place.
    * @param onExit called once when the worker has exited, with the tasks that never started.
+   * @param onGiveBack called with tasks the worker skipped, held for an abort that then found its task
+   *   ended: they run elsewhere (or here, later).
    */
   constructor(
     readonly limitMB: number,
     private readonly onIdle: (worker: PooledWorker<J>) => void,
     private readonly onExit: (worker: PooledWorker<J>, unstarted: J[]) => void,
+    private readonly onGiveBack: (worker: PooledWorker<J>, held: J[]) => void,
   ) {
     const young = Math.min(32, Math.max(2, Math.floor(limitMB / 16)));
     const workerData: WorkerSetup = {
       control: this.control.buffer as SharedArrayBuffer,
       clock: this.clock.buffer as SharedArrayBuffer,
+      outcomes: this.outcomes,
       // Valence's loader in the worker too, once an electron imports a module (the user's .ts ones).
       loader: existsSync(REGISTER) ? REGISTER : undefined,
     };
@@ -176,10 +183,19 @@ export class PooledWorker<J extends Job = Job> {
       this.settle(running).reject(reason);
       return;
     }
-    running.stopReason ??= { reason };
-    for (const later of [...this.batch!, ...(this.queued ?? [])]) {
-      if (later.slot !== slot) Atomics.compareExchange(this.control, later.slot, QUEUED, HELD);
+    // Running: the others are held first, so that none starts; then, if it still runs, the worker is
+    // terminated. If it ended meanwhile, the worker may have gone on with the next task: it is then
+    // left to run, like one aborted after it ran, and what was held is let go.
+    const held = [...this.batch!, ...(this.queued ?? [])].filter(
+      (later) => later.slot !== slot && Atomics.compareExchange(this.control, later.slot, QUEUED, HELD) === QUEUED,
+    );
+    if (Atomics.load(this.control, slot) !== STARTED) {
+      running.lateAbort ??= { reason };
+      // One the worker skipped before this reached it comes back in finished().
+      for (const later of held) Atomics.compareExchange(this.control, later.slot, HELD, QUEUED);
+      return;
     }
+    running.stopReason ??= { reason };
     this.terminating = true;
     void this.worker.terminate();
   }
@@ -244,8 +260,11 @@ export class PooledWorker<J extends Job = Job> {
   private finished(reply: DoneReply | SkippedReply, last: number): void {
     const running = this.at(reply.index);
     if (!running) return;
-    if (reply.type === "skipped" && reply.notRun && !running.settled) {
-      this.settle(running).reject(new NotRun(`the task before "${running.job.task.name}" did not succeed`));
+    if (reply.type === "skipped" && !running.settled) {
+      if (reply.notRun)
+        this.settle(running).reject(new NotRun(`the task before "${running.job.task.name}" did not succeed`));
+      // Skipped while held for an abort that let it go (a worker being stopped keeps it for exited()).
+      else if (!this.terminating && !this.dead) this.giveBack(running);
     }
     let endedAt = Date.now();
     if (reply.type === "done") {
@@ -266,7 +285,7 @@ export class PooledWorker<J extends Job = Job> {
           micros,
         );
         const next = this.nextToRun(running, !error);
-        if (next && next.slot > last) this.handedOver(next, endedAt);
+        if (next && next.slot > last && !this.dead) this.handedOver(next, endedAt);
       }
     }
     const first = this.batch?.[0]?.slot;
@@ -313,6 +332,13 @@ export class PooledWorker<J extends Job = Job> {
     return running.job;
   }
 
+  /** A task the worker skipped that can run elsewhere; a follow-up cannot (its input was this worker's). */
+  private giveBack(running: Running<J>): void {
+    const job = this.settle(running);
+    if (job.inputAt) job.reject(new NotRun(`the task before "${job.task.name}" was held back`));
+    else this.onGiveBack(this, [job]);
+  }
+
   /** The thread is ending by process.exit(): the task running now (if any) failed, whatever else the exit finds. */
   private exiting(code: number): void {
     const died = [...(this.batch ?? []), ...(this.queued ?? [])].find(
@@ -326,6 +352,10 @@ export class PooledWorker<J extends Job = Job> {
     // a task that died with the thread must not seem to have run past that one's start.
     const endedAt = Date.now();
     this.dead = true;
+    // What the worker had kept without sending: those tasks ended (terminated for an abort, out of
+    // memory, or a crash the thread could not report), and their outcomes stand.
+    const kept = heldOutcomes(this.outcomes);
+    if (kept) this.receive(kept);
     const batch = [...(this.batch ?? []), ...(this.queued ?? [])];
     this.batch = this.queued = undefined;
     const unstarted: J[] = [];
@@ -340,8 +370,9 @@ export class PooledWorker<J extends Job = Job> {
       else if (
         state === QUEUED ||
         state === HELD ||
-        // Ended (DONE), or skipped as a follow-up that cannot run (CANCELLED: the pool settles those
-        // it cancels), but its outcome was still held by the worker, to send with the next ones.
+        // Ended (DONE) and its outcome lost: the worker ended between marking it and sending it (a
+        // large output goes alone, after). Or skipped as a follow-up that cannot run (CANCELLED: the
+        // pool settles those it cancels) and the skip not reported.
         state === DONE ||
         state === CANCELLED ||
         (state === STARTED && batch.some((r) => r.stopReason))

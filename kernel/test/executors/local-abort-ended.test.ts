@@ -6,11 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { testJob, workerGivingBack } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack, refuseGiveBack, type TestJob } from "../support/pooled-job.ts";
 import { type TaskOutcome } from "#src/executors/index.js";
 import { taskSpecFor } from "#src/testing/index.js";
 import { PooledWorker } from "#src/executors/pooled-worker.js";
-import { DONE } from "#src/executors/local-protocol.js";
+import { DONE, STARTED } from "#src/executors/local-protocol.js";
 
 const act = ct.electron(function act(kind: string) {
   if (kind === "busy") {
@@ -31,6 +31,7 @@ test("a task cancelled after it ran, its outcome not sent yet, completes, and so
     256,
     () => undefined,
     () => undefined,
+    refuseGiveBack,
   );
   try {
     const warm = testJob(taskSpecFor(act, ["warm"]));
@@ -75,4 +76,69 @@ test("a task aborted after it ran is not given back to run again when its worker
   ]);
   assert.notEqual(outcome, "exited", "settled before the worker's end gave anything back");
   assert.deepEqual(await exit, [], "nothing is given back to run again");
+});
+
+test("a task that ran just before another one was aborted on the same worker completes, and is not run again", async () => {
+  const { worker, givenBack: exit } = workerGivingBack();
+  const warm = testJob(taskSpecFor(act, ["warm"]));
+  worker.run([warm]);
+  assert.equal(valueOf(await warm.outcome), "warm");
+  // Two dispatches' tasks in one batch: only the busy one (say, of a dispatch being cancelled) is aborted.
+  const ran = testJob(taskSpecFor(act, ["ran"]));
+  const busy = testJob(taskSpecFor(act, ["busy"]));
+  const base = worker.run([ran, busy]);
+  const control = (worker as unknown as { control: Int32Array }).control;
+  const deadline = Date.now() + 5000;
+  while (Atomics.load(control, base) !== DONE && Date.now() < deadline);
+  worker.abort(base + 1, new Error("cancelled"));
+  await assert.rejects(busy.outcome, /cancelled/);
+  assert.equal(valueOf(await ran.outcome), "ran", "it had ended: its outcome stands");
+  assert.deepEqual(await exit, [], "nothing that ran is given back to run again");
+});
+
+test("an abort whose task ends while the others are being held lets the next task run, and gives back the held one", async () => {
+  const given: TestJob[] = [];
+  const worker = new PooledWorker<TestJob>(
+    256,
+    () => undefined,
+    () => undefined,
+    (_w, held) => given.push(...held),
+  );
+  const control = (worker as unknown as { control: Int32Array }).control;
+  const compareExchange = Atomics.compareExchange;
+  try {
+    const warm = testJob(taskSpecFor(act, ["warm"]));
+    worker.run([warm]);
+    assert.equal(valueOf(await warm.outcome), "warm");
+    const first = testJob(taskSpecFor(act, ["first"]));
+    const next = testJob(taskSpecFor(act, ["busy"]));
+    const last = testJob(taskSpecFor(act, ["last"]));
+    const base = worker.run([first, next, last]);
+    // The race, made certain: the abort finds `first` running, and before it holds the others the
+    // worker ends `first` and starts `next` (a second thread may do that between any two steps).
+    let raced = false;
+    Atomics.compareExchange = ((array: Int32Array, index: number, expected: number, replacement: number) => {
+      const found = compareExchange(array, index, expected, replacement);
+      if (!raced && array === control && index === base) {
+        raced = true;
+        const deadline = Date.now() + 5000;
+        while (Atomics.load(control, base + 1) !== STARTED && Date.now() < deadline);
+      }
+      return found;
+    }) as typeof Atomics.compareExchange;
+    const deadline = Date.now() + 5000;
+    while (Atomics.load(control, base) !== STARTED && Date.now() < deadline);
+    worker.abort(base, new Error("cancelled"));
+    Atomics.compareExchange = compareExchange;
+    assert.ok(raced);
+    assert.equal(valueOf(await first.outcome), "first", "it had ended: its outcome stands");
+    assert.equal(valueOf(await next.outcome), "busy", "the task the worker went on with was not stopped");
+    // `last` was held while `next` ran: the worker skipped it or ran it once it was let go, not both.
+    const ran = await Promise.race([last.outcome.then(valueOf), new Promise((r) => setTimeout(r, 500, "given"))]);
+    assert.deepEqual(ran === "given" ? given : [], ran === "given" ? [last] : [], `last: ${String(ran)}`);
+    assert.equal(worker.dead, false, "the worker was not terminated");
+  } finally {
+    Atomics.compareExchange = compareExchange;
+    await worker.stop(new Error("test over"));
+  }
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import type { Worker } from "node:worker_threads";
 import * as ct from "valence-workflows";
-import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack, type TestJob, refuseGiveBack } from "../support/pooled-job.ts";
 import { taskSpecFor } from "#src/testing/index.js";
 import type { TaskOutcome } from "#src/executors/index.js";
 import { PooledWorker } from "#src/executors/pooled-worker.js";
@@ -49,6 +49,7 @@ test("the outcomes of a batch's short tasks come packed, and each submit still g
     256,
     () => undefined,
     () => undefined,
+    refuseGiveBack,
   );
   const seen = replies(worker);
   try {

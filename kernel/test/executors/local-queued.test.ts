@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deserialize } from "node:v8";
 import * as ct from "valence-workflows";
-import { testJob, workerGivingBack, type TestJob } from "../support/pooled-job.ts";
+import { testJob, workerGivingBack, type TestJob, refuseGiveBack } from "../support/pooled-job.ts";
 import { LocalExecutor } from "#src/executors/index.js";
 import { taskSpecFor } from "#src/testing/index.js";
 import type { TaskOutcome, TaskSpec } from "#src/executors/index.js";
@@ -41,6 +41,7 @@ test("a batch queued behind the running one runs after it, in order, in the othe
     256,
     (w) => idle.push(w.busy),
     () => undefined,
+    refuseGiveBack,
   );
   try {
     const first = [30, 30].map((ms) => job(taskSpecFor(stamp, [ms])));
@@ -70,6 +71,7 @@ test("a task of a queued batch can be aborted before it starts: the worker skips
     256,
     () => undefined,
     () => undefined,
+    refuseGiveBack,
   );
   try {
     const running = job(taskSpecFor(stamp, [100]));

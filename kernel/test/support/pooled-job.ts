@@ -33,6 +33,11 @@ export function testJob(task: TaskSpec, inputAt?: number[]): TestJob {
   };
 }
 
+/** For a worker in a test where none of its tasks is held back: one given back fails with this. */
+export function refuseGiveBack(_worker: unknown, held: readonly Job[]): void {
+  for (const job of held) job.reject(new Error(`the worker gave back "${job.task.name}" it was held`));
+}
+
 /** A worker (256 MB) and what it gives back to run elsewhere once its thread has ended. */
 export function workerGivingBack(): { worker: PooledWorker<TestJob>; givenBack: Promise<TestJob[]> } {
   let gaveBack!: (back: TestJob[]) => void;
@@ -41,6 +46,7 @@ export function workerGivingBack(): { worker: PooledWorker<TestJob>; givenBack: 
     256,
     () => undefined,
     (_dead, back) => gaveBack(back),
+    refuseGiveBack,
   );
   return { worker, givenBack };
 }
