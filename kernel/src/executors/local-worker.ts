@@ -142,17 +142,18 @@ async function runBatch(message: BatchMessage): Promise<void> {
     const packed = error ? packedError(error) : output;
     // A large output is not copied into a pack, nor is a huge error: sent alone.
     const alone = packed === undefined || packed.byteLength > LARGE_OUTPUT;
-    if (!alone) outcomes.done({ index, startedAt, endedAt, specFailed, micros }, packed, error !== undefined);
-    // DONE once the pool can have the outcome (a kept one is in the memory it shares), and before it
-    // is sent: the pool reuses the slot for another batch once it has every outcome of this one.
-    Atomics.store(control, index, DONE);
     if (alone) {
       outcomes.flush();
-      // Moved unless the next task takes it.
+      // Moved unless the next task takes it. A posted message reaches the pool even if the thread ends.
       const whole = output && output.byteOffset === 0 && output.byteLength === output.buffer.byteLength;
       const transfer = output && previous !== output && whole ? [output.buffer as ArrayBuffer] : [];
       post({ type: "done", index, output, error, startedAt, endedAt, specFailed, micros }, transfer);
-    } else {
+    } else outcomes.done({ index, startedAt, endedAt, specFailed, micros }, packed, error !== undefined);
+    // DONE only once the pool can have the outcome (posted, or kept in the memory it shares), so a
+    // task DONE in a worker that ended is never run again. Only if the slot is still this task's:
+    // once the pool has every outcome of the batch it may give the slot to the next batch.
+    Atomics.compareExchange(control, index, STARTED, DONE);
+    if (!alone) {
       // In a chain the dispatcher records each outcome while the worker runs the next: a few at a time.
       const chained = previous !== undefined && outcomes.size >= CHAIN_PACK;
       if (chained || outcomes.full || outcomes.olderThan(STALE_MS, now)) outcomes.flush();

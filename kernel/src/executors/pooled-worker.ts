@@ -367,19 +367,19 @@ export class PooledWorker<J extends Job = Job> {
       else if (running.stopReason) this.settle(running).reject(running.stopReason.reason);
       // It ran, and was aborted since: not run again elsewhere.
       else if (running.lateAbort && state === DONE) this.settle(running).reject(running.lateAbort.reason);
+      // The worker marks a task DONE only once its outcome is sent or kept where this reads it.
+      else if (state === DONE)
+        this.settle(running).reject(new Error(`internal: the outcome of "${running.job.task.name}" was lost`));
       else if (
         state === QUEUED ||
         state === HELD ||
-        // Ended (DONE) and its outcome lost: the worker ended between marking it and sending it (a
-        // large output goes alone, after). Or skipped as a follow-up that cannot run (CANCELLED: the
-        // pool settles those it cancels) and the skip not reported.
-        state === DONE ||
+        // Skipped as a follow-up that cannot run (CANCELLED: the pool settles those it cancels), the
+        // skip not reported.
         state === CANCELLED ||
+        // Not expected: an abort holds the others before it terminates the worker.
         (state === STARTED && batch.some((r) => r.stopReason))
       ) {
-        // Never started, or started just as the worker was terminated for another task, or its
-        // outcome was lost with the worker: run it elsewhere — except a follow-up, whose input was
-        // this worker's to give.
+        // Never started: run it elsewhere — except a follow-up, whose input was this worker's to give.
         if (running.job.inputAt)
           this.settle(running).reject(new NotRun(`the worker of "${running.job.task.name}" stopped`));
         else {
