@@ -23,8 +23,12 @@ export {
   type WorkflowErrorCode,
   volume,
   taskContext,
+  shell,
   type Volume,
   type TaskContext,
+  type ShellOptions,
+  type ShellOutput,
+  type ShellArgs,
 } from "./workflow";
 export { runLocal, runGraph, type RunLocalOptions, type NodeUpdate } from "./client/run-local";
 export { onRunEvent, type RunEvent, type RunListener } from "./client/run-events";

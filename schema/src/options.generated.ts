@@ -32,10 +32,17 @@ export interface ElectronOptions {
    */
   timeoutMs?: number;
   /**
-   * npm packages the task needs, installed once into an environment the worker uses.
+   * What the task needs where it runs, prepared once per machine (per set) before its first task there.
    */
   deps?: {
+    /**
+     * npm packages, installed into an environment the electron's `require` and `import()` resolve from.
+     */
     npm?: string[];
+    /**
+     * Commands run with bash, in order, before the npm packages are installed; a command that fails fails the task (and the next task tries again).
+     */
+    bash?: string[];
   };
   /**
    * Hooks run on the worker before the task.

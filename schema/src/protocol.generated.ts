@@ -536,6 +536,7 @@ export interface ElectronOptionsDocument {
   timeoutMs?: number;
   deps?: {
     npm?: string[];
+    bash?: string[];
   };
   callBefore?: string[];
   callAfter?: string[];

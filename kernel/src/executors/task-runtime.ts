@@ -1,7 +1,8 @@
 // Running one task wherever an executor puts it (a worker thread, the dispatcher's own loop):
 // rebuild the electron from its spec (once per spec, keyed by a hash of its JSON), decode the
 // arguments, run the hooks and the function in the task's context, encode the output. An electron
-// with `deps.npm` is rebuilt in its npm environment, installed here first if this machine has none.
+// with `deps.npm` is rebuilt in its npm environment, installed here first if this machine has none,
+// after its `deps.bash` commands ran here (once per machine).
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
 import { electronDefinition, type ElectronDefinition } from "../workflow/definition";
@@ -69,14 +70,21 @@ export class ElectronCache {
   }
 }
 
-/** The electron of a spec, with its npm environment when it has `deps.npm` (a failed install fails the rebuild). */
+/**
+ * The electron of a spec, after its `deps.bash` commands ran here and with its npm environment when
+ * it has `deps.npm` (a failed command or install fails the rebuild).
+ */
 function rebuild(spec: ElectronSpec): RebuiltElectron {
-  const npm = spec.electron.options.deps?.npm;
-  if (!npm?.length || spec.electron.sublattice) return rebuildElectron(spec);
+  const { npm, bash } = spec.electron.options.deps ?? {};
+  if ((!npm?.length && !bash?.length) || spec.electron.sublattice) return rebuildElectron(spec);
   // Loaded on first need: tasks without deps do exactly what they did before.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { bashDeps } = require("./bash-deps") as typeof import("./bash-deps");
   const { npmEnvironment } = require("./npm-env") as typeof import("./npm-env");
-  return npmEnvironment(npm).then((modules) => rebuildElectron(spec, modules));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return (bash?.length ? bashDeps(bash) : Promise.resolve()).then(async () =>
+    npm?.length ? rebuildElectron(spec, await npmEnvironment(npm)) : rebuildElectron(spec),
+  );
 }
 
 const shared = new ElectronCache();

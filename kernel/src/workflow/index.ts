@@ -11,3 +11,4 @@ export { hookList, type ElectronOptions, type LatticeOptions, type Resources, ty
 export type { Future, FutureHandle, Arg, Args, Resolved } from "./types";
 export { volume, volumeNameProblem, type Volume } from "./volume";
 export { taskContext, runInTaskContext, type TaskContext } from "./task-context";
+export { shell, type ShellOptions, type ShellOutput, type ShellArgs } from "./shell";

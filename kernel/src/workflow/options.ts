@@ -85,7 +85,10 @@ const ELECTRON = shape({
   resources: shape({ cpus: same(positive), memoryMB: same(positive), gpus: same(count) }),
   retries: same(count),
   timeoutMs: same(positive),
-  deps: shape({ npm: (v) => (Array.isArray(v) && v.every((spec) => !npmSpecProblem(spec)) ? [...v] : FAIL) }),
+  deps: shape({
+    npm: (v) => (Array.isArray(v) && v.every((spec) => !npmSpecProblem(spec)) ? [...v] : FAIL),
+    bash: (v) => (Array.isArray(v) && v.every(text) ? [...v] : FAIL),
+  }),
   callBefore: hooksCheck,
   callAfter: hooksCheck,
   cache: same((v) => typeof v === "boolean"),

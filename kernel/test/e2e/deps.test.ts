@@ -18,7 +18,7 @@ process.env.npm_config_offline = "true";
 useDispatcher();
 
 const IS_NUMBER = "is-number@7.0.0";
-const INSTALLING = /valence: installing npm packages/g;
+const INSTALLING = /valence: preparing npm packages/g;
 
 async function nodeLogs(result: ct.Result): Promise<string[]> {
   const logs: string[] = [];

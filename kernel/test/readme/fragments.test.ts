@@ -132,3 +132,17 @@ console.log("result", result.result, "seed saw clean done", (await result.getNod
   );
   assert.match(out, /^result trained on rows seed saw clean done true$/m);
 });
+
+test('README "The workflow model": the ct.shell fragment counts lines and lists files', () => {
+  const dir = temporaryDir("valence-readme-shell-");
+  markers.push(dir);
+  for (const name of ["a.txt", "b.txt"]) writeFileSync(join(dir, name), "one\ntwo\nthree\n");
+  const out = run(
+    "shell",
+    'import * as ct from "valence-workflows";',
+    fragment("const countLines = ct.shell("),
+    `const result = await ct.dispatchSync(survey)(${JSON.stringify(dir)}, ${JSON.stringify(join(dir, "a.txt"))});
+console.log("result", result.result);`,
+  );
+  assert.match(out, /^result 2 files, 3 lines$/m);
+});
