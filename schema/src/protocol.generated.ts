@@ -230,6 +230,39 @@ export interface LatticeReferenceDocument {
 export interface RedispatchRequest {
   inputs?: string;
   reusePreviousResults?: boolean;
+  /**
+   * New code for the electrons of these names (every call of each); the others keep their stored code.
+   */
+  replaceElectrons?: {
+    [k: string]: ElectronSpecDocument;
+  };
+}
+/**
+ * An ElectronSpec (kernel/src/workflow/serialize/spec.ts): what a task runs.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "electronSpec".
+ */
+export interface ElectronSpecDocument {
+  version: 1;
+  functions: SerializedFunctionsDocument;
+  electron: {
+    name: string;
+    options: {};
+    /**
+     * Index of the electron's function in the spec's functions.
+     */
+    fn: number;
+    /**
+     * @maxItems 10000
+     */
+    callBefore: number[];
+    /**
+     * @maxItems 10000
+     */
+    callAfter: number[];
+    sublattice?: LatticeReferenceDocument;
+  };
 }
 /**
  * POST /api/v1/dispatches/{id}/cancel: the whole dispatch, or only the listed nodes (and what depends on them).
@@ -498,33 +531,6 @@ export interface TransportGraphDocument {
   nodes: TransportNodeColumns;
   edges: TransportEdgeColumns;
   output: TransportOutputDocument;
-}
-/**
- * An ElectronSpec (kernel/src/workflow/serialize/spec.ts): what a task runs.
- *
- * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
- * via the `definition` "electronSpec".
- */
-export interface ElectronSpecDocument {
-  version: 1;
-  functions: SerializedFunctionsDocument;
-  electron: {
-    name: string;
-    options: {};
-    /**
-     * Index of the electron's function in the spec's functions.
-     */
-    fn: number;
-    /**
-     * @maxItems 10000
-     */
-    callBefore: number[];
-    /**
-     * @maxItems 10000
-     */
-    callAfter: number[];
-    sublattice?: LatticeReferenceDocument;
-  };
 }
 /**
  * The electron options that matter outside the kernel. Hooks are listed by function name.

@@ -18,7 +18,9 @@ import type { TransportGraph } from "../workflow/transport";
 import { watchDispatch } from "./watch";
 import type { Lattice } from "../workflow/lattice";
 import type { Volume } from "../workflow/volume";
-import { serializeLattice } from "../workflow/serialize";
+import { serializeElectron, serializeLattice, type ElectronSpec } from "../workflow/serialize";
+import { electronDefinition, type AnyFunction } from "../workflow/definition";
+import type { Electron } from "../workflow/electron";
 import { encodeValue, toTransportGraph } from "../workflow/transport";
 import { call, connect, dispatchPath, type Connection } from "./connection";
 import { Result, isFinal } from "./result";
@@ -36,6 +38,11 @@ export interface GetResultOptions {
 export interface RedispatchOptions {
   /** Take stored outputs for nodes whose function and inputs are unchanged. Default false. */
   readonly reusePreviousResults?: boolean;
+  /**
+   * New code for the electrons of these names, wherever the lattice calls them; the others keep the
+   * code stored with the dispatch. With `reusePreviousResults`, what does not depend on them is reused.
+   */
+  readonly replaceElectrons?: Readonly<Record<string, Electron<never[], unknown>>>;
 }
 
 export interface DispatchOptions {
@@ -208,6 +215,7 @@ export function redispatch<R = unknown>(
     const body = {
       ...(args.length ? { inputs: encodeValue(args, `the arguments of redispatch ${dispatchId}`) } : {}),
       ...(options.reusePreviousResults ? { reusePreviousResults: true } : {}),
+      ...(options.replaceElectrons ? { replaceElectrons: replacementSpecs(options.replaceElectrons) } : {}),
     };
     const { dispatchId: newId } = await call<{ dispatchId: string }>(
       "POST",
@@ -217,6 +225,15 @@ export function redispatch<R = unknown>(
     const latticeName = typeof dispatch === "string" ? (await getResult(dispatchId)).latticeName : dispatch.latticeName;
     return new Dispatch<R>(newId, latticeName);
   };
+}
+
+function replacementSpecs(electrons: Readonly<Record<string, unknown>>): Record<string, ElectronSpec> {
+  return Object.fromEntries(
+    Object.entries(electrons).map(([name, electron]) => {
+      if (!electronDefinition(electron)) throw new TypeError(`replaceElectrons["${name}"] is not an electron`);
+      return [name, serializeElectron(electron as AnyFunction)];
+    }),
+  );
 }
 
 function nodeDetail(dispatchId: string, nodeId: number): Promise<NodeDetail> {

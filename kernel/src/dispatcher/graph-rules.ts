@@ -32,10 +32,17 @@ export function latticeProblem(lattice: {
     : `lattice.lattice.fn is ${fn}, but lattice.functions has ${lattice.functions.length} entries`;
 }
 
-function electronProblem(electrons: readonly ElectronSpec[]): string | undefined {
+/**
+ * The first electron spec whose references do not resolve, as a sentence; `where` names spec e
+ * (default: the graph's `graph.electrons[e]`).
+ */
+export function electronProblem(
+  electrons: readonly ElectronSpec[],
+  where = (e: number): string => `graph.electrons[${e}]`,
+): string | undefined {
   for (let e = 0; e < electrons.length; e++) {
     const { functions, electron } = electrons[e]!;
-    const at = `graph.electrons[${e}]`;
+    const at = where(e);
     const outOfRange = (path: string, fn: number): string | undefined =>
       fn < functions.length ? undefined : `${at}.${path} is ${fn}, but ${at}.functions has ${functions.length} entries`;
     const problem =

@@ -1,10 +1,19 @@
 // The dispatcher's HTTP API as plain functions over the engine: each takes the parsed request and
 // returns a status and a JSON body. The server only moves bytes; tests can call these directly.
-import { STATUSES, isStatus, type CancelRequest, type DeleteRequest, type DispatchRequest } from "@valence/schema";
+import {
+  STATUSES,
+  isStatus,
+  type CancelRequest,
+  type DeleteRequest,
+  type DispatchRequest,
+  type RedispatchRequest,
+} from "@valence/schema";
 import type { TransportGraph } from "../workflow/transport";
+import type { ElectronSpec } from "../workflow/serialize";
 import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
-import { latticeProblem } from "./graph-rules";
+import type { RedispatchAsk } from "./redispatch";
+import { electronProblem, latticeProblem } from "./graph-rules";
 import { protocolErrors } from "./protocol";
 import { argumentsOf } from "./arguments";
 import { fromBase64, toBase64 } from "../shared/values";
@@ -33,7 +42,7 @@ export interface HandlerContext {
   readonly status: (options?: { readonly collectGarbage?: boolean }) => Record<string, unknown>;
   readonly shutdown: () => void;
   /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
-  readonly redispatch: (dispatchId: string, inputs: Uint8Array | undefined, reuse: boolean) => Promise<string>;
+  readonly redispatch: (dispatchId: string, ask: RedispatchAsk) => Promise<string>;
 }
 
 const invalid = (what: string, errors: string[]): HttpResponse => ({
@@ -164,11 +173,24 @@ const routes: Array<[string, RegExp, Route]> = [
     async (ctx, req, [id]) => {
       const errors = protocolErrors("redispatchRequest", req.body ?? {});
       if (errors.length) return invalid("redispatch request", errors);
-      const body = (req.body ?? {}) as { inputs?: string; reusePreviousResults?: boolean };
+      const body = (req.body ?? {}) as RedispatchRequest;
+      // The schema checked their shape (as the graph's electrons'); the rules, their references.
+      const replaced = Object.entries(body.replaceElectrons ?? {}) as unknown as Array<[string, ElectronSpec]>;
+      const problem = electronProblem(
+        replaced.map(([, spec]) => spec),
+        (e) => `replaceElectrons[${JSON.stringify(replaced[e]![0])}]`,
+      );
+      if (problem) return invalid("redispatch request", [problem]);
       const inputs = body.inputs === undefined ? undefined : fromBase64(body.inputs);
       return {
         status: 201,
-        body: { dispatchId: await ctx.redispatch(id!, inputs, body.reusePreviousResults ?? false) },
+        body: {
+          dispatchId: await ctx.redispatch(id!, {
+            ...(inputs ? { inputs } : {}),
+            reusePreviousResults: body.reusePreviousResults ?? false,
+            ...(replaced.length ? { replaceElectrons: Object.fromEntries(replaced) } : {}),
+          }),
+        },
       };
     },
   ],

@@ -94,7 +94,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
           quarantined: engine.quarantined,
         }),
         shutdown: () => void close(),
-        redispatch: (id, inputs, reuse) => redispatchFromStore(engine, store, id, inputs, reuse),
+        redispatch: (id, ask) => redispatchFromStore(engine, store, id, ask),
       },
       {
         token,

@@ -1,10 +1,18 @@
 // The dry run in progress: electron calls made while a lattice body runs record nodes into the
 // innermost build on this stack. Builds are synchronous, so a stack is all the state there is.
+import type { ElectronDefinition } from "./definition";
 import type { GraphBuilder } from "./graph-parts";
 
 export class BuildContext {
   private open = true;
-  constructor(readonly graph: GraphBuilder) {}
+  /**
+   * @param replacements electrons that stand in for those of the same name wherever the body calls
+   *   them (a redispatch with new code for some electrons).
+   */
+  constructor(
+    readonly graph: GraphBuilder,
+    readonly replacements?: ReadonlyMap<string, ElectronDefinition>,
+  ) {}
 
   get isOpen(): boolean {
     return this.open;

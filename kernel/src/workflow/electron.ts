@@ -65,7 +65,8 @@ export function electron(
   return call as Electron<unknown[], unknown>;
 }
 
-function recordCall(context: BuildContext, definition: ElectronDefinition, args: unknown[]): unknown {
+function recordCall(context: BuildContext, called: ElectronDefinition, args: unknown[]): unknown {
+  const definition = context.replacements?.get(called.name) ?? called;
   const graph = context.graph;
   // Arguments first: ids then follow a topological order, so every data edge points to a higher id.
   const sources = args.map((arg) => argumentNode(context, arg, definition.name));

@@ -1,7 +1,7 @@
 // lattice(): a workflow. `build(...args)` runs the body once with real inputs and futures for every
 // electron call (the dry run) and returns the graph; `draw` is the same graph, for display.
 import { BuildContext, withBuild } from "./build-context";
-import { LATTICE, type LatticeDefinition } from "./definition";
+import { LATTICE, type ElectronDefinition, type LatticeDefinition } from "./definition";
 import { Graph } from "./graph";
 import { checkReturnValue } from "./output";
 import { validateLatticeOptions, type LatticeOptions } from "./options";
@@ -37,9 +37,13 @@ export function lattice<A extends unknown[], T>(
 }
 
 /** Runs a lattice body as a dry run; used for lattices and, at run time, for sublattices. */
-export function buildGraph<R>(definition: LatticeDefinition, args: readonly unknown[]): Graph<R> {
+export function buildGraph<R>(
+  definition: LatticeDefinition,
+  args: readonly unknown[],
+  replacements?: ReadonlyMap<string, ElectronDefinition>,
+): Graph<R> {
   const graph = new Graph<R>(definition, args);
-  const context = new BuildContext(graph as Graph);
+  const context = new BuildContext(graph as Graph, replacements);
   try {
     const returned = withBuild(context, () => definition.fn(...args));
     checkReturnValue(returned, definition.name);

@@ -98,3 +98,44 @@ test("getOutputs reads every output in one request: a failed task has none, a la
   });
   assert.equal(unknown.status, 404);
 });
+
+const prep = ct.electron(function prep(x: number) {
+  return x + 1;
+});
+const train = ct.electron(function train(x: number) {
+  return x * 10;
+});
+const report = ct.electron(function report(model: number, other: number) {
+  return `model ${model}, other ${other}`;
+});
+const pipeline = ct.lattice(function pipeline(x: number) {
+  return report(train(prep(x)), prep(100));
+});
+
+test("redispatch with replaceElectrons runs new code for those electrons and reuses the rest", async () => {
+  const first = await ct.dispatchSync(pipeline)(1);
+  assert.equal(first.result, "model 20, other 101");
+  const betterTrain = ct.electron(function train(x: number) {
+    return x * 1000;
+  });
+  const handle = await ct.redispatch(first.dispatchId, {
+    replaceElectrons: { train: betterTrain },
+    reusePreviousResults: true,
+  })();
+  const again = await ct.getResult(handle, { wait: true });
+  assert.equal(again.result, "model 2000, other 101");
+  const reused = [];
+  for (const node of again.nodes) {
+    const detail = await again.getNodeResult(node.id);
+    if (detail.reused) reused.push(detail.name);
+  }
+  assert.deepEqual(reused.sort(), ["prep", "prep"], "only train and what depends on it ran again");
+  await assert.rejects(
+    ct.redispatch(first.dispatchId, { replaceElectrons: { evaluate: betterTrain } })(),
+    /replaceElectrons names "evaluate", which the lattice of dispatch .* does not call \(it calls prep, train, report\)/,
+  );
+  await assert.rejects(
+    ct.redispatch(first.dispatchId, { replaceElectrons: { train: ((x: number) => x) as never } })(),
+    /replaceElectrons\["train"\] is not an electron/,
+  );
+});

@@ -3,12 +3,19 @@
 // allowed; and the lattices whose dispatches the requests start from.
 import * as ct from "valence-workflows";
 import { encodeValue } from "#src/workflow/transport.js";
+import { serializeElectron } from "#src/workflow/serialize/index.js";
 import { mutate, type Random } from "../support/mutate.ts";
 import { dispatchBody } from "../support/requests.ts";
 
 const add = ct.electron(function add(a: number, b: number) {
   return a + b;
 });
+/** New code for `add` (a redispatch's replaceElectrons): the lattices here call it. */
+const addSpec = serializeElectron(
+  ct.electron(function add(a: number, b: number) {
+    return a + b + 0;
+  }),
+);
 const pair = ct.electron(function pair(a: number) {
   return { v: a, list: [a, a + 1] };
 });
@@ -82,7 +89,12 @@ export function routes(
     {
       name: "POST /api/v1/dispatches/{id}/redispatch",
       make: () => {
-        const valid = { id: id(), body: { inputs: encodeValue([5], "inputs"), reusePreviousResults: true } };
+        const body = {
+          inputs: encodeValue([5], "inputs"),
+          reusePreviousResults: true,
+          replaceElectrons: { add: addSpec },
+        };
+        const valid = { id: id(), body };
         const { value } = mutate(valid, random);
         return { method: "POST", path: `/api/v1/dispatches/${segment(value.id)}/redispatch`, body: value.body };
       },
