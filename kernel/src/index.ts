@@ -44,6 +44,15 @@ export {
   type RedispatchOptions,
   type ListDispatchesOptions,
 } from "./client/api";
+export {
+  timeTrigger,
+  dirTrigger,
+  listTriggers,
+  stopTrigger,
+  type DirTriggerOptions,
+  type TriggerSpec,
+  type TriggerRecord,
+} from "./client/triggers";
 export { Result, type NodeResult } from "./client/result";
 export { Dispatch, type DispatchRef } from "./client/dispatch-handle";
 export { display, clearOutput, type DisplayOptions, type MimeBundle } from "./display";

@@ -19,6 +19,30 @@ export type SerializedFunctionsDocument = {
   origin?: {};
 }[];
 /**
+ * time: every `everyMs` milliseconds, or on a `cron` schedule (5 or 6 fields, the dispatcher's time zone); dir: when files under `path` (absolute, on the dispatcher's machine) are added, changed or removed, once they have been quiet for `debounceMs`.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "triggerSpec".
+ */
+export type TriggerSpec =
+  | {
+      kind: "time";
+      everyMs: number;
+    }
+  | {
+      kind: "time";
+      cron: string;
+    }
+  | {
+      kind: "dir";
+      path: string;
+      /**
+       * @minItems 1
+       */
+      events?: ["add" | "change" | "unlink", ...("add" | "change" | "unlink")[]];
+      debounceMs?: number;
+    };
+/**
  * POST /api/v1/delete: delete finished dispatches for good (with their sublattices' dispatches, logs and outputs): the listed ones, or with `all` every finished one (purge). `volumes`: also the volumes they name that no remaining dispatch names. An unfinished dispatch listed is refused (409); `all` keeps unfinished ones.
  *
  * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
@@ -164,6 +188,8 @@ export interface DispatcherProtocol {
   redispatchRequest?: RedispatchRequest;
   cancelRequest?: CancelRequest;
   dispatchInputs?: DispatchInputs;
+  triggerList?: TriggerList;
+  triggerRecord?: TriggerRecord;
   dispatchOutputs?: DispatchOutputs;
   deleteRequest?: DeleteRequest;
   deleteReply?: DeleteReply;
@@ -197,6 +223,137 @@ export interface DispatchRequest {
    * A volume name: letters, digits, '.', '_' and '-'; never a path.
    */
   volume?: string;
+  /**
+   * Triggers that dispatch the lattice again (with the same inputs) while they run: kept by the dispatcher, across its restarts, until stopped.
+   *
+   * @maxItems 16
+   */
+  triggers?:
+    | []
+    | [TriggerSpec]
+    | [TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec]
+    | [TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec, TriggerSpec]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ]
+    | [
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec,
+        TriggerSpec
+      ];
 }
 /**
  * The serialized lattice (a LatticeSpec, kernel/src/workflow/serialize/spec.ts).
@@ -289,6 +446,44 @@ export interface DispatchInputs {
   inputs: string;
 }
 /**
+ * GET /api/v1/triggers[?dispatchId=&all=1]: the running triggers (with all=1, the stopped ones too), oldest first. POST /api/v1/triggers/{id}/stop answers the stopped triggerRecord.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "triggerList".
+ */
+export interface TriggerList {
+  triggers: TriggerRecord[];
+}
+/**
+ * A trigger as the dispatcher keeps it: which dispatch it dispatches again, what fires it, and what it did so far.
+ *
+ * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
+ * via the `definition` "triggerRecord".
+ */
+export interface TriggerRecord {
+  id: string;
+  /**
+   * The dispatch whose lattice and inputs each firing dispatches again.
+   */
+  dispatchId: string;
+  trigger: TriggerSpec;
+  createdAt: number;
+  /**
+   * Set once stopped: it fires no more.
+   */
+  stoppedAt?: number;
+  /**
+   * How many dispatches it made.
+   */
+  fired: number;
+  lastFiredAt?: number;
+  lastDispatchId?: string;
+  /**
+   * Why the last firing made no dispatch, or why it stopped by itself.
+   */
+  lastError?: string;
+}
+/**
  * GET /api/v1/dispatches/{id}/outputs: the output of every completed task (electron or sublattice) of the dispatch, by node, in node order.
  *
  * This interface was referenced by `DispatcherProtocol`'s JSON-Schema
@@ -333,6 +528,10 @@ export interface DispatchSummary {
   parentId?: string;
   parentNode?: number;
   volume?: string;
+  /**
+   * The trigger that made this dispatch, if one did.
+   */
+  triggerId?: string;
 }
 /**
  * This interface was referenced by `DispatcherProtocol`'s JSON-Schema

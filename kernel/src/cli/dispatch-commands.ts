@@ -22,11 +22,12 @@ export interface ReadOptions {
   readonly json?: boolean;
 }
 
-function dispatcher(options: ReadOptions): Promise<Connection> {
+/** The dispatcher of `options.dataDir` (started in the background if none runs). */
+export function dispatcher(options: ReadOptions): Promise<Connection> {
   return connect(options.dataDir ? { dataDir: options.dataDir } : {});
 }
 
-const print = (text: string): void => void process.stdout.write(`${text}\n`);
+export const print = (text: string): void => void process.stdout.write(`${text}\n`);
 
 export async function list(
   options: ReadOptions & { readonly status?: string; readonly name?: string; readonly limit?: string },
@@ -51,7 +52,13 @@ export async function list(
     statusText(d.status, on),
     when(d.createdAt),
     took(d.startedAt, d.endedAt),
-    d.error ? short(d.error.message, 50) : d.parentId ? `sublattice of ${d.parentId} (node ${d.parentNode})` : "",
+    d.error
+      ? short(d.error.message, 50)
+      : d.parentId
+        ? `sublattice of ${d.parentId} (node ${d.parentNode})`
+        : d.triggerId
+          ? `by trigger ${d.triggerId}`
+          : "",
   ];
   print(table(["ID", "LATTICE", "STATUS", "CREATED", "TOOK", ""], dispatches.map(row)));
 }

@@ -6,6 +6,7 @@ import { start, status, stop } from "./dispatcher-commands";
 import { cancel, list, logs, purge, remove, show } from "./dispatch-commands";
 import { workerCommand } from "./worker-command";
 import { configCommand } from "./config-command";
+import { stop as stopTriggerCommand, triggers } from "./trigger-commands";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../../package.json") as { version: string };
@@ -109,6 +110,21 @@ program
   .option("--json", "print what was deleted as JSON")
   .option(...DATA_DIR)
   .action(purge);
+
+const triggerCommand = program
+  .command("triggers")
+  .description("list the triggers that dispatch lattices again (running ones; --all: stopped ones too)")
+  .option("--all", "also the stopped triggers")
+  .option("--json", "print JSON instead of a table")
+  .option(...DATA_DIR)
+  .action(triggers);
+triggerCommand
+  .command("stop")
+  .description("stop a trigger for good (the dispatches it made are kept)")
+  .argument("<id>", "the trigger id")
+  .option("--json", "print the stopped trigger as JSON")
+  .option(...DATA_DIR)
+  .action(stopTriggerCommand);
 
 program
   .command("kernel")

@@ -23,6 +23,7 @@ import { electronDefinition, type AnyFunction } from "../workflow/definition";
 import type { Electron } from "../workflow/electron";
 import { encodeValue, toTransportGraph } from "../workflow/transport";
 import { call, connect, dispatchPath, type Connection } from "./connection";
+import type { TriggerSpec } from "./triggers";
 import { Result, isFinal } from "./result";
 import { Dispatch, dispatchIdOf, type DispatchRef } from "./dispatch-handle";
 
@@ -48,6 +49,11 @@ export interface RedispatchOptions {
 export interface DispatchOptions {
   /** Persistent storage every task of the dispatch sees as `ct.taskContext().volume.path`. */
   readonly volume?: Volume;
+  /**
+   * Dispatch the lattice again, with the same arguments, whenever one of these fires (`timeTrigger`,
+   * `dirTrigger`), until stopped: the dispatcher keeps them, across its restarts.
+   */
+  readonly triggers?: readonly TriggerSpec[];
 }
 
 /**
@@ -94,6 +100,7 @@ async function submit(
     lattice: serializeLattice(lattice),
     inputs: encodeValue(args, `the arguments of lattice "${lattice.latticeName}"`),
     ...(options.volume ? { volume: options.volume.name } : {}),
+    ...(options.triggers?.length ? { triggers: options.triggers } : {}),
   };
   const { dispatchId } = await call<{ dispatchId: string }>("POST", "/api/v1/dispatches", body);
   return { dispatchId, graph, connection: await connect() };

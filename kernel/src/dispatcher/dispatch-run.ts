@@ -62,6 +62,8 @@ export class DispatchRun implements TaskHost {
       reuseFrom?: string;
       /** The volume every task of the dispatch sees. */
       volume?: { name: string; path: string };
+      /** The trigger that made the dispatch. */
+      triggerId?: string;
     },
   ) {
     const n = index.size;
@@ -151,6 +153,7 @@ export class DispatchRun implements TaskHost {
       ...(this.endedAt !== undefined ? { endedAt: this.endedAt } : {}),
       ...(this.error ? { error: this.error } : {}),
       ...(this.meta.volume ? { volume: this.meta.volume.name } : {}),
+      ...(this.meta.triggerId !== undefined ? { triggerId: this.meta.triggerId } : {}),
     };
   }
 

@@ -112,6 +112,7 @@ export class Engine {
           seq: this.store.lastSeq(record.id),
           restored: this.store.iterateNodes(record.id),
           ...(volume ? { volume } : {}),
+          ...(record.triggerId !== undefined ? { triggerId: record.triggerId } : {}),
         }),
       );
     }
@@ -138,6 +139,7 @@ export class Engine {
         createdAt,
         ...(request.parentId !== undefined ? { parentId: request.parentId, parentNode: request.parentNode! } : {}),
         ...(request.volume !== undefined ? { volume: request.volume } : {}),
+        ...(request.triggerId !== undefined ? { triggerId: request.triggerId } : {}),
       }),
     );
     this.createRun(id, index, {
@@ -146,6 +148,7 @@ export class Engine {
       seq: 0,
       ...(request.reuseFrom ? { reuseFrom: request.reuseFrom } : {}),
       ...(volume ? { volume } : {}),
+      ...(request.triggerId !== undefined ? { triggerId: request.triggerId } : {}),
     }).start();
     return id;
   }

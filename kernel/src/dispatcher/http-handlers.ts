@@ -13,6 +13,7 @@ import type { ElectronSpec } from "../workflow/serialize";
 import type { TransportGraphV1 } from "./transport-v1";
 import type { Engine } from "./engine";
 import type { RedispatchAsk } from "./redispatch";
+import { triggerProblem, type Triggers } from "./triggers";
 import { electronProblem, latticeProblem } from "./graph-rules";
 import { protocolErrors } from "./protocol";
 import { argumentsOf } from "./arguments";
@@ -43,6 +44,7 @@ export interface HandlerContext {
   readonly shutdown: () => void;
   /** Rebuilds a stored lattice with new inputs into a transport graph (redispatch). */
   readonly redispatch: (dispatchId: string, ask: RedispatchAsk) => Promise<string>;
+  readonly triggers: Triggers;
 }
 
 const invalid = (what: string, errors: string[]): HttpResponse => ({
@@ -76,6 +78,11 @@ const routes: Array<[string, RegExp, Route]> = [
       const body = req.body as DispatchRequest;
       const problem = latticeProblem(body.lattice);
       if (problem) return invalid("dispatch request", [problem]);
+      const triggerProblems = (body.triggers ?? []).flatMap((t, i) => {
+        const why = triggerProblem(t);
+        return why ? [`triggers[${i}]: ${why}`] : [];
+      });
+      if (triggerProblems.length) return invalid("dispatch request", triggerProblems);
       const inputs = fromBase64(body.inputs);
       argumentsOf(inputs, "inputs"); // a redispatch or a resume reads them later: checked before they are stored
       const dispatchId = ctx.engine.submit({
@@ -85,6 +92,7 @@ const routes: Array<[string, RegExp, Route]> = [
         ...(body.volume !== undefined ? { volume: body.volume } : {}),
         ...(req.text !== undefined ? { text: req.text } : {}),
       });
+      if (body.triggers?.length) ctx.triggers.add(dispatchId, body.triggers);
       return { status: 201, body: { dispatchId } };
     },
   ],
@@ -109,6 +117,20 @@ const routes: Array<[string, RegExp, Route]> = [
       };
       return { status: 200, body: { dispatches: ctx.engine.list(filters) } };
     },
+  ],
+  [
+    "GET",
+    /^\/api\/v1\/triggers$/,
+    (ctx, req) => {
+      const dispatchId = req.query.get("dispatchId") || undefined;
+      const all = req.query.get("all") === "1";
+      return { status: 200, body: { triggers: ctx.triggers.list({ all, ...(dispatchId ? { dispatchId } : {}) }) } };
+    },
+  ],
+  [
+    "POST",
+    /^\/api\/v1\/triggers\/([^/]+)\/stop$/,
+    (ctx, _req, [id]) => ({ status: 200, body: ctx.triggers.stop(id!) }),
   ],
   [
     "GET",

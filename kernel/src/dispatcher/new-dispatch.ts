@@ -16,6 +16,8 @@ export interface NewDispatchRequest {
   readonly reuseFrom?: string;
   /** Volume name: every task sees `<data dir>/volumes/<name>` as `taskContext().volume.path`. */
   readonly volume?: string;
+  /** The trigger that makes this dispatch (a redispatch it fired). */
+  readonly triggerId?: string;
   /** The request's JSON text as received, `graph` one of its members: stored instead of serializing the graph again. */
   readonly text?: string;
 }

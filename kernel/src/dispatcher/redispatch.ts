@@ -15,13 +15,15 @@ export interface RedispatchAsk {
   readonly inputs?: Uint8Array;
   readonly reusePreviousResults?: boolean;
   readonly replaceElectrons?: Readonly<Record<string, ElectronSpec>>;
+  /** The trigger that fires it. */
+  readonly triggerId?: string;
 }
 
 export async function redispatchFromStore(
   engine: Engine,
   store: Store,
   dispatchId: string,
-  { inputs, reusePreviousResults = false, replaceElectrons = {} }: RedispatchAsk,
+  { inputs, reusePreviousResults = false, replaceElectrons = {}, triggerId }: RedispatchAsk,
 ): Promise<string> {
   engine.detail(dispatchId); // 404 when unknown
   const spec = JSON.parse(store.getLattice(dispatchId)) as LatticeSpec;
@@ -56,6 +58,7 @@ export async function redispatchFromStore(
     inputs: args,
     ...(reusePreviousResults ? { reuseFrom: dispatchId } : {}),
     ...(volume ? { volume } : {}),
+    ...(triggerId !== undefined ? { triggerId } : {}),
   });
 }
 

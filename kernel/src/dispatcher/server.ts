@@ -8,6 +8,7 @@ import { WebSocketServer } from "ws";
 import { WorkflowError } from "../workflow/errors";
 import { DispatchBusy, DispatchRejected, UnknownDispatch, type Engine } from "./engine";
 import { handleHttp, type HandlerContext } from "./http-handlers";
+import { UnknownTrigger } from "./triggers";
 import { jsonDepth } from "./json-depth";
 import { hostAllowed, limitConnections, type ConnectionLimits } from "./connection-limits";
 import { helloProof, readTokenFor, tokensMatch } from "../shared/runtime-file";
@@ -108,7 +109,8 @@ export async function serve(
       );
       reply(res, result.status, result.body);
     } catch (error) {
-      if (error instanceof UnknownDispatch) return reply(res, 404, { error: error.message });
+      if (error instanceof UnknownDispatch || error instanceof UnknownTrigger)
+        return reply(res, 404, { error: error.message });
       if (error instanceof DispatchBusy) return reply(res, 409, { error: error.message });
       if (error instanceof DispatchRejected || error instanceof WorkflowError)
         return reply(res, 400, { error: error.message });

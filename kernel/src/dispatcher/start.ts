@@ -8,6 +8,7 @@ import { runtimeFile, defaultDataDir } from "../shared/paths";
 import { privateDataDir } from "./private-dir";
 import { CrashCounts } from "./quarantine";
 import { redispatchFromStore } from "./redispatch";
+import { Triggers } from "./triggers";
 import { newToken, processAlive, readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from "../shared/runtime-file";
 import { serve } from "./server";
 import { Store } from "./store/store";
@@ -65,11 +66,14 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     const engine = new Engine(store, executors, { defaultName: set.defaultName, configFile: set.configFile });
     undo.unshift(() => engine.close());
     const crashes = new CrashCounts(dataDir);
+    const triggers = new Triggers(store, (id, triggerId) => redispatchFromStore(engine, store, id, { triggerId }));
+    undo.unshift(() => triggers.close());
     const token = options.token ?? newToken();
     const startedAt = Date.now();
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
+        triggers.close();
         await server.close();
         await engine.close();
         store.close();
@@ -95,6 +99,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
         }),
         shutdown: () => void close(),
         redispatch: (id, ask) => redispatchFromStore(engine, store, id, ask),
+        triggers,
       },
       {
         token,
@@ -105,6 +110,7 @@ export async function startDispatcher(options: DispatcherOptions = {}): Promise<
     );
     undo.unshift(() => server.close());
     const resumed = engine.resumeUnfinished(crashes);
+    triggers.resume();
     if (publish)
       writeRuntimeFile(runtimeFile(dataDir), { url: server.url, token, pid: process.pid, startedAt, dataDir });
     return { url: server.url, token, dataDir, engine, resumed, close };

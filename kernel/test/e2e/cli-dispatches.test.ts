@@ -1,4 +1,4 @@
-// `valence list | show | logs | cancel | delete | purge` run as a user runs them (the built CLI, its own process)
+// `valence list | show | logs | cancel | delete | purge | triggers` run as a user runs them (the built CLI, its own process)
 // against a real dispatcher holding real dispatches: what they print, their filters, --json, and
 // their errors.
 import { test } from "node:test";
@@ -246,4 +246,22 @@ test("valence purge asks for --yes without a terminal, keeps unfinished dispatch
   );
   await ct.cancel(running);
   await ct.getResult(running, { wait: true });
+});
+
+test("valence triggers lists the running triggers; valence triggers stop stops one", async () => {
+  const source = await ct.dispatch(greeting, { triggers: [ct.timeTrigger({ everyMs: 3_600_000 })] })("trigger");
+  const [trigger] = await ct.listTriggers({ dispatchId: source.id });
+  const listed = await valence("triggers");
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /ID\s+DISPATCH\s+WHEN\s+FIRED/);
+  assert.match(listed.stdout, new RegExp(`${trigger!.id}\\s+${source.id}\\s+every 3600000 ms\\s+0`));
+  const stopped = await valence("triggers", "stop", trigger!.id);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stdout, /^stopped trigger .* \(every 3600000 ms\); it made 0 dispatches$/m);
+  assert.match((await valence("triggers")).stdout, /^no running triggers \(--all lists stopped ones\)$/m);
+  const all = JSON.parse((await valence("triggers", "--all", "--json")).stdout) as ct.TriggerRecord[];
+  assert.ok(all.find((t) => t.id === trigger!.id)?.stoppedAt !== undefined);
+  const unknown = await valence("triggers", "stop", "no-such-trigger");
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /no trigger with id "no-such-trigger"/);
 });

@@ -147,6 +147,20 @@ export function routes(
       ok: [200, 400, 404],
     },
     {
+      name: "GET /api/v1/triggers",
+      make: get((p) => `/api/v1/triggers?${query(p)}`, { dispatchId: id(), all: 1 }),
+      ok: [200, 400],
+    },
+    {
+      // Stopping one the fuzzer made up (none is running: a trigger here would dispatch all along).
+      name: "POST /api/v1/triggers/{id}/stop",
+      make: () => {
+        const { value } = mutate({ id: "no-such-trigger", body: {} }, random);
+        return { method: "POST", path: `/api/v1/triggers/${segment(value.id)}/stop`, body: value.body };
+      },
+      ok: [200, 400, 404],
+    },
+    {
       name: "GET /api/v1/dispatches/{id}/outputs",
       make: get((p) => `/api/v1/dispatches/${segment(p.id)}/outputs`, { id: id() }),
       ok: [200, 400, 404],

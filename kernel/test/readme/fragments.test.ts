@@ -146,3 +146,23 @@ console.log("result", result.result);`,
   );
   assert.match(out, /^result 2 files, 3 lines$/m);
 });
+
+test('README "Dispatching": the triggers fragment attaches a cron and a directory trigger, lists them and stops one', () => {
+  const dir = temporaryDir("valence-readme-triggers-");
+  markers.push(dir);
+  const out = run(
+    "triggers",
+    `import * as ct from "valence-workflows";
+import { mkdirSync } from "node:fs";
+process.chdir(${JSON.stringify(dir)});
+mkdirSync("incoming");
+const inc = ct.electron((x: number) => x + 1, { name: "inc" });
+const report = ct.lattice(function report(n: number) { return inc(n); });
+const args = 1;`,
+    fragment("ct.timeTrigger({ cron:"),
+    `const left = await ct.listTriggers({ dispatchId: nightly.id });
+console.log("stopped", cron.trigger.kind, "running", left.map((t) => t.trigger.kind).join(","));
+for (const t of left) await ct.stopTrigger(t.id);`,
+  );
+  assert.match(out, /^stopped time running dir$/m);
+});

@@ -140,7 +140,7 @@ test("README dispatcher block: `npx valence start`, `status`, `stop` as written 
   }
 });
 
-test("README block of dispatches from a terminal: list, show, logs, cancel, delete, purge as written, on a dispatch of examples/dispatch.ts", () => {
+test("README block of dispatches from a terminal: list, show, logs, cancel, delete, purge, triggers as written, on a dispatch of examples/dispatch.ts", () => {
   const block = blocks().find((b) => b.lang === "sh" && /npx valence list/.test(b.code));
   assert.ok(block, "the README has the block");
   const commands = commandsOf(block.code);
@@ -151,6 +151,7 @@ test("README block of dispatches from a terminal: list, show, logs, cancel, dele
     "npx valence cancel <id>",
     "npx valence delete <id>",
     "npx valence purge",
+    "npx valence triggers",
   ]);
   const dataDir = temporaryDir("valence-readme-");
   try {
@@ -158,10 +159,10 @@ test("README block of dispatches from a terminal: list, show, logs, cancel, dele
     assert.equal(run.status, 0, run.stderr);
     const id = /Dispatch (\S+) of "dataProcessing": COMPLETED/.exec(run.stdout)?.[1];
     assert.ok(id, run.stdout);
-    const [list, show, logs, cancel, remove, purge] = commands.map((command) =>
+    const [list, show, logs, cancel, remove, purge, triggers] = commands.map((command) =>
       npx(command.replace("<id>", id), dataDir),
     );
-    for (const ran of [list, show, logs, cancel, remove]) assert.equal(ran!.status, 0, ran!.stderr);
+    for (const ran of [list, show, logs, cancel, remove, triggers]) assert.equal(ran!.status, 0, ran!.stderr);
     assert.match(list!.stdout, new RegExp(`^${id}\\s+dataProcessing\\s+COMPLETED`, "m"));
     assert.match(show!.stdout, /^0\s+prepareData\s+electron\s+COMPLETED\s+1\s/m);
     assert.equal(logs!.stdout, "", "the example's tasks print nothing");
@@ -169,6 +170,7 @@ test("README block of dispatches from a terminal: list, show, logs, cancel, dele
     assert.match(remove!.stdout, /deleted 1 dispatch/);
     assert.notEqual(purge!.status, 0, "without a terminal, purge wants --yes");
     assert.match(purge!.stderr, /pass --yes to confirm/);
+    assert.match(triggers!.stdout, /^no running triggers/m);
   } finally {
     npx("npx valence stop", dataDir);
   }

@@ -17,6 +17,8 @@ export interface DispatchRecord {
   readonly parentNode?: number;
   /** Name of the volume attached at dispatch. */
   readonly volume?: string;
+  /** The trigger that made it, if one did. */
+  readonly triggerId?: string;
 }
 
 export interface NodeRecord {
@@ -65,6 +67,7 @@ export interface NewDispatch {
   readonly parentId?: string;
   readonly parentNode?: number;
   readonly volume?: string;
+  readonly triggerId?: string;
 }
 
 export interface DispatchPatch {

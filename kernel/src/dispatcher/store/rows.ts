@@ -15,6 +15,7 @@ export interface DispatchRow {
   parent_id: string | null;
   parent_node: number | null;
   volume: string | null;
+  trigger_id: string | null;
 }
 
 export interface NodeRow {
@@ -46,7 +47,7 @@ export interface LogRow {
 export type StoredLogLine = LogLine & { readonly nodeId: number; readonly attempt: number };
 
 export const DISPATCH_COLUMNS =
-  "id, lattice_name, status, created_at, started_at, ended_at, error, parent_id, parent_node, volume";
+  "id, lattice_name, status, created_at, started_at, ended_at, error, parent_id, parent_node, volume, trigger_id";
 
 export const NODE_COLUMNS =
   "dispatch_id, node_id, kind, name, status, attempts, started_at, ended_at, error, " +
@@ -67,6 +68,7 @@ export function dispatchRecord(row: DispatchRow): DispatchRecord {
     ...(row.parent_id !== null ? { parentId: row.parent_id } : {}),
     ...(row.parent_node !== null ? { parentNode: row.parent_node } : {}),
     ...(row.volume !== null ? { volume: row.volume } : {}),
+    ...(row.trigger_id !== null ? { triggerId: row.trigger_id } : {}),
   };
 }
 

@@ -16,8 +16,8 @@ export function prepareStatements(db: DB) {
   const s = <Row = unknown>(sql: string): Prepared<Row> => db.prepare<unknown[], Row>(sql);
   return {
     insertDispatch: s(
-      `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, volume)
-       VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?)`,
+      `INSERT INTO dispatches (id, lattice_name, status, created_at, parent_id, parent_node, volume, trigger_id)
+       VALUES (?, ?, 'NEW_OBJECT', ?, ?, ?, ?, ?)`,
     ),
     insertSpec: s(
       `INSERT INTO dispatch_specs (id, graph, lattice, inputs, nodes, graph_in_request) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -43,8 +43,8 @@ export class StoreWriter {
   }
 
   insertDispatch(d: NewDispatch): void {
-    const { id, parentId = null, parentNode = null, volume = null } = d;
-    this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume);
+    const { id, parentId = null, parentNode = null, volume = null, triggerId = null } = d;
+    this.st.insertDispatch.run(id, d.latticeName, d.createdAt, parentId, parentNode, volume, triggerId);
     // No node rows yet: each is written when its node first changes (node-list.ts).
     const { list, text } = NodeList.build(d.nodes);
     emptyBlockIndex(list, this.blockCache);

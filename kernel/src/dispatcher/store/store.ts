@@ -15,6 +15,7 @@ import type { DispatchEvent, DispatchRecord, NodeRecord, WriteBatch } from "./re
 import { dispatchRecord, logLine, nodeRecord, type StoredLogLine } from "./rows";
 import { prepareStatements, type Prepared, type Statements } from "./statements";
 import { StoreWriter } from "./store-writer";
+import { TriggerTable } from "./trigger-table";
 
 export type { StoredLogLine } from "./rows";
 export type { StoreWriter, NodeRowUpdate } from "./store-writer";
@@ -69,6 +70,8 @@ export class Store {
   private readonly lists: NodeLists;
   /** Completed nodes' blocks read lately, of every dispatch (node-blocks.ts). */
   private readonly blocks: BlockCache;
+  /** The triggers' rows (trigger-table.ts). */
+  readonly triggers: TriggerTable;
 
   private constructor(
     private readonly db: DB,
@@ -77,6 +80,7 @@ export class Store {
     largeOutputBytes: number,
   ) {
     this.st = prepareStatements(db);
+    this.triggers = new TriggerTable(db);
     this.lists = new NodeLists((id) => this.st.getNodeList.get(id));
     this.blocks = new BlockCache((id) => this.st.getNodeBlock.get(id));
     this.writer = new StoreWriter(this.st, dataDir, largeOutputBytes, this.lists, this.blocks);

@@ -12,6 +12,7 @@ import { sql as dispatchSpecs } from "./006-dispatch-specs";
 import { sql as nodeWorkers } from "./007-node-workers";
 import { sql as nodeLists } from "./008-node-lists";
 import { sql as nodeBlocks } from "./009-node-blocks";
+import { sql as triggers } from "./010-triggers";
 
 export const migrations: readonly string[] = [
   init,
@@ -23,6 +24,7 @@ export const migrations: readonly string[] = [
   nodeWorkers,
   nodeLists,
   nodeBlocks,
+  triggers,
 ];
 
 /** Brings `db` to the newest layout. Throws, changing nothing, for a file from a newer Valence. */
