@@ -65,7 +65,12 @@ const work1 = ct.electron(work, { name: "work", retries: 1 });
 const work2 = ct.electron(work, { name: "work", retries: 2 });
 const work3 = ct.electron(work, { name: "work", retries: 1, timeoutMs: 1500 });
 const work4 = ct.electron(work, { name: "work", cache: true });
-const work5 = ct.electron(work, { name: "work", retries: 1, deps: { npm: [DEP_SPEC] } });
+// deps.bash too: a command run once per machine before the npm install (executors/bash-deps.ts).
+const work5 = ct.electron(work, {
+  name: "work",
+  retries: 1,
+  deps: { npm: [DEP_SPEC], bash: ["test -d . && echo prepared"] },
+});
 const work6 = ct.electron(work, { name: "work", retries: 1, deps: { npm: [MISSING_SPEC] } });
 const work8 = ct.electron(work, { name: "work", resources: { cpus: 1000 } });
 const work9 = ct.electron(work, { name: "work", resources: { cpus: 2 } });
