@@ -52,8 +52,8 @@ test("a task cancelled after it ran, its outcome not sent yet, completes, and so
   }
 });
 
-test("a task aborted after it ran is not given back to run again when its worker is then terminated", async () => {
-  const { worker, givenBack: exit } = workerGivingBack();
+/** A warm worker given [ran, busy]: returns once `ran` has ended (its outcome held while `busy` runs). */
+async function ranThenBusy(worker: PooledWorker<TestJob>): Promise<{ ran: TestJob; busy: TestJob; base: number }> {
   const warm = testJob(taskSpecFor(act, ["warm"]));
   worker.run([warm]);
   assert.equal(valueOf(await warm.outcome), "warm");
@@ -63,6 +63,13 @@ test("a task aborted after it ran is not given back to run again when its worker
   const control = (worker as unknown as { control: Int32Array }).control;
   const deadline = Date.now() + 5000;
   while (Atomics.load(control, base) !== DONE && Date.now() < deadline);
+  assert.equal(Atomics.load(control, base), DONE, "the worker ran the first task");
+  return { ran, busy, base };
+}
+
+test("a task aborted after it ran is not given back to run again when its worker is then terminated", async () => {
+  const { worker, givenBack: exit } = workerGivingBack();
+  const { ran, busy, base } = await ranThenBusy(worker);
   // The whole dispatch is cancelled: the task that ran (outcome held), then the one running.
   worker.abort(base, new Error("cancelled"));
   worker.abort(base + 1, new Error("cancelled"));
@@ -80,16 +87,8 @@ test("a task aborted after it ran is not given back to run again when its worker
 
 test("a task that ran just before another one was aborted on the same worker completes, and is not run again", async () => {
   const { worker, givenBack: exit } = workerGivingBack();
-  const warm = testJob(taskSpecFor(act, ["warm"]));
-  worker.run([warm]);
-  assert.equal(valueOf(await warm.outcome), "warm");
   // Two dispatches' tasks in one batch: only the busy one (say, of a dispatch being cancelled) is aborted.
-  const ran = testJob(taskSpecFor(act, ["ran"]));
-  const busy = testJob(taskSpecFor(act, ["busy"]));
-  const base = worker.run([ran, busy]);
-  const control = (worker as unknown as { control: Int32Array }).control;
-  const deadline = Date.now() + 5000;
-  while (Atomics.load(control, base) !== DONE && Date.now() < deadline);
+  const { ran, busy, base } = await ranThenBusy(worker);
   worker.abort(base + 1, new Error("cancelled"));
   await assert.rejects(busy.outcome, /cancelled/);
   assert.equal(valueOf(await ran.outcome), "ran", "it had ended: its outcome stands");
