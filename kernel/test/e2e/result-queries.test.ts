@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as ct from "valence-workflows";
+import { deleteDispatches } from "#src/client/api.js";
 import { useDispatcher } from "../support/dispatcher.ts";
 import { validateProtocol } from "../support/schema.ts";
 
@@ -137,5 +138,22 @@ test("redispatch with replaceElectrons runs new code for those electrons and reu
   await assert.rejects(
     ct.redispatch(first.dispatchId, { replaceElectrons: { train: ((x: number) => x) as never } })(),
     /replaceElectrons\["train"\] is not an electron/,
+  );
+});
+
+test("a dispatch made after another was deleted reads its own outputs, not the deleted one's", async () => {
+  // SQLite gives a deleted row's id to the next row: the store once read the deleted dispatch's
+  // cached node block for the new dispatch's nodes.
+  const old = await ct.dispatchSync(squares)(2, 3, { prefix: "old:" });
+  assert.deepEqual(
+    [...(await old.getOutputs()).values()].map((o) => o.output),
+    [4, 9, "old:4+9"],
+  );
+  await deleteDispatches([old.dispatchId]);
+  const fresh = await ct.dispatchSync(squares)(5, 6, { prefix: "new:" });
+  assert.equal(fresh.result, "new:25+36");
+  assert.deepEqual(
+    [...(await fresh.getOutputs()).values()].map((o) => o.output),
+    [25, 36, "new:25+36"],
   );
 });

@@ -246,7 +246,7 @@ export class BlockCache {
     return this.blocks.size;
   }
 
-  /** A transaction was rolled back: the ids of the blocks it wrote will be given again. */
+  /** A transaction was rolled back, or blocks deleted: the ids of those blocks will be given again. */
   clear(): void {
     this.blocks.clear();
     this.kept = 0;

@@ -182,6 +182,12 @@ export class NodeLists {
     this.pending = [];
   }
 
+  /** Forgets the lists of dispatches that were deleted. */
+  drop(dispatchIds: readonly string[]): void {
+    for (const id of dispatchIds) this.forget(id);
+    if (this.last && dispatchIds.includes(this.last[0])) this.last = undefined;
+  }
+
   private remember(dispatchId: string, list: NodeList | null): void {
     this.last = [dispatchId, list];
     this.forget(dispatchId);

@@ -194,6 +194,10 @@ export class Store {
   /** Deletes these dispatches' rows in one transaction: their nodes, events, logs and specs go with them. */
   deleteDispatches(ids: readonly string[]): void {
     this.transaction(() => ids.forEach((id) => this.st.deleteDispatch.run(id)));
+    // SQLite gives the ids of the last blocks deleted to the next ones written: a block kept under
+    // such an id would be read for another dispatch's nodes.
+    this.blocks.clear();
+    this.lists.drop(ids);
   }
 
   /** The ids of the dispatches a dispatch's sublattice nodes started. */
