@@ -1,13 +1,16 @@
 // Results reused by content, in the differential test: after a plan's first dispatch, a redispatch
 // with `reusePreviousResults` and a second fresh dispatch of the same plan (same log path, so the
-// same arguments everywhere) must give what the model gives for a fresh run — statuses, outputs, the
-// result — while the nodes the README says are reused are marked `reused` and leave no new line in
-// the log (they did not run), and every other node runs again exactly as the model says (its planned
-// failures by attempt apply again from attempt 1: a new dispatch's attempts start at 1).
-import { appendFileSync, readFileSync } from "node:fs";
+// same arguments everywhere) — and, for half the plans, the dispatch a directory trigger on that one
+// makes — must give what the model gives for a fresh run (statuses, outputs, the result), while the
+// nodes the README says are reused are marked `reused` and leave no new line in the log (they did
+// not run), and every other node runs again exactly as the model says (its planned
+// failures by attempt apply again from attempt 1: a new dispatch's attempts start at 1). Then all of
+// them are deleted, and must be gone, with their triggers.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import * as ct from "valence-workflows";
+import { deleteDispatches } from "#src/client/api.js";
 import { latticeFor } from "./flow.ts";
 import { childBase, expectedOf, type Expected, type ExpectedTask } from "./model.ts";
 import { type Plan, type PlanTask } from "./plan.ts";
@@ -217,8 +220,56 @@ export async function runReuse(plan: Plan, executor: string, dir: string): Promi
   await later("redispatch with reusePreviousResults", redispatchReuse, () =>
     ct.redispatch(first.dispatchId, { reusePreviousResults: true })(),
   );
-  await later("second fresh dispatch", cacheReuse, () => ct.dispatch(lattice)(plan, log, executor));
+  // Half the plans: the second fresh dispatch carries a directory trigger, and a file written there
+  // makes a fourth run, a normal dispatch that must agree with the model as a fresh one does.
+  const watched = plan.tasks.length % 2 === 0 ? join(dir, "watched") : undefined;
+  if (watched) mkdirSync(watched);
+  let source: string | undefined;
+  await later("second fresh dispatch", cacheReuse, async () => {
+    const handle = await ct.dispatch(lattice, watched ? { triggers: [ct.dirTrigger(watched, { debounceMs: 0 })] } : {})(
+      plan,
+      log,
+      executor,
+    );
+    source = handle.id;
+    return handle;
+  });
+  if (watched && source) {
+    await later("dispatch made by a directory trigger", cacheReuse, () => triggeredBy(source!, watched));
+  }
+  // Deleted for good: the dispatches (with their sublattices' and their triggers) are gone.
+  const deleted = await deleteDispatches(report.dispatchIds);
+  const missing = report.dispatchIds.filter((id) => !deleted.deleted.includes(id));
+  if (missing.length) report.problems.push(`delete: ${missing.join(", ")} not deleted`);
+  for (const id of report.dispatchIds) {
+    const gone = await ct.getResult(id).then(
+      () => false,
+      (error: Error) => /no dispatch with id/.test(error.message),
+    );
+    if (!gone) report.problems.push(`delete: dispatch ${id} is still there`);
+  }
+  if (source && (await ct.listTriggers({ dispatchId: source, all: true })).length) {
+    report.problems.push(`delete: the trigger of dispatch ${source} is still there`);
+  }
   return report;
+}
+
+/** Writes into `watched` until the trigger of `source` makes a dispatch; stops the trigger; that dispatch. */
+async function triggeredBy(source: string, watched: string): Promise<ct.Dispatch> {
+  const [trigger] = await ct.listTriggers({ dispatchId: source });
+  if (!trigger) throw new Error(`dispatch ${source} has no running trigger`);
+  const deadline = Date.now() + 30_000;
+  for (let i = 0; Date.now() < deadline; i++) {
+    // Again every 2 s: the watcher may not have been ready for the first one.
+    if (i % 40 === 0) writeFileSync(join(watched, `file-${i}`), "new data\n");
+    const [now] = await ct.listTriggers({ dispatchId: source });
+    if (now?.lastDispatchId) {
+      await ct.stopTrigger(trigger.id);
+      return new ct.Dispatch(now.lastDispatchId, "generated");
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the directory trigger of dispatch ${source} made no dispatch in 30 s`);
 }
 
 /** Task ids (top level and in sublattices) whose variant is `cache: true`, for statistics. */
