@@ -47,6 +47,8 @@ export function triggerProblem(trigger: TriggerSpec): string | undefined {
 export class Triggers {
   /** How to stop each running trigger's timer or watcher, by id. */
   private readonly live = new Map<string, () => void>();
+  /** The dispatcher is closing: its store may be closed before a firing in flight ends. */
+  private closed = false;
 
   /** @param redispatch dispatches `dispatchId` again for trigger `triggerId`; returns the new dispatch's id. */
   constructor(
@@ -90,6 +92,7 @@ export class Triggers {
 
   /** Stops every timer and watcher; the triggers stay running in the store, for the next start. */
   close(): void {
+    this.closed = true;
     for (const stop of this.live.values()) stop();
     this.live.clear();
   }
@@ -132,9 +135,11 @@ export class Triggers {
   private async fire(id: string, dispatchId: string): Promise<void> {
     if (!this.live.has(id)) return;
     const at = Date.now();
+    let made: string;
     try {
-      this.store.triggers.fired(id, at, await this.redispatch(dispatchId, id));
+      made = await this.redispatch(dispatchId, id);
     } catch (error) {
+      if (this.closed) return;
       if (!this.store.getDispatch(dispatchId)) {
         // Its dispatch was deleted (its row with it): nothing is left to dispatch again.
         this.live.get(id)?.();
@@ -142,6 +147,9 @@ export class Triggers {
         return;
       }
       this.store.triggers.failed(id, at, (error as Error).message);
+      return;
     }
+    // Recorded even if it was stopped meanwhile: the dispatch it made exists.
+    if (!this.closed) this.store.triggers.fired(id, at, made);
   }
 }
